@@ -1,0 +1,8 @@
+import { Role } from './role';
+
+/** Who is calling: the API key that authenticated the request. */
+export interface Actor {
+  keyId: string;
+  name: string;
+  roles: Role[];
+}

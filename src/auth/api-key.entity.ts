@@ -1,0 +1,31 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Role } from './role';
+
+/** An API key; only the SHA-256 of its secret is stored. */
+@ObjectType()
+@Entity('api_key')
+export class ApiKey {
+  @Field(() => ID)
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Field()
+  @Column({ type: 'text' })
+  name: string;
+
+  @Field(() => [Role])
+  @Column({ type: 'text', array: true })
+  roles: Role[];
+
+  @Index('api_key_secret_hash_key', { unique: true })
+  @Column({ name: 'secret_hash', type: 'text' })
+  secretHash: string;
+
+  @Field()
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
+  revokedAt: Date | null;
+}

@@ -1,0 +1,25 @@
+import { DataSource, EntityManager } from 'typeorm';
+import { Actor } from './auth/actor';
+import { createLoaders, Loaders } from './loaders';
+import { ProgramRegistry } from './programs/program-registry';
+
+/** What every request shares: built once per process by createServer. */
+export interface ServerDeps {
+  dataSource: DataSource;
+  registry: ProgramRegistry;
+}
+
+/** The request context, first parameter of every service method. */
+export interface Context {
+  requestId: string;
+  actor: Actor;
+  /** The EntityManager to use: the data source's, or the transaction's inside a mutation. */
+  db: EntityManager;
+  loaders: Loaders;
+  deps: ServerDeps;
+}
+
+export function createContext(deps: ServerDeps, requestId: string, actor: Actor): Context {
+  const db = deps.dataSource.manager;
+  return { requestId, actor, db, loaders: createLoaders(db, deps.registry), deps };
+}

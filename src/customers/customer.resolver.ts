@@ -1,0 +1,154 @@
+import { IsOptional, MaxLength, MinLength } from 'class-validator';
+import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Role } from '../auth/role';
+import { Context } from '../context';
+import { CustomerEntitlement } from '../entitlements/customer-entitlement.types';
+import { EntitlementService } from '../entitlements/entitlement.service';
+import { EvaluationService } from '../evaluation/evaluation.service';
+import { TierAssignment } from '../evaluation/tier-assignment.types';
+import { TierChange } from '../evaluation/tier-change.entity';
+import { Connection, ConnectionType } from '../shared/pagination';
+import { JSONObjectScalar } from '../shared/scalars';
+import { runMutation } from '../shared/transaction';
+import { UserError } from '../shared/user-error';
+import { assertValidInput } from '../shared/validation';
+import { Customer } from './customer.entity';
+import { CustomerService } from './customer.service';
+
+@InputType()
+export class CustomerUpsertInput {
+  @Field()
+  @MinLength(1)
+  @MaxLength(200)
+  externalId: string;
+
+  @Field()
+  @MinLength(1)
+  @MaxLength(500)
+  name: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(100)
+  segment?: string | null;
+
+  @Field(() => JSONObjectScalar, { description: 'Fact catalog key → value; replaces all facts.' })
+  facts: Record<string, unknown>;
+}
+
+@InputType()
+export class CustomerFilter {
+  @Field(() => String, { nullable: true })
+  programKey?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Needs programKey.' })
+  tierKey?: string | null;
+
+  @Field(() => String, { nullable: true })
+  segment?: string | null;
+}
+
+@ObjectType()
+export class CustomerPayload {
+  @Field(() => Customer, { nullable: true })
+  customer: Customer | null;
+
+  @Field(() => [TierChange], { description: 'The tier changes this write caused.' })
+  tierChanges: TierChange[];
+
+  @Field(() => [UserError])
+  userErrors: UserError[];
+}
+
+@ObjectType()
+export class CustomerDeletePayload {
+  @Field(() => ID, { nullable: true })
+  deletedId: string | null;
+
+  @Field(() => [UserError])
+  userErrors: UserError[];
+}
+
+export const CustomerConnection = ConnectionType(Customer, 'Customer');
+export const TierChangeConnection = ConnectionType(TierChange, 'TierChange');
+
+@Resolver(() => Customer)
+export class CustomerResolver {
+  constructor(
+    private readonly customerService: CustomerService,
+    private readonly evaluation: EvaluationService,
+    private readonly entitlementService: EntitlementService,
+  ) {}
+
+  @Authorized(Role.VIEWER)
+  @Query(() => Customer, { nullable: true, description: 'By id or by externalId (exactly one).' })
+  customer(
+    @Ctx() ctx: Context,
+    @Arg('id', () => ID, { nullable: true }) id?: string,
+    @Arg('externalId', () => String, { nullable: true }) externalId?: string,
+  ): Promise<Customer | null> {
+    return this.customerService.find(ctx, { id, externalId });
+  }
+
+  @Authorized(Role.VIEWER)
+  @Query(() => CustomerConnection)
+  customers(
+    @Ctx() ctx: Context,
+    @Arg('filter', () => CustomerFilter, { nullable: true }) filter?: CustomerFilter,
+    @Arg('first', () => Int, { nullable: true, description: '1..100, default 20' }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ): Promise<Connection<Customer>> {
+    return this.customerService.list(ctx, filter ?? {}, first, after);
+  }
+
+  @Authorized(Role.INTEGRATOR)
+  @Mutation(() => CustomerPayload, { description: 'Create or replace by externalId; facts are checked against the catalog.' })
+  customerUpsert(@Arg('input') input: CustomerUpsertInput, @Ctx() ctx: Context): Promise<CustomerPayload> {
+    return runMutation(ctx, async (tx) => {
+      await assertValidInput(input, ['input']);
+      return this.customerService.upsert(tx, input);
+    }, { customer: null, tierChanges: [] });
+  }
+
+  @Authorized(Role.INTEGRATOR)
+  @Mutation(() => CustomerPayload, { description: 'Merge patch: listed facts are set, a null value removes the fact.' })
+  customerFactsUpdate(
+    @Arg('id', () => ID) id: string,
+    @Arg('facts', () => JSONObjectScalar) facts: Record<string, unknown>,
+    @Ctx() ctx: Context,
+  ): Promise<CustomerPayload> {
+    return runMutation(ctx, (tx) => this.customerService.updateFacts(tx, id, facts), { customer: null, tierChanges: [] });
+  }
+
+  @Authorized(Role.INTEGRATOR)
+  @Mutation(() => CustomerDeletePayload)
+  customerDelete(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<CustomerDeletePayload> {
+    return runMutation(ctx, async (tx) => ({ deletedId: await this.customerService.delete(tx, id) }), { deletedId: null });
+  }
+
+  @FieldResolver(() => [TierAssignment], { description: 'Every program covering the customer, evaluated now.' })
+  tiers(@Root() customer: Customer, @Ctx() ctx: Context): Promise<TierAssignment[]> {
+    return this.evaluation.liveAssignments(ctx, customer);
+  }
+
+  @FieldResolver(() => TierAssignment, { nullable: true, description: 'Null when the program does not cover the customer.' })
+  tier(@Root() customer: Customer, @Arg('programKey') programKey: string, @Ctx() ctx: Context): Promise<TierAssignment | null> {
+    return this.evaluation.liveAssignment(ctx, customer, programKey);
+  }
+
+  @FieldResolver(() => [CustomerEntitlement])
+  entitlements(@Root() customer: Customer, @Ctx() ctx: Context): Promise<CustomerEntitlement[]> {
+    return this.entitlementService.effective(ctx, customer);
+  }
+
+  @FieldResolver(() => TierChangeConnection)
+  tierHistory(
+    @Root() customer: Customer,
+    @Ctx() ctx: Context,
+    @Arg('programKey', () => String, { nullable: true }) programKey?: string,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ): Promise<Connection<TierChange>> {
+    return this.evaluation.history(ctx, customer.id, programKey ?? null, first, after);
+  }
+}

@@ -1,0 +1,54 @@
+import { DataSource, Logger as TypeOrmLogger } from 'typeorm';
+import { ApiKey } from '../auth/api-key.entity';
+import { Customer } from '../customers/customer.entity';
+import { EntitlementDefinition } from '../entitlements/entitlement-definition.entity';
+import { EntitlementGrant } from '../entitlements/entitlement-grant.entity';
+import { StoredTierAssignment } from '../evaluation/stored-tier-assignment.entity';
+import { TierChange } from '../evaluation/tier-change.entity';
+import { FactDefinition } from '../facts/fact-definition.entity';
+import { migrations } from '../migrations';
+import { RuleSetVersion } from '../programs/rule-set-version.entity';
+import { TierEntitlement } from '../programs/tier-entitlement.entity';
+import { TierProgram } from '../programs/tier-program.entity';
+import { Tier } from '../programs/tier.entity';
+import { logger } from '../shared/logger';
+
+export const entities = [
+  ApiKey,
+  Customer,
+  EntitlementDefinition,
+  EntitlementGrant,
+  FactDefinition,
+  RuleSetVersion,
+  StoredTierAssignment,
+  Tier,
+  TierChange,
+  TierEntitlement,
+  TierProgram,
+];
+
+export interface DataSourceOptions {
+  url: string;
+  /** Receives every statement (tests count them); nothing is logged otherwise. */
+  queryLogger?: TypeOrmLogger;
+  poolSize?: number;
+}
+
+/** Schema changes only through migrations: `synchronize` stays off everywhere. */
+export function createDataSource({ url, queryLogger, poolSize = 10 }: DataSourceOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities,
+    migrations,
+    uuidExtension: 'pgcrypto',
+    synchronize: false,
+    migrationsRun: false,
+    migrationsTransactionMode: 'each',
+    logging: queryLogger ? ['query'] : false,
+    logger: queryLogger,
+    // An idle connection dying (server restart, pg_terminate_backend) must not crash Node.
+    poolErrorHandler: (error: Error) => logger.warn({ err: error.message }, 'idle PostgreSQL connection failed'),
+    extra: { max: poolSize, connectionTimeoutMillis: 10_000, application_name: 'strata' },
+  });
+}

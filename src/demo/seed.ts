@@ -1,0 +1,39 @@
+import { Context } from '../context';
+import { TierChangeCause } from '../evaluation/tier-change.entity';
+import { Services } from '../server';
+import { withTransaction } from '../shared/transaction';
+import { demoCustomer } from './demo-customers';
+
+const BATCH = 5_000;
+
+export interface SeedProgress {
+  (phase: 'insert' | 'evaluate', done: number, total: number): void;
+}
+
+/**
+ * Inserts `count` demo customers in multi-row batches (existing externalIds are kept),
+ * then assigns every program's tiers set-wise, one transaction per step.
+ */
+export async function seedDemoCustomers(ctx: Context, services: Services, count: number, onProgress: SeedProgress = () => {}): Promise<number> {
+  let inserted = 0;
+  for (let start = 1; start <= count; start += BATCH) {
+    const batch = Array.from({ length: Math.min(BATCH, count - start + 1) }, (_, k) => demoCustomer(start + k));
+    const rows: unknown[] = await ctx.db.query(
+      `INSERT INTO customer (external_id, name, segment, facts)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[])
+       ON CONFLICT (external_id) DO NOTHING RETURNING id`,
+      [batch.map((c) => c.externalId), batch.map((c) => c.name), batch.map((c) => c.segment), batch.map((c) => JSON.stringify(c.facts))],
+    );
+    inserted += rows.length;
+    onProgress('insert', start + batch.length - 1, count);
+  }
+  const total = await ctx.db.query('SELECT count(*)::int AS n FROM customer').then((r: { n: number }[]) => r[0].n);
+  const programs = await ctx.loaders.programs();
+  let done = 0;
+  for (const published of programs) {
+    await withTransaction(ctx, (tx) =>
+      services.evaluation.recordProgram(tx, published, TierChangeCause.CREATED, (n) => onProgress('evaluate', (done += n), total * programs.length)),
+    );
+  }
+  return inserted;
+}

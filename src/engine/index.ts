@@ -1,0 +1,3 @@
+export * from './types';
+export { ProgramEvaluator } from './program-evaluator';
+export * from './entitlement-merge';

@@ -1,0 +1,105 @@
+import { Engine, Rule, RuleResult } from 'json-rules-engine';
+import { ConditionNode, Facts, ProgramDefinition, ProgramEvaluation, RuleOutcome, TierDefinition } from './types';
+
+const APPLIES_TO_RULE = 'appliesTo';
+const TIER_RULE_PREFIX = 'tier:';
+/** Idle engines kept per program version; more concurrent evaluations simply build more. */
+const MAX_IDLE_ENGINES = 32;
+
+/**
+ * Evaluates customers' facts against one published program version.
+ *
+ * Semantics are json-rules-engine's own, with `allowUndefinedFacts: true`: a fact the
+ * customer lacks evaluates as `undefined`, so numeric comparisons and `equal`/`in`/
+ * `contains` on it fail, while `notEqual`/`notIn`/`doesNotContain` pass. A customer
+ * without `balance` therefore never reaches a balance threshold.
+ *
+ * A json-rules-engine Engine keeps its run status in one shared field, so two
+ * overlapping `run()` calls on one Engine skip rules. Each evaluation therefore takes an
+ * Engine of its own from a small pool and returns it when done.
+ */
+export class ProgramEvaluator {
+  readonly definition: ProgramDefinition;
+  private readonly tiersByRank: readonly TierDefinition[];
+  private readonly idle: Engine[] = [];
+
+  constructor(definition: ProgramDefinition) {
+    this.definition = definition;
+    this.tiersByRank = [...definition.tiers].sort((a, b) => b.rank - a.rank);
+    // Build one engine up front so a malformed document fails here, not at first use.
+    this.idle.push(this.buildEngine());
+  }
+
+  async evaluate(facts: Facts): Promise<ProgramEvaluation> {
+    const engine = this.idle.pop() ?? this.buildEngine();
+    try {
+      const { results, failureResults } = await engine.run(toRuntimeFacts(facts));
+      const byName = new Map<string, RuleResult>();
+      for (const r of [...results, ...failureResults]) byName.set(r.name as string, r);
+      return this.interpret(byName);
+    } finally {
+      if (this.idle.length < MAX_IDLE_ENGINES) this.idle.push(engine);
+    }
+  }
+
+  private interpret(byName: Map<string, RuleResult>): ProgramEvaluation {
+    const { key, version, appliesTo } = this.definition;
+    const appliesResult = appliesTo ? byName.get(APPLIES_TO_RULE) : undefined;
+    const applies = appliesResult ? appliesResult.result : true;
+    const appliesTree = appliesResult ? conditionTree(appliesResult) : null;
+    if (!applies) {
+      return { programKey: key, version, applies, matchedTierKey: null, outcomes: [], appliesTo: appliesTree };
+    }
+    const outcomes: RuleOutcome[] = this.tiersByRank.map((tier) => {
+      const result = byName.get(TIER_RULE_PREFIX + tier.key);
+      if (!result) throw new Error(`rule for tier ${tier.key} did not run`);
+      return { tierKey: tier.key, passed: result.result, conditions: conditionTree(result) };
+    });
+    const matched = outcomes.find((o) => o.passed);
+    return {
+      programKey: key,
+      version,
+      applies,
+      matchedTierKey: matched ? matched.tierKey : null,
+      outcomes,
+      appliesTo: appliesTree,
+    };
+  }
+
+  private buildEngine(): Engine {
+    const engine = new Engine([], {
+      allowUndefinedFacts: true,
+      // Defence in depth: the rule validator rejects `path`, and stored rules must never
+      // reach jsonpath evaluation even if one slipped past it.
+      pathResolver: () => undefined,
+    });
+    if (this.definition.appliesTo) {
+      engine.addRule(rule(APPLIES_TO_RULE, this.definition.appliesTo, APPLIES_TO_RULE));
+    }
+    for (const tier of this.tiersByRank) {
+      engine.addRule(rule(TIER_RULE_PREFIX + tier.key, tier.rule.conditions, tier.key));
+    }
+    return engine;
+  }
+}
+
+function rule(name: string, conditions: ConditionNode, eventType: string): Rule {
+  // json-rules-engine mutates nothing it is given, but clone so a caller's object never
+  // shares structure with the engine's.
+  return new Rule({ name, conditions: structuredClone(conditions) as never, event: { type: eventType } });
+}
+
+function conditionTree(result: RuleResult): Record<string, unknown> {
+  const json = result.toJSON(false) as { conditions: Record<string, unknown> };
+  return json.conditions;
+}
+
+/** Own keys only, on a prototype-less object: json-rules-engine walks facts with for…in. */
+function toRuntimeFacts(facts: Facts): Record<string, unknown> {
+  const runtime: Record<string, unknown> = Object.create(null);
+  for (const key of Object.keys(facts)) {
+    const value = facts[key];
+    if (value !== undefined && value !== null) runtime[key] = value;
+  }
+  return runtime;
+}

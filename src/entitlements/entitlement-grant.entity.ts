@@ -1,0 +1,55 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Customer } from '../customers/customer.entity';
+import { JSONScalar } from '../shared/scalars';
+import { EntitlementDefinition } from './entitlement-definition.entity';
+
+/** An entitlement given to one customer directly, beside what their tiers give. */
+@ObjectType()
+@Entity('entitlement_grant')
+@Index('entitlement_grant_customer_idx', ['customerId'])
+export class EntitlementGrant {
+  @Field(() => ID)
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Field(() => ID)
+  @Column({ name: 'customer_id', type: 'uuid' })
+  customerId: string;
+
+  @ManyToOne(() => Customer, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'customer_id' })
+  customer?: Customer;
+
+  @Field()
+  @Column({ name: 'entitlement_key', type: 'text' })
+  key: string;
+
+  @ManyToOne(() => EntitlementDefinition, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'entitlement_key' })
+  entitlement?: EntitlementDefinition;
+
+  @Field(() => JSONScalar)
+  @Column({ type: 'jsonb' })
+  value: unknown;
+
+  @Field(() => Date, { nullable: true, description: 'The grant stops counting at this instant.' })
+  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
+  expiresAt: Date | null;
+
+  @Field()
+  @Column({ type: 'text' })
+  reason: string;
+
+  @Field(() => String, { nullable: true, description: 'Name of the API key that granted it.' })
+  @Column({ name: 'granted_by', type: 'text', nullable: true })
+  grantedBy: string | null;
+
+  @Field()
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
+  revokedAt: Date | null;
+}

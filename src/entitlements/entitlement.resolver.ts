@@ -1,0 +1,117 @@
+import { IsOptional, MaxLength, MinLength } from 'class-validator';
+import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Role } from '../auth/role';
+import { Context } from '../context';
+import { JSONScalar } from '../shared/scalars';
+import { runMutation } from '../shared/transaction';
+import { UserError } from '../shared/user-error';
+import { assertValidInput } from '../shared/validation';
+import { CustomerEntitlementSet } from './customer-entitlement.types';
+import { BetterEnum, EntitlementDefinition, EntitlementValueTypeEnum } from './entitlement-definition.entity';
+import { EntitlementGrant } from './entitlement-grant.entity';
+import { EntitlementService } from './entitlement.service';
+
+@InputType()
+export class EntitlementDefineInput {
+  @Field()
+  key: string;
+
+  @Field()
+  @MinLength(1)
+  @MaxLength(200)
+  name: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(1000)
+  description?: string | null;
+
+  @Field(() => EntitlementValueTypeEnum)
+  valueType: EntitlementValueTypeEnum;
+
+  @Field(() => BetterEnum, { nullable: true })
+  better?: BetterEnum | null;
+}
+
+@InputType()
+export class EntitlementGrantInput {
+  @Field(() => ID)
+  customerId: string;
+
+  @Field()
+  key: string;
+
+  @Field(() => JSONScalar)
+  value: unknown;
+
+  @Field(() => Date, { nullable: true })
+  expiresAt?: Date | null;
+
+  @Field()
+  @MinLength(1)
+  @MaxLength(1000)
+  reason: string;
+}
+
+@ObjectType()
+export class EntitlementDefinePayload {
+  @Field(() => EntitlementDefinition, { nullable: true })
+  entitlement: EntitlementDefinition | null;
+
+  @Field(() => [UserError])
+  userErrors: UserError[];
+}
+
+@ObjectType()
+export class EntitlementGrantPayload {
+  @Field(() => EntitlementGrant, { nullable: true })
+  grant: EntitlementGrant | null;
+
+  @Field(() => [UserError])
+  userErrors: UserError[];
+}
+
+@Resolver()
+export class EntitlementResolver {
+  constructor(private readonly entitlements: EntitlementService) {}
+
+  @Authorized(Role.VIEWER)
+  @Query(() => [EntitlementDefinition])
+  entitlementDefinitions(@Ctx() ctx: Context): Promise<EntitlementDefinition[]> {
+    return this.entitlements.list(ctx);
+  }
+
+  @Authorized(Role.VIEWER)
+  @Query(() => [CustomerEntitlementSet], { description: 'Up to 500 customers, answered in input order (ids, then externalIds).' })
+  customerEntitlements(
+    @Ctx() ctx: Context,
+    @Arg('ids', () => [ID], { nullable: true }) ids?: string[],
+    @Arg('externalIds', () => [String], { nullable: true }) externalIds?: string[],
+  ): Promise<CustomerEntitlementSet[]> {
+    return this.entitlements.forCustomers(ctx, ids ?? [], externalIds ?? []);
+  }
+
+  @Authorized(Role.EDITOR)
+  @Mutation(() => EntitlementDefinePayload)
+  entitlementDefine(@Arg('input') input: EntitlementDefineInput, @Ctx() ctx: Context): Promise<EntitlementDefinePayload> {
+    return runMutation(ctx, async (tx) => {
+      await assertValidInput(input, ['input']);
+      return { entitlement: await this.entitlements.define(tx, input) };
+    }, { entitlement: null });
+  }
+
+  @Authorized(Role.INTEGRATOR)
+  @Mutation(() => EntitlementGrantPayload)
+  entitlementGrant(@Arg('input') input: EntitlementGrantInput, @Ctx() ctx: Context): Promise<EntitlementGrantPayload> {
+    return runMutation(ctx, async (tx) => {
+      await assertValidInput(input, ['input']);
+      return { grant: await this.entitlements.grant(tx, input) };
+    }, { grant: null });
+  }
+
+  @Authorized(Role.INTEGRATOR)
+  @Mutation(() => EntitlementGrantPayload)
+  entitlementGrantRevoke(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<EntitlementGrantPayload> {
+    return runMutation(ctx, async (tx) => ({ grant: await this.entitlements.revoke(tx, id) }), { grant: null });
+  }
+}

@@ -1,0 +1,158 @@
+import { Context } from '../context';
+import { Customer } from '../customers/customer.entity';
+import { Better, EntitlementCandidate, EntitlementPolicy, EntitlementValueType, mergeEntitlements } from '../engine';
+import { DomainError } from '../shared/errors';
+import { isUuid } from '../shared/ids';
+import { throwIfAny, userError } from '../shared/user-error';
+import { CustomerEntitlement, CustomerEntitlementSet, EntitlementSource } from './customer-entitlement.types';
+import { EntitlementDefinition } from './entitlement-definition.entity';
+import { EntitlementGrant } from './entitlement-grant.entity';
+import { entitlementValueProblem } from './entitlement-values';
+
+export interface EntitlementDefineInput {
+  key: string;
+  name: string;
+  description?: string | null;
+  valueType: EntitlementValueType;
+  better?: Better | null;
+}
+
+export interface EntitlementGrantInput {
+  customerId: string;
+  key: string;
+  value: unknown;
+  expiresAt?: Date | null;
+  reason: string;
+}
+
+export const ENTITLEMENT_KEY_PATTERN = /^[a-z][A-Za-z0-9_]{0,62}$/;
+export const MAX_BATCH = 500;
+
+export class EntitlementService {
+  list(ctx: Context): Promise<EntitlementDefinition[]> {
+    return ctx.db.find(EntitlementDefinition, { order: { key: 'ASC' } });
+  }
+
+  /**
+   * Creates an entitlement or updates its name and description. Value type and direction
+   * never change: tier values and grants already stored were checked against them.
+   */
+  async define(tx: Context, input: EntitlementDefineInput): Promise<EntitlementDefinition> {
+    const errors = [];
+    if (!ENTITLEMENT_KEY_PATTERN.test(input.key)) {
+      errors.push(userError('INVALID', ['input', 'key'], 'key must start with a lowercase letter and hold only letters, digits and _ (at most 63)'));
+    }
+    if (input.better && input.valueType !== 'NUMBER') {
+      errors.push(userError('INVALID', ['input', 'better'], 'better applies to NUMBER entitlements only'));
+    }
+    throwIfAny(errors);
+    const better = input.valueType === 'NUMBER' ? (input.better ?? 'HIGHER') : null;
+    const existing = await tx.db.findOne(EntitlementDefinition, { where: { key: input.key }, lock: { mode: 'pessimistic_write' } });
+    if (existing && (existing.valueType !== input.valueType || existing.better !== better)) {
+      throwIfAny([
+        userError('CONFLICT', ['input', 'valueType'], `entitlement "${input.key}" is ${existing.valueType}${existing.better ? ` (${existing.better} is better)` : ''}; its type cannot change`),
+      ]);
+    }
+    const definition = existing ?? Object.assign(new EntitlementDefinition(), { key: input.key, valueType: input.valueType, better });
+    definition.name = input.name;
+    definition.description = input.description ?? null;
+    return tx.db.save(definition);
+  }
+
+  /** Effective entitlements: tier values of every program the customer is in, plus active grants. */
+  async effective(ctx: Context, customer: Customer): Promise<CustomerEntitlement[]> {
+    const [evaluations, grants] = await Promise.all([ctx.loaders.evaluations.load(customer), ctx.loaders.activeGrants.load(customer.id)]);
+    const policies = new Map<string, EntitlementPolicy>();
+    const candidates: EntitlementCandidate[] = [];
+    for (const { published, evaluation } of evaluations) {
+      const tier = evaluation.applies ? published.tiers.find((t) => t.key === evaluation.matchedTierKey) : undefined;
+      for (const value of tier?.entitlements ?? []) {
+        policies.set(value.entitlementKey, value.entitlement);
+        candidates.push({
+          key: value.entitlementKey,
+          value: value.value,
+          source: 'TIER',
+          programKey: published.program.key,
+          tierKey: tier!.key,
+          grantId: null,
+          expiresAt: null,
+        });
+      }
+    }
+    const now = Date.now();
+    for (const grant of grants) {
+      if (grant.expiresAt && grant.expiresAt.getTime() <= now) continue;
+      policies.set(grant.key, grant.entitlement!);
+      candidates.push({
+        key: grant.key,
+        value: grant.value,
+        source: 'GRANT',
+        programKey: null,
+        tierKey: null,
+        grantId: grant.id,
+        expiresAt: grant.expiresAt,
+      });
+    }
+    return mergeEntitlements(candidates, (key) => policies.get(key)).map((c) => ({ ...c, source: c.source as EntitlementSource }));
+  }
+
+  /**
+   * The integrators' batch call: one set per requested customer, in input order (ids
+   * first, then externalIds). A customer asked for by an unknown id has an empty externalId.
+   */
+  async forCustomers(ctx: Context, ids: readonly string[], externalIds: readonly string[]): Promise<CustomerEntitlementSet[]> {
+    const asked = ids.length + externalIds.length;
+    if (asked > MAX_BATCH) throw new DomainError('BAD_USER_INPUT', `ask for at most ${MAX_BATCH} customers at once, got ${asked}`);
+    const [byId, byExternalId] = await Promise.all([
+      ctx.loaders.customerById.loadMany([...ids]),
+      ctx.loaders.customerByExternalId.loadMany([...externalIds]),
+    ]);
+    const requested = [
+      ...ids.map((id, i) => ({ customerId: id, externalId: '', found: byId[i] })),
+      ...externalIds.map((externalId, i) => ({ customerId: null, externalId, found: byExternalId[i] })),
+    ];
+    return Promise.all(
+      requested.map(async ({ customerId, externalId, found }) => {
+        if (found instanceof Error) throw found;
+        if (!found) return { customerId, externalId, found: false, entitlements: [] };
+        return { customerId: found.id, externalId: found.externalId, found: true, entitlements: await this.effective(ctx, found) };
+      }),
+    );
+  }
+
+  async grant(tx: Context, input: EntitlementGrantInput): Promise<EntitlementGrant> {
+    const errors = [];
+    const customer = isUuid(input.customerId) ? await tx.db.findOne(Customer, { where: { id: input.customerId } }) : null;
+    if (!customer) errors.push(userError('NOT_FOUND', ['input', 'customerId'], `no customer with id "${input.customerId}"`));
+    const definition = await tx.db.findOne(EntitlementDefinition, { where: { key: input.key } });
+    if (!definition) {
+      errors.push(userError('UNKNOWN_ENTITLEMENT', ['input', 'key'], `unknown entitlement "${input.key}"; define it with entitlementDefine first`));
+    } else {
+      const problem = entitlementValueProblem(definition.valueType, input.value);
+      if (problem) errors.push(userError('TYPE_MISMATCH', ['input', 'value'], `"${input.key}" is ${definition.valueType}: ${problem}`));
+    }
+    if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
+      errors.push(userError('INVALID', ['input', 'expiresAt'], 'expiresAt must be in the future'));
+    }
+    if (!input.reason.trim()) errors.push(userError('INVALID', ['input', 'reason'], 'reason must say why the grant is given'));
+    throwIfAny(errors);
+    const grant = Object.assign(new EntitlementGrant(), {
+      customerId: input.customerId,
+      key: input.key,
+      value: input.value,
+      expiresAt: input.expiresAt ?? null,
+      reason: input.reason.trim(),
+      grantedBy: tx.actor.name,
+      revokedAt: null,
+    });
+    return tx.db.save(grant);
+  }
+
+  async revoke(tx: Context, id: string): Promise<EntitlementGrant> {
+    const grant = isUuid(id) ? await tx.db.findOne(EntitlementGrant, { where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
+    if (!grant) throwIfAny([userError('NOT_FOUND', ['id'], `no grant with id "${id}"`)]);
+    if (grant!.revokedAt) throwIfAny([userError('CONFLICT', ['id'], `grant "${id}" was already revoked`)]);
+    grant!.revokedAt = new Date();
+    return tx.db.save(grant!);
+  }
+}

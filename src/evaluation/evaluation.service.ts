@@ -1,0 +1,189 @@
+import { Context } from '../context';
+import { Customer } from '../customers/customer.entity';
+import { Facts, ProgramEvaluation } from '../engine';
+import { CustomerEvaluation } from '../loaders';
+import { PublishedProgram } from '../programs/program-registry';
+import { Connection, decodeCursor, pageSize, toConnection } from '../shared/pagination';
+import { AssignmentSource, TierAssignment } from './tier-assignment.types';
+import { TierChange, TierChangeCause } from './tier-change.entity';
+
+/** Live evaluation for reads; evaluation plus stored assignments and history for writes. */
+export class EvaluationService {
+  /** The customer's tiers in every program that covers them, from the current facts. */
+  async liveAssignments(ctx: Context, customer: Customer): Promise<TierAssignment[]> {
+    const evaluations = await ctx.loaders.evaluations.load(customer);
+    return evaluations.filter((e) => e.evaluation.applies).map(toAssignment);
+  }
+
+  async liveAssignment(ctx: Context, customer: Customer, programKey: string): Promise<TierAssignment | null> {
+    const assignments = await this.liveAssignments(ctx, customer);
+    return assignments.find((a) => a.program.key === programKey) ?? null;
+  }
+
+  /** What-if: evaluates arbitrary facts against a program; writes nothing. */
+  async evaluateFacts(ctx: Context, published: PublishedProgram, facts: Facts): Promise<TierAssignment> {
+    const evaluation = await published.evaluator.evaluate(facts);
+    return toAssignment({ published, evaluation });
+  }
+
+  /** The customer's tier changes, newest first. */
+  async history(ctx: Context, customerId: string, programKey: string | null, first?: number | null, after?: string | null): Promise<Connection<TierChange>> {
+    const size = pageSize(first);
+    const before = decodeCursor(after, /^\d+$/);
+    const query = ctx.db.createQueryBuilder(TierChange, 'h').where('h.customer_id = :customerId', { customerId });
+    if (programKey) query.andWhere('h.program_key = :programKey', { programKey });
+    const count = () => query.clone().getCount();
+    if (before) query.andWhere('h.id < :before', { before });
+    const rows = await query.orderBy('h.id', 'DESC').limit(size + 1).getMany();
+    return toConnection(rows, size, (h) => h.id, count);
+  }
+
+  /**
+   * Re-evaluates one customer in every program and stores the result: assignments are
+   * upserted, removed where a program no longer covers the customer, and a history row is
+   * appended wherever the tier changed. Call inside the mutation's transaction.
+   */
+  async recordCustomer(tx: Context, customer: Customer, cause: TierChangeCause): Promise<TierChange[]> {
+    const evaluations = await tx.loaders.evaluations.load(customer);
+    const stored: { program_id: string; tier_key: string | null }[] = await tx.db.query(
+      'SELECT program_id, tier_key FROM tier_assignment WHERE customer_id = $1',
+      [customer.id],
+    );
+    const previous = new Map(stored.map((s) => [s.program_id, s.tier_key]));
+    const changes: TierChange[] = [];
+    const upserts: { programId: string; evaluation: ProgramEvaluation }[] = [];
+    const removals: string[] = [];
+    for (const { published, evaluation } of evaluations) {
+      const programId = published.program.id;
+      const had = previous.has(programId);
+      const before = previous.get(programId) ?? null;
+      if (evaluation.applies) {
+        upserts.push({ programId, evaluation });
+        if (!had || before !== evaluation.matchedTierKey) {
+          changes.push(change(customer.id, published, before, evaluation.matchedTierKey, had ? cause : TierChangeCause.CREATED));
+        }
+      } else if (had) {
+        removals.push(programId);
+        changes.push(change(customer.id, published, before, null, cause));
+      }
+    }
+    if (upserts.length) {
+      await tx.db.query(
+        `INSERT INTO tier_assignment (customer_id, program_id, tier_key, rule_version, source, explanation, evaluated_at)
+         SELECT $1, u.program_id, u.tier_key, u.rule_version, 'RULE', u.explanation, now()
+           FROM unnest($2::uuid[], $3::text[], $4::int[], $5::jsonb[]) AS u(program_id, tier_key, rule_version, explanation)
+         ON CONFLICT (customer_id, program_id) DO UPDATE
+           SET tier_key = EXCLUDED.tier_key, rule_version = EXCLUDED.rule_version, source = EXCLUDED.source,
+               explanation = EXCLUDED.explanation, evaluated_at = EXCLUDED.evaluated_at`,
+        [
+          customer.id,
+          upserts.map((u) => u.programId),
+          upserts.map((u) => u.evaluation.matchedTierKey),
+          upserts.map((u) => u.evaluation.version),
+          upserts.map((u) => JSON.stringify(storedExplanation(u.evaluation))),
+        ],
+      );
+    }
+    if (removals.length) {
+      await tx.db.query('DELETE FROM tier_assignment WHERE customer_id = $1 AND program_id = ANY($2::uuid[])', [customer.id, removals]);
+    }
+    return this.appendHistory(tx, changes);
+  }
+
+  /**
+   * Evaluates every customer against a newly published program version and stores the
+   * assignments and history rows, in keyset-ordered chunks. Runs in the caller's transaction.
+   */
+  async recordProgram(tx: Context, published: PublishedProgram, cause: TierChangeCause, onChunk?: (customers: number) => void): Promise<number> {
+    const chunk = 2_000;
+    let after = '00000000-0000-0000-0000-000000000000';
+    let changed = 0;
+    for (;;) {
+      const customers: { id: string; facts: Facts; tier_key: string | null; had: boolean }[] = await tx.db.query(
+        `SELECT c.id, c.facts, a.tier_key, a.customer_id IS NOT NULL AS had
+           FROM customer c LEFT JOIN tier_assignment a ON a.customer_id = c.id AND a.program_id = $1
+          WHERE c.id > $2 ORDER BY c.id LIMIT $3`,
+        [published.program.id, after, chunk],
+      );
+      if (customers.length === 0) return changed;
+      after = customers[customers.length - 1].id;
+      const evaluations = await Promise.all(customers.map((c) => published.evaluator.evaluate(c.facts)));
+      const applying = customers.map((c, i) => ({ c, e: evaluations[i] })).filter(({ e }) => e.applies);
+      await tx.db.query(
+        `INSERT INTO tier_assignment (customer_id, program_id, tier_key, rule_version, source, explanation, evaluated_at)
+         SELECT u.customer_id, $1, u.tier_key, $2, 'RULE', u.explanation, now()
+           FROM unnest($3::uuid[], $4::text[], $5::jsonb[]) AS u(customer_id, tier_key, explanation)
+         ON CONFLICT (customer_id, program_id) DO UPDATE
+           SET tier_key = EXCLUDED.tier_key, rule_version = EXCLUDED.rule_version, source = EXCLUDED.source,
+               explanation = EXCLUDED.explanation, evaluated_at = EXCLUDED.evaluated_at`,
+        [
+          published.program.id,
+          published.version.version,
+          applying.map(({ c }) => c.id),
+          applying.map(({ e }) => e.matchedTierKey),
+          applying.map(({ e }) => JSON.stringify(storedExplanation(e))),
+        ],
+      );
+      const leaving = customers.filter((c, i) => c.had && !evaluations[i].applies).map((c) => c.id);
+      if (leaving.length) {
+        await tx.db.query('DELETE FROM tier_assignment WHERE program_id = $1 AND customer_id = ANY($2::uuid[])', [published.program.id, leaving]);
+      }
+      const changes = customers.flatMap((c, i) => {
+        const e = evaluations[i];
+        const to = e.applies ? e.matchedTierKey : null;
+        if (!c.had && !e.applies) return [];
+        if (c.had && c.tier_key === to && e.applies) return [];
+        return [change(c.id, published, c.tier_key, to, cause)];
+      });
+      changed += (await this.appendHistory(tx, changes)).length;
+      onChunk?.(customers.length);
+    }
+  }
+
+  private async appendHistory(tx: Context, changes: TierChange[]): Promise<TierChange[]> {
+    if (changes.length === 0) return changes;
+    const rows: { id: string; at: Date }[] = await tx.db.query(
+      `INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, cause, rule_version)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[])
+       RETURNING id, at`,
+      [
+        changes.map((c) => c.customerId),
+        changes.map((c) => c.programId),
+        changes.map((c) => c.programKey),
+        changes.map((c) => c.fromTierKey),
+        changes.map((c) => c.toTierKey),
+        changes.map((c) => c.cause),
+        changes.map((c) => c.ruleVersion),
+      ],
+    );
+    rows.forEach((row, i) => Object.assign(changes[i], row));
+    return changes;
+  }
+}
+
+function change(customerId: string, published: PublishedProgram, from: string | null, to: string | null, cause: TierChangeCause): TierChange {
+  return Object.assign(new TierChange(), {
+    customerId,
+    programId: published.program.id,
+    programKey: published.program.key,
+    fromTierKey: from,
+    toTierKey: to,
+    cause,
+    ruleVersion: published.version.version,
+  });
+}
+
+function storedExplanation(e: ProgramEvaluation): Record<string, unknown> {
+  return { matchedTierKey: e.matchedTierKey, outcomes: e.outcomes, appliesTo: e.appliesTo };
+}
+
+function toAssignment({ published, evaluation }: CustomerEvaluation): TierAssignment {
+  return {
+    program: published.program,
+    tier: published.tiers.find((t) => t.key === evaluation.matchedTierKey) ?? null,
+    ruleVersion: evaluation.version,
+    source: AssignmentSource.RULE,
+    explanation: { matchedTierKey: evaluation.matchedTierKey, outcomes: evaluation.outcomes, appliesTo: evaluation.appliesTo },
+    evaluatedAt: new Date(),
+  };
+}

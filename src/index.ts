@@ -1,0 +1,56 @@
+import 'reflect-metadata';
+import { AddressInfo } from 'node:net';
+import { bootstrap } from './bootstrap';
+import { loadConfig } from './config';
+import { createContext } from './context';
+import { createDataSource } from './database/data-source';
+import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
+import { createServer } from './server';
+import { logger } from './shared/logger';
+
+const SYSTEM_ACTOR = { keyId: 'system', name: 'start-up', roles: [] };
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  let embedded: EmbeddedDatabase | null = null;
+  if (!config.databaseUrl) {
+    logger.info({ dataDir: config.dataDir, port: config.embeddedPostgresPort }, 'no DATABASE_URL: starting embedded PostgreSQL');
+    embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
+  }
+  const dataSource = createDataSource({ url: config.databaseUrl ?? embedded!.url });
+  await dataSource.initialize();
+  await dataSource.runMigrations({ transaction: 'each' });
+
+  const strata = await createServer(dataSource, { production: config.production });
+  const { adminKey } = await bootstrap(createContext(strata.deps, 'start-up', SYSTEM_ACTOR), strata.services, config, embedded !== null);
+
+  const server = strata.app.listen(config.port, () => {
+    const { port } = server.address() as AddressInfo;
+    const url = `http://localhost:${port}/graphql`;
+    logger.info({ url }, 'Strata is listening');
+    process.stdout.write(
+      `\nStrata is ready.\n  GraphQL:  ${url}\n  Explorer: http://localhost:${port}/explorer\n` +
+        (adminKey ? `  Admin key: ${adminKey}\n  Try: curl -s ${url} -H 'content-type: application/json' -H 'authorization: Bearer ${adminKey}' -d '{"query":"{ tierPrograms { key name distribution { tierKey count } } }"}'\n\n` : '\n'),
+    );
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    server.close();
+    await strata.apollo.stop();
+    await dataSource.destroy();
+    await embedded?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error) => {
+  logger.fatal({ err: error }, 'start-up failed');
+  process.stderr.write(`Strata could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Context } from '../context';
+import { EntitlementDefineInput } from '../entitlements/entitlement.service';
+import { FactDefineInput } from '../facts/fact.service';
+import { ProgramSpec } from '../rules/program-validator';
+import { Services } from '../server';
+import { logger } from '../shared/logger';
+import { withTransaction } from '../shared/transaction';
+import { UserErrors } from '../shared/user-error';
+
+export const CATALOG_FILE = 'catalog.json';
+
+export interface RuleFilesResult {
+  created: string[];
+  unchanged: string[];
+  /** Programs whose file differs from the version in force; rule authoring changes those. */
+  differing: string[];
+}
+
+/**
+ * Loads `catalog.json` (facts and entitlements) and every other `*.json` (one program each)
+ * from `dir`, in one transaction. Idempotent: catalog entries are (re)defined, programs
+ * that exist are left as they are. Any invalid file stops everything with an error naming
+ * the file and the problem.
+ */
+export async function loadRuleFiles(ctx: Context, services: Services, dir: string): Promise<RuleFilesResult> {
+  const result: RuleFilesResult = { created: [], unchanged: [], differing: [] };
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && f !== CATALOG_FILE).sort();
+  await withTransaction(ctx, async (tx) => {
+    const catalogPath = path.join(dir, CATALOG_FILE);
+    if (fs.existsSync(catalogPath)) {
+      const catalog = readJson(catalogPath) as { facts?: FactDefineInput[]; entitlements?: EntitlementDefineInput[] };
+      for (const [i, fact] of (catalog.facts ?? []).entries()) {
+        await explained(catalogPath, `facts[${i}]`, () => services.facts.define(tx, fact));
+      }
+      for (const [i, entitlement] of (catalog.entitlements ?? []).entries()) {
+        await explained(catalogPath, `entitlements[${i}]`, () => services.entitlements.define(tx, entitlement));
+      }
+    }
+    for (const file of files) {
+      const filePath = path.join(dir, file);
+      const spec = readJson(filePath) as ProgramSpec;
+      const existing = await services.programs.published(tx, spec.key);
+      if (!existing) {
+        await explained(filePath, '', () => services.programs.create(tx, spec, []));
+        result.created.push(spec.key);
+      } else if (canonical(documentOf(spec)) === canonical(existing.version.document)) {
+        result.unchanged.push(spec.key);
+      } else {
+        logger.warn({ file: filePath, program: spec.key }, 'rule file differs from the version in force; it was not applied');
+        result.differing.push(spec.key);
+      }
+    }
+  });
+  return result;
+}
+
+function readJson(file: string): unknown {
+  const text = fs.readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${file}: not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+async function explained<T>(file: string, where: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof UserErrors)) throw error;
+    const problems = error.errors.map((e) => {
+      const field = [where, ...(e.field ?? []).filter((f) => f !== 'input')].filter(Boolean).join('.');
+      return `${field ? field + ': ' : ''}${e.message}`;
+    });
+    throw new Error(`${file}: ${problems.join('; ')}`);
+  }
+}
+
+function documentOf(spec: ProgramSpec) {
+  return {
+    appliesTo: spec.appliesTo ?? null,
+    tiers: spec.tiers.map((t) => ({ key: t.key, name: t.name, rank: t.rank, rule: t.rule, entitlements: t.entitlements ?? [] })),
+  };
+}
+
+/** JSON with sorted keys, so key order in a file does not count as a difference. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
+}

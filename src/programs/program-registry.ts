@@ -1,0 +1,65 @@
+import { EntityManager } from 'typeorm';
+import { ProgramEvaluator } from '../engine';
+import { RuleSetVersion } from './rule-set-version.entity';
+import { TierProgram } from './tier-program.entity';
+import { Tier } from './tier.entity';
+
+/** A program with the version in force: its tiers (highest rank first) and evaluator. */
+export interface PublishedProgram {
+  program: TierProgram;
+  version: RuleSetVersion;
+  tiers: Tier[];
+  evaluator: ProgramEvaluator;
+}
+
+type CompiledVersion = Omit<PublishedProgram, 'program'>;
+
+/**
+ * Keeps one compiled evaluator per rule-set version for the life of the process.
+ * Versions are immutable and keyed by their row id (an id from a rolled-back transaction
+ * never comes back), so the cache needs no invalidation; which version is in force is read
+ * from the database on every request, so every process follows a publish at once.
+ */
+export class ProgramRegistry {
+  private readonly versions = new Map<string, Promise<CompiledVersion>>();
+
+  async published(db: EntityManager): Promise<PublishedProgram[]> {
+    const { entities, raw } = await db
+      .createQueryBuilder(TierProgram, 'p')
+      .innerJoin(RuleSetVersion, 'v', 'v.program_id = p.id AND v.version = p.published_version')
+      .addSelect('v.id', 'version_id')
+      .orderBy('p.key')
+      .getRawAndEntities<{ version_id: string }>();
+    return Promise.all(
+      entities.map(async (program, i) => ({ program, ...(await this.compiled(db, raw[i].version_id)) })),
+    );
+  }
+
+  private compiled(db: EntityManager, versionId: string): Promise<CompiledVersion> {
+    let compiled = this.versions.get(versionId);
+    if (!compiled) {
+      compiled = this.compile(db, versionId);
+      this.versions.set(versionId, compiled);
+      compiled.catch(() => this.versions.delete(versionId));
+    }
+    return compiled;
+  }
+
+  private async compile(db: EntityManager, versionId: string): Promise<CompiledVersion> {
+    const version = await db.findOneOrFail(RuleSetVersion, {
+      where: { id: versionId },
+      relations: { program: true, tiers: { entitlements: { entitlement: true } } },
+    });
+    const tiers = [...(version.tiers ?? [])].sort((a, b) => b.rank - a.rank);
+    for (const tier of tiers) tier.entitlements.sort((a, b) => a.entitlementKey.localeCompare(b.entitlementKey));
+    const evaluator = new ProgramEvaluator({
+      key: version.program!.key,
+      version: version.version,
+      appliesTo: (version.document.appliesTo as never) ?? null,
+      tiers: tiers.map((t) => ({ key: t.key, rank: t.rank, rule: t.rule })),
+    });
+    delete version.tiers;
+    delete version.program;
+    return { version, tiers, evaluator };
+  }
+}

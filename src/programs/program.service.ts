@@ -1,0 +1,106 @@
+import { Context } from '../context';
+import { EntitlementDefinition } from '../entitlements/entitlement-definition.entity';
+import { EvaluationService } from '../evaluation/evaluation.service';
+import { TierChangeCause } from '../evaluation/tier-change.entity';
+import { FactService } from '../facts/fact.service';
+import { Catalogs, ProgramSpec, SpecProblem, validateProgramSpec } from '../rules/program-validator';
+import { DomainError } from '../shared/errors';
+import { UserError, throwIfAny, userError } from '../shared/user-error';
+import { PublishedProgram } from './program-registry';
+import { ProgramDocument, RuleSetStatus, RuleSetVersion } from './rule-set-version.entity';
+import { TierEntitlement } from './tier-entitlement.entity';
+import { TierProgram } from './tier-program.entity';
+import { Tier } from './tier.entity';
+
+export interface TierCountRow {
+  tierKey: string | null;
+  count: number;
+  share: number;
+}
+
+export class ProgramService {
+  constructor(
+    private readonly facts: FactService,
+    private readonly evaluation: EvaluationService,
+  ) {}
+
+  async list(ctx: Context): Promise<TierProgram[]> {
+    return (await ctx.loaders.programs()).map((p) => p.program);
+  }
+
+  async published(ctx: Context, key: string): Promise<PublishedProgram | null> {
+    return (await ctx.loaders.programs()).find((p) => p.program.key === key) ?? null;
+  }
+
+  async publishedOrFail(ctx: Context, key: string): Promise<PublishedProgram> {
+    const published = await this.published(ctx, key);
+    if (!published) throw new DomainError('NOT_FOUND', `no tier program with key "${key}"`);
+    return published;
+  }
+
+  async publishedById(ctx: Context, programId: string): Promise<PublishedProgram | null> {
+    return (await ctx.loaders.programs()).find((p) => p.program.id === programId) ?? null;
+  }
+
+  async catalogs(ctx: Context): Promise<Catalogs> {
+    const [facts, entitlements] = await Promise.all([this.facts.catalog(ctx), ctx.db.find(EntitlementDefinition)]);
+    const entitlementTypes = new Map(entitlements.map((e) => [e.key, e.valueType]));
+    return { factTypeOf: (k) => facts.get(k), entitlementTypeOf: (k) => entitlementTypes.get(k) };
+  }
+
+  /** Problems with a program spec against the current catalogs, as `userErrors` under `path`. */
+  async check(ctx: Context, spec: ProgramSpec, path: string[]): Promise<UserError[]> {
+    const problems: SpecProblem[] = validateProgramSpec(spec, await this.catalogs(ctx));
+    const errors = problems.map((p) => userError(p.code, [...path, ...p.path], p.message));
+    if (errors.length === 0 && (await ctx.db.exists(TierProgram, { where: { key: spec.key } }))) {
+      errors.push(userError('CONFLICT', [...path, 'key'], `a tier program with key "${spec.key}" already exists`));
+    }
+    return errors;
+  }
+
+  /**
+   * Creates a program, publishes its version 1 and assigns every existing customer it
+   * covers, all in the caller's transaction.
+   */
+  async create(tx: Context, spec: ProgramSpec, path: string[] = ['input']): Promise<PublishedProgram> {
+    throwIfAny(await this.check(tx, spec, path));
+    const program = await tx.db.save(
+      Object.assign(new TierProgram(), { key: spec.key, name: spec.name.trim(), description: spec.description ?? null, publishedVersion: 1 }),
+    );
+    const document: ProgramDocument = {
+      appliesTo: spec.appliesTo ?? null,
+      tiers: spec.tiers.map((t) => ({ key: t.key, name: t.name, rank: t.rank, rule: t.rule, entitlements: t.entitlements ?? [] })),
+    };
+    const version = await tx.db.save(
+      Object.assign(new RuleSetVersion(), { programId: program.id, version: 1, status: RuleSetStatus.PUBLISHED, document, publishedAt: new Date() }),
+    );
+    for (const t of document.tiers) {
+      const tier = await tx.db.save(
+        Object.assign(new Tier(), { ruleSetVersionId: version.id, key: t.key, name: t.name, rank: t.rank, rule: t.rule }),
+      );
+      if (t.entitlements.length) {
+        await tx.db.save(t.entitlements.map((e) => Object.assign(new TierEntitlement(), { tierId: tier.id, entitlementKey: e.key, value: e.value })));
+      }
+    }
+    tx.loaders.clear();
+    const published = await this.publishedById(tx, program.id);
+    if (!published) throw new Error(`program ${spec.key} was not readable after creation`);
+    await this.evaluation.recordProgram(tx, published, TierChangeCause.RULE_PUBLISH);
+    return published;
+  }
+
+  /** How many customers the program covers per tier (null = no tier), highest rank first. */
+  async distribution(ctx: Context, published: PublishedProgram): Promise<TierCountRow[]> {
+    const rows: { tier_key: string | null; count: string }[] = await ctx.db.query(
+      'SELECT tier_key, count(*) AS count FROM tier_assignment WHERE program_id = $1 GROUP BY tier_key',
+      [published.program.id],
+    );
+    const counts = new Map(rows.map((r) => [r.tier_key, Number(r.count)]));
+    const total = [...counts.values()].reduce((a, b) => a + b, 0);
+    const keys: (string | null)[] = [...published.tiers.map((t) => t.key), null];
+    return keys.map((tierKey) => {
+      const count = counts.get(tierKey) ?? 0;
+      return { tierKey, count, share: total ? count / total : 0 };
+    });
+  }
+}

@@ -1,0 +1,57 @@
+import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
+import { JSONObjectScalar } from '../shared/scalars';
+import { Tier } from './tier.entity';
+import { TierProgram } from './tier-program.entity';
+
+export enum RuleSetStatus {
+  DRAFT = 'DRAFT',
+  PUBLISHED = 'PUBLISHED',
+  SUPERSEDED = 'SUPERSEDED',
+}
+registerEnumType(RuleSetStatus, { name: 'RuleSetStatus' });
+
+/** The document of a program version: appliesTo plus every tier with rule and entitlements. */
+export interface ProgramDocument {
+  appliesTo: Record<string, unknown> | null;
+  tiers: { key: string; name: string; rank: number; rule: Record<string, unknown>; entitlements: { key: string; value: unknown }[] }[];
+}
+
+/** One version of a program's rules; immutable once published. */
+@ObjectType()
+@Entity('rule_set_version')
+@Index('rule_set_version_program_version_key', ['programId', 'version'], { unique: true })
+export class RuleSetVersion {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'program_id', type: 'uuid' })
+  programId: string;
+
+  @ManyToOne(() => TierProgram, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'program_id' })
+  program?: TierProgram;
+
+  @Field(() => Int)
+  @Column({ type: 'integer' })
+  version: number;
+
+  @Field(() => RuleSetStatus)
+  @Column({ type: 'text' })
+  status: RuleSetStatus;
+
+  @Field(() => JSONObjectScalar, { description: '{ appliesTo, tiers: [{ key, name, rank, rule, entitlements }] }' })
+  @Column({ type: 'jsonb' })
+  document: ProgramDocument;
+
+  @OneToMany(() => Tier, (tier) => tier.ruleSetVersion)
+  tiers?: Tier[];
+
+  @Field()
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ name: 'published_at', type: 'timestamptz', nullable: true })
+  publishedAt: Date | null;
+}

@@ -1,0 +1,29 @@
+import { Field, ObjectType } from 'type-graphql';
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { EntitlementDefinition } from '../entitlements/entitlement-definition.entity';
+import { JSONScalar } from '../shared/scalars';
+import { Tier } from './tier.entity';
+
+/** The value of one entitlement that a tier gives. */
+@ObjectType()
+@Entity('tier_entitlement')
+export class TierEntitlement {
+  @PrimaryColumn({ name: 'tier_id', type: 'uuid' })
+  tierId: string;
+
+  @ManyToOne(() => Tier, (t) => t.entitlements, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'tier_id' })
+  tier?: Tier;
+
+  @PrimaryColumn({ name: 'entitlement_key', type: 'text' })
+  entitlementKey: string;
+
+  @Field(() => EntitlementDefinition)
+  @ManyToOne(() => EntitlementDefinition, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'entitlement_key' })
+  entitlement: EntitlementDefinition;
+
+  @Field(() => JSONScalar)
+  @Column({ type: 'jsonb' })
+  value: unknown;
+}

@@ -1,0 +1,33 @@
+import { Field, ObjectType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+/** A ladder of ranked tiers (retail deposits, corporate, telecom groups …). */
+@ObjectType()
+@Entity('tier_program')
+export class TierProgram {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Field()
+  @Index('tier_program_key_key', { unique: true })
+  @Column({ type: 'text' })
+  key: string;
+
+  @Field()
+  @Column({ type: 'text' })
+  name: string;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'text', nullable: true })
+  description: string | null;
+
+  /** The rule-set version in force; null only while the program is being created. */
+  @Column({ name: 'published_version', type: 'integer', nullable: true })
+  publishedVersion: number | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

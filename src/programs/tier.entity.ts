@@ -1,0 +1,43 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { Column, Entity, Index, JoinColumn, ManyToOne, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
+import { RuleDocument } from '../engine';
+import { JSONObjectScalar } from '../shared/scalars';
+import { RuleSetVersion } from './rule-set-version.entity';
+import { TierEntitlement } from './tier-entitlement.entity';
+
+/** A rung of a program's ladder, as of one rule-set version. */
+@ObjectType()
+@Entity('tier')
+@Index('tier_version_key_key', ['ruleSetVersionId', 'key'], { unique: true })
+@Index('tier_version_rank_key', ['ruleSetVersionId', 'rank'], { unique: true })
+export class Tier {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'rule_set_version_id', type: 'uuid' })
+  ruleSetVersionId: string;
+
+  @ManyToOne(() => RuleSetVersion, (v) => v.tiers, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'rule_set_version_id' })
+  ruleSetVersion?: RuleSetVersion;
+
+  @Field()
+  @Column({ type: 'text' })
+  key: string;
+
+  @Field()
+  @Column({ type: 'text' })
+  name: string;
+
+  @Field(() => Int, { description: 'Higher is better.' })
+  @Column({ type: 'integer' })
+  rank: number;
+
+  @Field(() => JSONObjectScalar, { nullable: true, description: 'The json-rules-engine rule in force.' })
+  @Column({ type: 'jsonb' })
+  rule: RuleDocument;
+
+  @Field(() => [TierEntitlement])
+  @OneToMany(() => TierEntitlement, (e) => e.tier)
+  entitlements: TierEntitlement[];
+}

@@ -1,0 +1,23 @@
+import { GraphQLSchema } from 'graphql';
+import { ContainerType, buildSchema } from 'type-graphql';
+import { ApiKeyResolver } from './auth/api-key.resolver';
+import { authChecker } from './auth/auth-checker';
+import { CustomerResolver } from './customers/customer.resolver';
+import { EntitlementResolver } from './entitlements/entitlement.resolver';
+import { FactResolver } from './facts/fact.resolver';
+import { ProgramResolver } from './programs/program.resolver';
+import { DateTimeScalar } from './shared/scalars';
+
+export const resolvers = [ApiKeyResolver, CustomerResolver, EntitlementResolver, FactResolver, ProgramResolver] as const;
+
+/** The schema; `container` hands type-graphql the resolver instances createServer wired. */
+export function buildStrataSchema(container: ContainerType): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers,
+    authChecker,
+    container,
+    // Inputs are checked in the mutation so failures come back as userErrors, not top-level errors.
+    validate: false,
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+  });
+}

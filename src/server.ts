@@ -1,0 +1,125 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { ErrorRequestHandler } from 'express';
+import { GraphQLError, GraphQLSchema } from 'graphql';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { ApiKeyResolver } from './auth/api-key.resolver';
+import { AuthService } from './auth/auth.service';
+import { Context, ServerDeps, createContext } from './context';
+import { CustomerResolver } from './customers/customer.resolver';
+import { CustomerService } from './customers/customer.service';
+import { EntitlementResolver } from './entitlements/entitlement.resolver';
+import { EntitlementService } from './entitlements/entitlement.service';
+import { EvaluationService } from './evaluation/evaluation.service';
+import { explorerRouter } from './explorer';
+import { FactResolver } from './facts/fact.resolver';
+import { FactService } from './facts/fact.service';
+import { healthRouter } from './health';
+import { ProgramRegistry } from './programs/program-registry';
+import { ProgramResolver } from './programs/program.resolver';
+import { ProgramService } from './programs/program.service';
+import { buildStrataSchema } from './schema';
+import { formatError } from './shared/format-error';
+import { logger } from './shared/logger';
+
+export interface Services {
+  auth: AuthService;
+  facts: FactService;
+  evaluation: EvaluationService;
+  entitlements: EntitlementService;
+  programs: ProgramService;
+  customers: CustomerService;
+}
+
+export interface Strata {
+  app: express.Express;
+  apollo: ApolloServer<Context>;
+  schema: GraphQLSchema;
+  deps: ServerDeps;
+  services: Services;
+}
+
+/** Every service, wired by hand: no DI container. */
+export function createServices(): Services {
+  const facts = new FactService();
+  const evaluation = new EvaluationService();
+  return {
+    auth: new AuthService(),
+    facts,
+    evaluation,
+    entitlements: new EntitlementService(),
+    programs: new ProgramService(facts, evaluation),
+    customers: new CustomerService(facts, evaluation),
+  };
+}
+
+export function resolverInstances(s: Services): Map<Function, object> {
+  return new Map<Function, object>([
+    [ApiKeyResolver, new ApiKeyResolver(s.auth)],
+    [CustomerResolver, new CustomerResolver(s.customers, s.evaluation, s.entitlements)],
+    [EntitlementResolver, new EntitlementResolver(s.entitlements)],
+    [FactResolver, new FactResolver(s.facts)],
+    [ProgramResolver, new ProgramResolver(s.programs, s.evaluation, s.facts)],
+  ]);
+}
+
+/** Schema, Apollo and the HTTP routes over an initialised, migrated data source; tests call it too. */
+export async function createServer(dataSource: DataSource, options: { production: boolean }): Promise<Strata> {
+  const deps: ServerDeps = { dataSource, registry: new ProgramRegistry() };
+  const services = createServices();
+  const instances = resolverInstances(services);
+  const schema = await buildStrataSchema({ get: (cls) => instances.get(cls) });
+  const apollo = new ApolloServer<Context>({
+    schema,
+    formatError,
+    introspection: !options.production,
+    includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+  });
+  await apollo.start();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use((req, res, next) => {
+    const requestId = req.get('x-request-id')?.slice(0, 100) || randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader('x-request-id', requestId);
+    next();
+  });
+  app.use(healthRouter(dataSource));
+  app.use(explorerRouter());
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const actor = await services.auth.authenticate(dataSource.manager, req.get('authorization'));
+        if (!actor) {
+          throw new GraphQLError('send Authorization: Bearer <api key> with a valid key', {
+            extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+          });
+        }
+        return createContext(deps, res.locals.requestId as string, actor);
+      },
+    }),
+  );
+  app.use(jsonErrors);
+  return { app, apollo, schema, deps, services };
+}
+
+/** Malformed or oversized bodies get a JSON error, never Express's HTML page with a stack. */
+const jsonErrors: ErrorRequestHandler = (err, _req, res, _next) => {
+  const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
+  if (status === 500) logger.error({ err }, 'unexpected HTTP error');
+  const message =
+    err?.type === 'entity.parse.failed'
+      ? 'the request body is not valid JSON'
+      : err?.type === 'entity.too.large'
+        ? 'the request body is larger than 1 MB'
+        : status === 500
+          ? 'Internal server error'
+          : 'bad request';
+  res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+};

@@ -1,0 +1,14 @@
+import { ValidationError, validate } from 'class-validator';
+import { UserError, throwIfAny, userError } from './user-error';
+
+/** Shape check of an input object (class-validator decorators), as `userErrors` under `path`. */
+export async function assertValidInput(input: object, path: string[]): Promise<void> {
+  const errors = await validate(input, { forbidUnknownValues: false });
+  throwIfAny(errors.flatMap((e) => toUserErrors(e, path)));
+}
+
+function toUserErrors(error: ValidationError, path: (string | number)[]): UserError[] {
+  const here = [...path, error.property];
+  const own = Object.values(error.constraints ?? {}).map((message) => userError('INVALID', here, message));
+  return [...own, ...(error.children ?? []).flatMap((child) => toUserErrors(child, here))];
+}
