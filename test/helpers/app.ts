@@ -1,0 +1,72 @@
+import { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Server } from 'node:http';
+import { newSecret } from '../../src/auth/auth.service';
+import { Role } from '../../src/auth/role';
+import { Context, createContext } from '../../src/context';
+import { QueryCounter } from '../../src/database/query-counter';
+import { loadRuleFiles } from '../../src/programs/program-files';
+import { Strata, createServer } from '../../src/server';
+import { TestDatabase, createTestDatabase } from './database';
+
+export interface GraphQLResponse<T = any> {
+  status: number;
+  data?: T;
+  errors?: { message: string; extensions?: { code?: string }; path?: string[] }[];
+}
+
+export interface TestApp {
+  url: string;
+  adminKey: string;
+  strata: Strata;
+  db: TestDatabase;
+  queries: QueryCounter;
+  /** A context as start-up and scripts use it (for setting up data without HTTP). */
+  systemContext(): Context;
+  gql<T = any>(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<GraphQLResponse<T>>;
+  keyWithRoles(...roles: Role[]): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The real server on a fresh database over loopback HTTP, with rules/ loaded by default. */
+export async function startTestApp(options: { ruleFiles?: boolean } = {}): Promise<TestApp> {
+  const queries = new QueryCounter();
+  const db = await createTestDatabase(queries);
+  const strata = await createServer(db.dataSource, { production: false });
+  const systemContext = () => createContext(strata.deps, 'test', { keyId: 'system', name: 'test', roles: [Role.ADMIN] });
+  const adminKey = newSecret();
+  await strata.services.auth.ensureAdminKey(db.dataSource.manager, adminKey);
+  if (options.ruleFiles !== false) await loadRuleFiles(systemContext(), strata.services, path.resolve('rules'));
+  const server: Server = await new Promise((resolve) => {
+    const s = strata.app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+
+  const gql = async <T = any>(query: string, variables?: Record<string, unknown>, key: string | null = adminKey): Promise<GraphQLResponse<T>> => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (key !== null) headers.authorization = `Bearer ${key}`;
+    const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    return { status: res.status, ...((await res.json()) as Omit<GraphQLResponse<T>, 'status'>) };
+  };
+
+  return {
+    url,
+    adminKey,
+    strata,
+    db,
+    queries,
+    systemContext,
+    gql,
+    async keyWithRoles(...roles) {
+      const res = await gql(`mutation($input: ApiKeyCreateInput!) { apiKeyCreate(input: $input) { secret userErrors { message } } }`, {
+        input: { name: `test ${roles.join('+')}`, roles },
+      });
+      return res.data.apiKeyCreate.secret;
+    },
+    async close() {
+      await new Promise((resolve) => server.close(resolve));
+      await strata.apollo.stop();
+      await db.drop();
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { FactType } from '../../src/facts/fact-types';
+import { validateProgramSpec } from '../../src/rules/program-validator';
+import { RULE_LIMITS, validateRuleDocument } from '../../src/rules/rule-validator';
+
+const facts: Record<string, FactType> = { balance: 'NUMBER', industry: 'STRING', hasLoans: 'BOOLEAN', tags: 'STRING_LIST', since: 'DATE' };
+const factTypeOf = (key: string) => facts[key];
+const leaf = (fact: string, operator: string, value: unknown) => ({ conditions: { all: [{ fact, operator, value }] } });
+const check = (doc: unknown) => validateRuleDocument(doc, factTypeOf);
+
+describe(validateRuleDocument.name, () => {
+  it('accepts well-formed rules, including the match-everyone fallback', () => {
+    expect(check({ conditions: { all: [] } })).toEqual([]);
+    expect(
+      check({
+        conditions: {
+          any: [
+            { fact: 'balance', operator: 'greaterThanInclusive', value: 500000 },
+            { not: { fact: 'industry', operator: 'in', value: ['retail', 'media'] } },
+            { all: [{ fact: 'tags', operator: 'contains', value: 'payroll' }, { fact: 'hasLoans', operator: 'equal', value: false }] },
+            { fact: 'since', operator: 'equal', value: '2024-03-31' },
+          ],
+        },
+      }),
+    ).toEqual([]);
+  });
+
+  it.each([
+    ['an unknown fact', leaf('assets', 'equal', 1), 'UNKNOWN_FACT', ['conditions', 'all', 0, 'fact'], /unknown fact "assets"/],
+    ['an unknown operator', leaf('balance', 'greaterThanOrEqual', 1), 'INVALID_RULE', ['conditions', 'all', 0, 'operator'], /unknown operator/],
+    ['`in` without a list', leaf('industry', 'in', 'retail'), 'TYPE_MISMATCH', ['conditions', 'all', 0, 'value'], /takes a list/],
+    ['a string threshold', leaf('balance', 'greaterThan', '500000'), 'TYPE_MISMATCH', ['conditions', 'all', 0, 'value'], /finite number/],
+    ['a numeric operator on a string fact', leaf('industry', 'lessThan', 3), 'TYPE_MISMATCH', ['conditions', 'all', 0, 'value'], /compares numbers/],
+    ['contains on a scalar fact', leaf('industry', 'contains', 'x'), 'TYPE_MISMATCH', ['conditions', 'all', 0, 'value'], /needs a list fact/],
+    ['a malformed date', leaf('since', 'equal', '31/03/2024'), 'TYPE_MISMATCH', ['conditions', 'all', 0, 'value'], /ISO 8601/],
+    ['a fact reference as value', leaf('balance', 'equal', { fact: 'other' }), 'INVALID_RULE', ['conditions', 'all', 0, 'value'], /literal/],
+    ['a wrong item in a list', leaf('industry', 'in', ['retail', 3]), 'TYPE_MISMATCH', ['conditions', 'all', 0, 'value', 1], /expected a string/],
+  ])('rejects %s precisely', (_name, doc, code, path, message) => {
+    const problems = check(doc);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ code, path });
+    expect(problems[0].message).toMatch(message);
+  });
+
+  it('rejects `path`, shared condition references and an event of its own', () => {
+    expect(check({ conditions: { all: [{ fact: 'balance', path: '$..x', operator: 'equal', value: 1 }] } })[0]).toMatchObject({
+      path: ['conditions', 'all', 0, 'path'],
+      message: expect.stringMatching(/not allowed/),
+    });
+    expect(check({ conditions: { all: [{ condition: 'shared' }] } }).map((p) => p.path)).toContainEqual(['conditions', 'all', 0, 'condition']);
+    expect(check({ conditions: { all: [] }, event: { type: 'x' } })[0]).toMatchObject({ path: ['event'] });
+  });
+
+  it('rejects prototype keys anywhere', () => {
+    const doc = JSON.parse('{"conditions":{"all":[{"fact":"balance","operator":"equal","value":1,"__proto__":{"polluted":true}}]}}');
+    expect(check(doc).map((p) => p.path)).toContainEqual(['conditions', 'all', 0, '__proto__']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('enforces depth, size and count limits', () => {
+    let deep: Record<string, unknown> = { fact: 'balance', operator: 'equal', value: 1 };
+    for (let i = 0; i < RULE_LIMITS.maxDepth + 2; i++) deep = { not: deep };
+    expect(check({ conditions: deep }).some((p) => /nest deeper/.test(p.message))).toBe(true);
+
+    const many = Array.from({ length: RULE_LIMITS.maxNodes + 5 }, () => ({ fact: 'balance', operator: 'equal', value: 1 }));
+    expect(check({ conditions: { any: many } }).filter((p) => /too many conditions/.test(p.message))).toHaveLength(1);
+
+    const big = leaf('industry', 'in', Array.from({ length: 400 }, (_, i) => `industry-${i}-${'x'.repeat(80)}`));
+    expect(check(big)[0].message).toMatch(/bytes; the limit/);
+  });
+
+  it('requires conditions to start with all, any or not', () => {
+    expect(check({ conditions: { fact: 'balance', operator: 'equal', value: 1 } })[0].message).toMatch(/start with "all", "any" or "not"/);
+    expect(check('nope')[0].message).toMatch(/must be an object/);
+  });
+});
+
+describe(validateProgramSpec.name, () => {
+  const catalogs = { factTypeOf, entitlementTypeOf: (k: string) => (k === 'feeDiscountPct' ? ('NUMBER' as const) : undefined) };
+  const tier = (key: string, rank: number, extra: object = {}) => ({ key, name: key, rank, rule: { conditions: { all: [] } }, ...extra });
+
+  it('reports duplicate ranks and keys, unknown entitlements and mistyped values with their paths', () => {
+    const problems = validateProgramSpec(
+      {
+        key: 'p',
+        name: 'P',
+        tiers: [
+          tier('A', 2, { entitlements: [{ key: 'feeDiscountPct', value: '20%' }] }),
+          tier('A', 1),
+          tier('B', 2, { entitlements: [{ key: 'lounge', value: true }] }),
+        ],
+      },
+      catalogs,
+    );
+    expect(problems.map((p) => [p.code, p.path.join('.')])).toEqual([
+      ['TYPE_MISMATCH', 'tiers.0.entitlements.0.value'],
+      ['INVALID', 'tiers.1.key'],
+      ['INVALID', 'tiers.2.rank'],
+      ['UNKNOWN_ENTITLEMENT', 'tiers.2.entitlements.0.key'],
+    ]);
+  });
+
+  it('finds problems inside tier rules and appliesTo', () => {
+    const problems = validateProgramSpec(
+      { key: 'p', name: 'P', appliesTo: { all: [{ fact: 'kind', operator: 'equal', value: 'x' }] }, tiers: [{ ...tier('A', 1), rule: leaf('balance', 'in', 5) }] },
+      catalogs,
+    );
+    expect(problems.map((p) => p.path.join('.'))).toEqual(['appliesTo.all.0.fact', 'tiers.0.rule.conditions.all.0.value']);
+  });
+
+  it('accepts every program file in rules/ against the catalog there', () => {
+    const catalog = JSON.parse(fs.readFileSync('rules/catalog.json', 'utf8'));
+    const factTypes = new Map<string, FactType>(catalog.facts.map((f: { key: string; type: FactType }) => [f.key, f.type]));
+    const entitlementTypes = new Map(catalog.entitlements.map((e: { key: string; valueType: string }) => [e.key, e.valueType]));
+    const files = fs.readdirSync('rules').filter((f) => f.endsWith('.json') && f !== 'catalog.json');
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const file of files) {
+      const spec = JSON.parse(fs.readFileSync(path.join('rules', file), 'utf8'));
+      expect([file, validateProgramSpec(spec, { factTypeOf: (k) => factTypes.get(k), entitlementTypeOf: (k) => entitlementTypes.get(k) as never })]).toEqual([file, []]);
+    }
+  });
+});
