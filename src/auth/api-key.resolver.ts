@@ -1,6 +1,6 @@
 import { ArrayMaxSize, MaxLength, MinLength } from 'class-validator';
 import { Arg, Authorized, Ctx, Field, InputType, Mutation, ObjectType, Resolver } from 'type-graphql';
-import { Context } from '../context';
+import type { Context } from '../context';
 import { runMutation } from '../shared/transaction';
 import { UserError } from '../shared/user-error';
 import { assertValidInput } from '../shared/validation';

@@ -1,13 +1,14 @@
 import { IsOptional, MaxLength, MinLength } from 'class-validator';
 import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../auth/role';
-import { Context } from '../context';
+import type { Context } from '../context';
 import { CustomerEntitlement } from '../entitlements/customer-entitlement.types';
 import { EntitlementService } from '../entitlements/entitlement.service';
 import { EvaluationService } from '../evaluation/evaluation.service';
 import { TierAssignment } from '../evaluation/tier-assignment.types';
 import { TierChange } from '../evaluation/tier-change.entity';
-import { Connection, ConnectionType } from '../shared/pagination';
+import { ConnectionType } from '../shared/pagination';
+import type { Connection } from '../shared/pagination';
 import { JSONObjectScalar } from '../shared/scalars';
 import { runMutation } from '../shared/transaction';
 import { UserError } from '../shared/user-error';

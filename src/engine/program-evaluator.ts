@@ -3,8 +3,11 @@ import { ConditionNode, Facts, ProgramDefinition, ProgramEvaluation, RuleOutcome
 
 const APPLIES_TO_RULE = 'appliesTo';
 const TIER_RULE_PREFIX = 'tier:';
-/** Idle engines kept per program version; more concurrent evaluations simply build more. */
-const MAX_IDLE_ENGINES = 32;
+/**
+ * Engines per program version. Evaluation is CPU-bound on one thread, so more engines only
+ * interleave work; beyond this many, evaluations wait for an engine instead of building one.
+ */
+const MAX_ENGINES = 4;
 
 /**
  * Evaluates customers' facts against one published program version.
@@ -16,12 +19,14 @@ const MAX_IDLE_ENGINES = 32;
  *
  * A json-rules-engine Engine keeps its run status in one shared field, so two
  * overlapping `run()` calls on one Engine skip rules. Each evaluation therefore takes an
- * Engine of its own from a small pool and returns it when done.
+ * Engine of its own from a small pool and hands it back when done.
  */
 export class ProgramEvaluator {
   readonly definition: ProgramDefinition;
   private readonly tiersByRank: readonly TierDefinition[];
   private readonly idle: Engine[] = [];
+  private readonly waiting: ((engine: Engine) => void)[] = [];
+  private engines = 0;
 
   constructor(definition: ProgramDefinition) {
     this.definition = definition;
@@ -31,15 +36,28 @@ export class ProgramEvaluator {
   }
 
   async evaluate(facts: Facts): Promise<ProgramEvaluation> {
-    const engine = this.idle.pop() ?? this.buildEngine();
+    const engine = await this.acquire();
     try {
       const { results, failureResults } = await engine.run(toRuntimeFacts(facts));
       const byName = new Map<string, RuleResult>();
       for (const r of [...results, ...failureResults]) byName.set(r.name as string, r);
       return this.interpret(byName);
     } finally {
-      if (this.idle.length < MAX_IDLE_ENGINES) this.idle.push(engine);
+      this.release(engine);
     }
+  }
+
+  private acquire(): Promise<Engine> | Engine {
+    const idle = this.idle.pop();
+    if (idle) return idle;
+    if (this.engines < MAX_ENGINES) return this.buildEngine();
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(engine: Engine): void {
+    const next = this.waiting.shift();
+    if (next) next(engine);
+    else this.idle.push(engine);
   }
 
   private interpret(byName: Map<string, RuleResult>): ProgramEvaluation {
@@ -67,6 +85,7 @@ export class ProgramEvaluator {
   }
 
   private buildEngine(): Engine {
+    this.engines += 1;
     const engine = new Engine([], {
       allowUndefinedFacts: true,
       // Defence in depth: the rule validator rejects `path`, and stored rules must never
@@ -74,19 +93,19 @@ export class ProgramEvaluator {
       pathResolver: () => undefined,
     });
     if (this.definition.appliesTo) {
-      engine.addRule(rule(APPLIES_TO_RULE, this.definition.appliesTo, APPLIES_TO_RULE));
+      // Runs before the tier rules (higher priority); a customer outside the program skips them.
+      engine.addRule(rule(APPLIES_TO_RULE, this.definition.appliesTo, APPLIES_TO_RULE, 2, () => engine.stop()));
     }
     for (const tier of this.tiersByRank) {
-      engine.addRule(rule(TIER_RULE_PREFIX + tier.key, tier.rule.conditions, tier.key));
+      engine.addRule(rule(TIER_RULE_PREFIX + tier.key, tier.rule.conditions, tier.key, 1));
     }
     return engine;
   }
 }
 
-function rule(name: string, conditions: ConditionNode, eventType: string): Rule {
-  // json-rules-engine mutates nothing it is given, but clone so a caller's object never
-  // shares structure with the engine's.
-  return new Rule({ name, conditions: structuredClone(conditions) as never, event: { type: eventType } });
+function rule(name: string, conditions: ConditionNode, eventType: string, priority: number, onFailure?: () => void): Rule {
+  // Cloned so a caller's object never shares structure with the engine's.
+  return new Rule({ name, priority, conditions: structuredClone(conditions) as never, event: { type: eventType }, onFailure });
 }
 
 function conditionTree(result: RuleResult): Record<string, unknown> {

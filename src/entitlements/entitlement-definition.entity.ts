@@ -1,6 +1,6 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import { Better, EntitlementValueType } from '../engine';
+import type { Better, EntitlementValueType } from '../engine';
 
 export enum EntitlementValueTypeEnum {
   BOOLEAN = 'BOOLEAN',

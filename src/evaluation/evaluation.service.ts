@@ -107,7 +107,9 @@ export class EvaluationService {
       );
       if (customers.length === 0) return changed;
       after = customers[customers.length - 1].id;
-      const evaluations = await Promise.all(customers.map((c) => published.evaluator.evaluate(c.facts)));
+      // Sequential: a burst of concurrent runs only queues for the evaluator's few engines.
+      const evaluations: ProgramEvaluation[] = [];
+      for (const c of customers) evaluations.push(await published.evaluator.evaluate(c.facts));
       const applying = customers.map((c, i) => ({ c, e: evaluations[i] })).filter(({ e }) => e.applies);
       await tx.db.query(
         `INSERT INTO tier_assignment (customer_id, program_id, tier_key, rule_version, source, explanation, evaluated_at)

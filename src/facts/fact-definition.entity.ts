@@ -1,6 +1,6 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import { FactType } from './fact-types';
+import type { FactType } from './fact-types';
 
 export enum FactTypeEnum {
   NUMBER = 'NUMBER',

@@ -1,7 +1,7 @@
 import { IsOptional, MaxLength } from 'class-validator';
 import { Arg, Authorized, Ctx, Field, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { Role } from '../auth/role';
-import { Context } from '../context';
+import type { Context } from '../context';
 import { runMutation } from '../shared/transaction';
 import { UserError } from '../shared/user-error';
 import { assertValidInput } from '../shared/validation';

@@ -1,7 +1,7 @@
 import { IsOptional, MaxLength, MinLength } from 'class-validator';
 import { Arg, Authorized, Ctx, Field, FieldResolver, Float, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../auth/role';
-import { Context } from '../context';
+import type { Context } from '../context';
 import { EvaluationService } from '../evaluation/evaluation.service';
 import { TierAssignment } from '../evaluation/tier-assignment.types';
 import { FactService } from '../facts/fact.service';

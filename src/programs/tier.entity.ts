@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
-import { RuleDocument } from '../engine';
+import type { RuleDocument } from '../engine';
 import { JSONObjectScalar } from '../shared/scalars';
 import { RuleSetVersion } from './rule-set-version.entity';
 import { TierEntitlement } from './tier-entitlement.entity';

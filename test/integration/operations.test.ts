@@ -1,0 +1,82 @@
+import express from 'express';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { healthRouter } from '../../src/health';
+import { loadRuleFiles } from '../../src/programs/program-files';
+import { TestApp, startTestApp } from '../helpers/app';
+import { createTestDatabase } from '../helpers/database';
+
+describe('operations', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app.close());
+
+  it('has migrations that match the entities exactly', async () => {
+    const pending = await app.db.dataSource.driver.createSchemaBuilder().log();
+    expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+  });
+
+  it('answers /healthz and /readyz', async () => {
+    const base = app.url.replace('/graphql', '');
+    const health = await fetch(`${base}/healthz`);
+    expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
+    const ready = await fetch(`${base}/readyz`);
+    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready' }]);
+  });
+
+  it('reports readiness 503 while a migration is pending', async () => {
+    const db = await createTestDatabase();
+    try {
+      await db.dataSource.query(`DELETE FROM migrations`);
+      const server = express().use(healthRouter(db.dataSource)).listen(0);
+      const port = (server.address() as { port: number }).port;
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect([res.status, await res.json()]).toEqual([503, { status: 'unavailable', reason: 'migrations pending' }]);
+      server.close();
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('serves the offline explorer without any CDN', async () => {
+    const base = app.url.replace('/graphql', '');
+    const html = await (await fetch(`${base}/explorer`)).text();
+    expect(html).toContain('/explorer/graphiql.js');
+    expect(html).not.toMatch(/https?:\/\//);
+    for (const asset of ['react.js', 'react-dom.js', 'graphiql.js', 'graphiql.css']) {
+      const res = await fetch(`${base}/explorer/${asset}`);
+      expect([asset, res.status]).toEqual([asset, 200]);
+    }
+  });
+
+  it('loads rules/ idempotently and reports files that differ from the version in force', async () => {
+    const again = await loadRuleFiles(app.systemContext(), app.strata.services, path.resolve('rules'));
+    expect(again).toEqual({ created: [], unchanged: ['corporate-banking', 'retail-bank', 'telecom-group'], differing: [] });
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-rules-'));
+    const retail = JSON.parse(fs.readFileSync('rules/retail-bank.json', 'utf8'));
+    retail.tiers[0].rule.conditions.all[0].value = 600000;
+    fs.writeFileSync(path.join(dir, 'retail-bank.json'), JSON.stringify(retail));
+    expect(await loadRuleFiles(app.systemContext(), app.strata.services, dir)).toEqual({ created: [], unchanged: [], differing: ['retail-bank'] });
+  });
+
+  it('stops on an invalid file with a message naming the file and the problem, keeping nothing from it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-rules-'));
+    fs.writeFileSync(path.join(dir, 'catalog.json'), JSON.stringify({ facts: [{ key: 'visits', type: 'NUMBER' }] }));
+    fs.writeFileSync(
+      path.join(dir, 'visits.json'),
+      JSON.stringify({ key: 'visits', name: 'Visits', tiers: [{ key: 'V', name: 'V', rank: 1, rule: { conditions: { all: [{ fact: 'visits', operator: 'greaterThan', value: 'ten' }] } } }] }),
+    );
+    await expect(loadRuleFiles(app.systemContext(), app.strata.services, dir)).rejects.toThrow(
+      /visits\.json: tiers\.0\.rule\.conditions\.all\.0\.value: greaterThan on "visits": expected a finite number/,
+    );
+    const [{ n }] = await app.db.dataSource.query(`SELECT count(*)::int AS n FROM fact_definition WHERE key = 'visits'`);
+    expect(n).toBe(0);
+
+    fs.writeFileSync(path.join(dir, 'visits.json'), '{ "key": ');
+    await expect(loadRuleFiles(app.systemContext(), app.strata.services, dir)).rejects.toThrow(/visits\.json: not valid JSON/);
+  });
+});

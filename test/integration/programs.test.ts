@@ -1,0 +1,119 @@
+import { TestApp, startTestApp } from '../helpers/app';
+
+const CREATE = `mutation($input: TierProgramCreateInput!) {
+  tierProgramCreate(input: $input) {
+    program { key name tiers { key rank rule entitlements { entitlement { key } value } } publishedVersion { version status document publishedAt } distribution { tierKey count share } }
+    userErrors { code field message }
+  }
+}`;
+
+const loyalty = (overrides: Record<string, unknown> = {}) => ({
+  key: 'loyalty',
+  name: 'Loyalty by tenure',
+  appliesTo: { all: [{ fact: 'customerType', operator: 'equal', value: 'individual' }] },
+  tiers: [
+    { key: 'GOLD', name: 'Gold', rank: 2, rule: { conditions: { all: [{ fact: 'tenureMonths', operator: 'greaterThanInclusive', value: 60 }] } }, entitlements: [{ key: 'feeDiscountPct', value: 60 }] },
+    { key: 'MEMBER', name: 'Member', rank: 1, rule: { conditions: { all: [] } } },
+  ],
+  ...overrides,
+});
+
+describe('tier programs over GraphQL', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app.close());
+
+  it('lists the programs from rules/ with tiers highest rank first and their version', async () => {
+    const res = await app.gql(`{ tierPrograms { key tiers { key rank } publishedVersion { version status } } tierProgram(key: "telecom-group") { tiers { key } } }`);
+    expect(res.data.tierPrograms.map((p: { key: string }) => p.key)).toEqual(['corporate-banking', 'retail-bank', 'telecom-group']);
+    const retail = res.data.tierPrograms[1];
+    expect(retail.tiers.map((t: { key: string }) => t.key)).toEqual(['A', 'A_SUB', 'B', 'C', 'D']);
+    expect(retail.publishedVersion).toEqual({ version: 1, status: 'PUBLISHED' });
+    expect(res.data.tierProgram.tiers.map((t: { key: string }) => t.key)).toEqual(['A1', 'A2', 'B1', 'B2', 'C']);
+  });
+
+  it('creates a program, publishes version 1 and assigns the customers that already exist', async () => {
+    const upsert = `mutation($input: CustomerUpsertInput!) { customerUpsert(input: $input) { customer { id } } }`;
+    await app.gql(upsert, { input: { externalId: 'old-1', name: 'Old', facts: { customerType: 'individual', tenureMonths: 100, balance: 5 } } });
+    await app.gql(upsert, { input: { externalId: 'new-1', name: 'New', facts: { customerType: 'individual', tenureMonths: 2 } } });
+    await app.gql(upsert, { input: { externalId: 'corp-1', name: 'Corp', facts: { customerType: 'corporate' } } });
+
+    const res = await app.gql(CREATE, { input: loyalty() });
+    const payload = res.data.tierProgramCreate;
+    expect(payload.userErrors).toEqual([]);
+    expect(payload.program.publishedVersion).toMatchObject({ version: 1, status: 'PUBLISHED', document: { tiers: [expect.objectContaining({ key: 'GOLD' }), expect.objectContaining({ key: 'MEMBER' })] } });
+    expect(payload.program.tiers[0]).toMatchObject({ key: 'GOLD', entitlements: [{ entitlement: { key: 'feeDiscountPct' }, value: 60 }] });
+    expect(payload.program.distribution).toEqual([
+      { tierKey: 'GOLD', count: 1, share: 0.5 },
+      { tierKey: 'MEMBER', count: 1, share: 0.5 },
+      { tierKey: null, count: 0, share: 0 },
+    ]);
+    const card = await app.gql(`{ customer(externalId: "old-1") { tier(programKey: "loyalty") { tier { key } } entitlements { key value programKey } tierHistory(programKey: "loyalty") { edges { node { toTierKey cause ruleVersion } } } } }`);
+    expect(card.data.customer.tier.tier.key).toBe('GOLD');
+    expect(card.data.customer.entitlements).toContainEqual({ key: 'feeDiscountPct', value: 60, programKey: 'loyalty' });
+    expect(card.data.customer.tierHistory.edges).toEqual([{ node: { toTierKey: 'GOLD', cause: 'RULE_PUBLISH', ruleVersion: 1 } }]);
+    const corp = await app.gql(`{ customer(externalId: "corp-1") { tier(programKey: "loyalty") { tier { key } } } }`);
+    expect(corp.data.customer.tier).toBeNull();
+  });
+
+  it('refuses a duplicate key with CONFLICT and writes nothing', async () => {
+    const res = await app.gql(CREATE, { input: loyalty({ key: 'retail-bank' }) });
+    expect(res.data.tierProgramCreate).toEqual({
+      program: null,
+      userErrors: [{ code: 'CONFLICT', field: ['input', 'key'], message: 'a tier program with key "retail-bank" already exists' }],
+    });
+  });
+
+  it('points at the exact place of every problem in a rule document and stores nothing', async () => {
+    const input = loyalty({ key: 'broken' });
+    input.tiers[0].rule = { conditions: { all: [{ fact: 'tenure', operator: 'greaterThanInclusive', value: 60 }, { fact: 'balance', operator: 'in', value: 5 }] } };
+    (input.tiers[1] as Record<string, unknown>).rank = 2;
+    (input.tiers[1] as Record<string, unknown>).entitlements = [{ key: 'lounge', value: true }];
+    const res = await app.gql(CREATE, { input });
+    expect(res.data.tierProgramCreate.program).toBeNull();
+    expect(res.data.tierProgramCreate.userErrors).toEqual([
+      { code: 'UNKNOWN_FACT', field: ['input', 'tiers', '0', 'rule', 'conditions', 'all', '0', 'fact'], message: expect.stringContaining('"tenure"') },
+      { code: 'TYPE_MISMATCH', field: ['input', 'tiers', '0', 'rule', 'conditions', 'all', '1', 'value'], message: expect.stringContaining('list') },
+      { code: 'INVALID', field: ['input', 'tiers', '1', 'rank'], message: expect.stringContaining('unique') },
+      { code: 'UNKNOWN_ENTITLEMENT', field: ['input', 'tiers', '1', 'entitlements', '0', 'key'], message: expect.stringContaining('"lounge"') },
+    ]);
+    const [{ n }] = await app.db.dataSource.query("SELECT count(*)::int AS n FROM tier_program WHERE key = 'broken'");
+    expect(n).toBe(0);
+  });
+
+  it('evaluates what-if facts without writing anything', async () => {
+    const before = await app.db.dataSource.query('SELECT count(*)::int AS n FROM tier_change');
+    const res = await app.gql(`query($facts: JSONObject!) { evaluate(programKey: "telecom-group", facts: $facts) { program { key } tier { key name } ruleVersion explanation { matchedTierKey outcomes { tierKey passed } } } }`, {
+      facts: { customerType: 'telecom_group', industry: 'government', valueScore: 55 },
+    });
+    expect(res.data.evaluate).toMatchObject({ program: { key: 'telecom-group' }, tier: { key: 'A2' }, ruleVersion: 1, explanation: { matchedTierKey: 'A2' } });
+    expect(await app.db.dataSource.query('SELECT count(*)::int AS n FROM tier_change')).toEqual(before);
+
+    const unknown = await app.gql(`{ evaluate(programKey: "nope", facts: {}) { ruleVersion } }`);
+    expect(unknown.errors?.[0]).toMatchObject({ message: 'no tier program with key "nope"', extensions: { code: 'NOT_FOUND' } });
+    const mistyped = await app.gql(`{ evaluate(programKey: "retail-bank", facts: { balance: "lots" }) { ruleVersion } }`);
+    expect(mistyped.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringContaining('facts.balance') });
+  });
+
+  it('defines facts and entitlements; their types never change', async () => {
+    const define = `mutation($input: FactDefineInput!) { factDefine(input: $input) { fact { key type unit description } userErrors { code field message } } }`;
+    const ok = await app.gql(define, { input: { key: 'npsScore', type: 'NUMBER', unit: 'points' } });
+    expect(ok.data.factDefine).toEqual({ fact: { key: 'npsScore', type: 'NUMBER', unit: 'points', description: null }, userErrors: [] });
+    const changed = await app.gql(define, { input: { key: 'npsScore', type: 'STRING' } });
+    expect(changed.data.factDefine.userErrors).toEqual([expect.objectContaining({ code: 'CONFLICT', field: ['input', 'type'] })]);
+    const badKey = await app.gql(define, { input: { key: 'Bad Key', type: 'STRING' } });
+    expect(badKey.data.factDefine.userErrors).toEqual([expect.objectContaining({ code: 'INVALID', field: ['input', 'key'] })]);
+    const facts = await app.gql(`{ factDefinitions { key type } }`);
+    expect(facts.data.factDefinitions).toContainEqual({ key: 'npsScore', type: 'NUMBER' });
+
+    const entitlement = `mutation($input: EntitlementDefineInput!) { entitlementDefine(input: $input) { entitlement { key valueType better } userErrors { code field } } }`;
+    const lounge = await app.gql(entitlement, { input: { key: 'airportLounge', name: 'Airport lounge', valueType: 'NUMBER' } });
+    expect(lounge.data.entitlementDefine).toEqual({ entitlement: { key: 'airportLounge', valueType: 'NUMBER', better: 'HIGHER' }, userErrors: [] });
+    const flipped = await app.gql(entitlement, { input: { key: 'airportLounge', name: 'Airport lounge', valueType: 'NUMBER', better: 'LOWER' } });
+    expect(flipped.data.entitlementDefine.userErrors).toEqual([{ code: 'CONFLICT', field: ['input', 'valueType'] }]);
+    const betterOnBool = await app.gql(entitlement, { input: { key: 'spa', name: 'Spa', valueType: 'BOOLEAN', better: 'HIGHER' } });
+    expect(betterOnBool.data.entitlementDefine.userErrors).toEqual([{ code: 'INVALID', field: ['input', 'better'] }]);
+  });
+});
