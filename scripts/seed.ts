@@ -29,8 +29,8 @@ async function main(): Promise<void> {
     const ctx = createContext({ dataSource, registry: new ProgramRegistry() }, 'seed', { keyId: 'system', name: 'seed', roles: [] });
     await loadRuleFiles(ctx, services, config.rulesDir);
 
-    const bars = { insert: new SingleBar({ format: 'insert   {bar} {percentage}% {value}/{total} {eta_formatted}' }, Presets.shades_classic),
-                   evaluate: new SingleBar({ format: 'evaluate {bar} {percentage}% {value}/{total} {eta_formatted}' }, Presets.shades_classic) };
+    const bars = { insert: new SingleBar({ noTTYOutput: true, notTTYSchedule: 5_000, format: 'insert   {bar} {percentage}% {value}/{total} {eta_formatted}' }, Presets.shades_classic),
+                   evaluate: new SingleBar({ noTTYOutput: true, notTTYSchedule: 5_000, format: 'evaluate {bar} {percentage}% {value}/{total} {eta_formatted}' }, Presets.shades_classic) };
     let phase = null as keyof typeof bars | null;
     const started = Date.now();
     const inserted = await seedDemoCustomers(ctx, services, count, (next, done, total) => {

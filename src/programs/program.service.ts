@@ -64,6 +64,9 @@ export class ProgramService {
    */
   async create(tx: Context, spec: ProgramSpec, path: string[] = ['input']): Promise<PublishedProgram> {
     throwIfAny(await this.check(tx, spec, path));
+    // Customer writes wait until the program is committed (and then evaluate it too), and
+    // this waits for customer writes in flight: no customer can miss the new program.
+    await tx.db.query('LOCK TABLE customer IN SHARE MODE');
     const program = await tx.db.save(
       Object.assign(new TierProgram(), { key: spec.key, name: spec.name.trim(), description: spec.description ?? null, publishedVersion: 1 }),
     );

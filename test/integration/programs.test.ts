@@ -1,3 +1,4 @@
+import { seedDemoCustomers } from '../../src/demo/seed';
 import { TestApp, startTestApp } from '../helpers/app';
 
 const CREATE = `mutation($input: TierProgramCreateInput!) {
@@ -115,5 +116,33 @@ describe('tier programs over GraphQL', () => {
     expect(flipped.data.entitlementDefine.userErrors).toEqual([{ code: 'CONFLICT', field: ['input', 'valueType'] }]);
     const betterOnBool = await app.gql(entitlement, { input: { key: 'spa', name: 'Spa', valueType: 'BOOLEAN', better: 'HIGHER' } });
     expect(betterOnBool.data.entitlementDefine.userErrors).toEqual([{ code: 'INVALID', field: ['input', 'better'] }]);
+  });
+});
+
+describe('creating a program while customers are written', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+    // Enough customers that assigning them all takes a while, so writes land meanwhile.
+    await seedDemoCustomers(app.systemContext(), app.strata.services, 3_000);
+  });
+  afterAll(() => app.close());
+
+  it('leaves no customer without an assignment in the new program', async () => {
+    const upsert = `mutation($input: CustomerUpsertInput!) { customerUpsert(input: $input) { userErrors { code } } }`;
+    const created = app.gql(CREATE, { input: loyalty() });
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < 40; i++) {
+      writes.push(app.gql(upsert, { input: { externalId: `race-${i}`, name: 'R', facts: { customerType: 'individual', tenureMonths: i * 3 } } }));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const results = (await Promise.all([created, ...writes])) as { errors?: unknown }[];
+    expect(results.filter((r) => r.errors)).toEqual([]);
+    const [{ missing }] = await app.db.dataSource.query(
+      `SELECT count(*)::int AS missing FROM customer c
+        WHERE c.facts->>'customerType' = 'individual'
+          AND NOT EXISTS (SELECT 1 FROM tier_assignment a JOIN tier_program p ON p.id = a.program_id WHERE a.customer_id = c.id AND p.key = 'loyalty')`,
+    );
+    expect(missing).toBe(0);
   });
 });
