@@ -7,6 +7,15 @@ import { Connection, decodeCursor, pageSize, toConnection } from '../shared/pagi
 import { AssignmentSource, TierAssignment } from './tier-assignment.types';
 import { TierChange, TierChangeCause } from './tier-change.entity';
 
+interface Reconcilable {
+  customerId: string;
+  published: PublishedProgram;
+  evaluation: ProgramEvaluation;
+  /** Whether an assignment was stored, and its tier. */
+  had: boolean;
+  before: string | null;
+}
+
 /** Live evaluation for reads; evaluation plus stored assignments and history for writes. */
 export class EvaluationService {
   /** The customer's tiers in every program that covers them, from the current facts. */
@@ -50,44 +59,18 @@ export class EvaluationService {
       [customer.id],
     );
     const previous = new Map(stored.map((s) => [s.program_id, s.tier_key]));
-    const changes: TierChange[] = [];
-    const upserts: { programId: string; evaluation: ProgramEvaluation }[] = [];
-    const removals: string[] = [];
-    for (const { published, evaluation } of evaluations) {
-      const programId = published.program.id;
-      const had = previous.has(programId);
-      const before = previous.get(programId) ?? null;
-      if (evaluation.applies) {
-        upserts.push({ programId, evaluation });
-        if (!had || before !== evaluation.matchedTierKey) {
-          changes.push(change(customer.id, published, before, evaluation.matchedTierKey, had ? cause : TierChangeCause.CREATED));
-        }
-      } else if (had) {
-        removals.push(programId);
-        changes.push(change(customer.id, published, before, null, cause));
-      }
-    }
-    if (upserts.length) {
-      await tx.db.query(
-        `INSERT INTO tier_assignment (customer_id, program_id, tier_key, rule_version, source, explanation, evaluated_at)
-         SELECT $1, u.program_id, u.tier_key, u.rule_version, 'RULE', u.explanation, now()
-           FROM unnest($2::uuid[], $3::text[], $4::int[], $5::jsonb[]) AS u(program_id, tier_key, rule_version, explanation)
-         ON CONFLICT (customer_id, program_id) DO UPDATE
-           SET tier_key = EXCLUDED.tier_key, rule_version = EXCLUDED.rule_version, source = EXCLUDED.source,
-               explanation = EXCLUDED.explanation, evaluated_at = EXCLUDED.evaluated_at`,
-        [
-          customer.id,
-          upserts.map((u) => u.programId),
-          upserts.map((u) => u.evaluation.matchedTierKey),
-          upserts.map((u) => u.evaluation.version),
-          upserts.map((u) => JSON.stringify(storedExplanation(u.evaluation))),
-        ],
-      );
-    }
-    if (removals.length) {
-      await tx.db.query('DELETE FROM tier_assignment WHERE customer_id = $1 AND program_id = ANY($2::uuid[])', [customer.id, removals]);
-    }
-    return this.appendHistory(tx, changes);
+    return this.reconcile(
+      tx,
+      evaluations.map(({ published, evaluation }) => ({
+        customerId: customer.id,
+        published,
+        evaluation,
+        had: previous.has(published.program.id),
+        before: previous.get(published.program.id) ?? null,
+      })),
+      cause,
+      TierChangeCause.CREATED,
+    );
   }
 
   /**
@@ -108,38 +91,67 @@ export class EvaluationService {
       if (customers.length === 0) return changed;
       after = customers[customers.length - 1].id;
       // Sequential: a burst of concurrent runs only queues for the evaluator's few engines.
-      const evaluations: ProgramEvaluation[] = [];
-      for (const c of customers) evaluations.push(await published.evaluator.evaluate(c.facts));
-      const applying = customers.map((c, i) => ({ c, e: evaluations[i] })).filter(({ e }) => e.applies);
-      await tx.db.query(
-        `INSERT INTO tier_assignment (customer_id, program_id, tier_key, rule_version, source, explanation, evaluated_at)
-         SELECT u.customer_id, $1, u.tier_key, $2, 'RULE', u.explanation, now()
-           FROM unnest($3::uuid[], $4::text[], $5::jsonb[]) AS u(customer_id, tier_key, explanation)
-         ON CONFLICT (customer_id, program_id) DO UPDATE
-           SET tier_key = EXCLUDED.tier_key, rule_version = EXCLUDED.rule_version, source = EXCLUDED.source,
-               explanation = EXCLUDED.explanation, evaluated_at = EXCLUDED.evaluated_at`,
-        [
-          published.program.id,
-          published.version.version,
-          applying.map(({ c }) => c.id),
-          applying.map(({ e }) => e.matchedTierKey),
-          applying.map(({ e }) => JSON.stringify(storedExplanation(e))),
-        ],
-      );
-      const leaving = customers.filter((c, i) => c.had && !evaluations[i].applies).map((c) => c.id);
-      if (leaving.length) {
-        await tx.db.query('DELETE FROM tier_assignment WHERE program_id = $1 AND customer_id = ANY($2::uuid[])', [published.program.id, leaving]);
+      const items: Reconcilable[] = [];
+      for (const c of customers) {
+        items.push({ customerId: c.id, published, evaluation: await published.evaluator.evaluate(c.facts), had: c.had, before: c.tier_key });
       }
-      const changes = customers.flatMap((c, i) => {
-        const e = evaluations[i];
-        const to = e.applies ? e.matchedTierKey : null;
-        if (!c.had && !e.applies) return [];
-        if (c.had && c.tier_key === to && e.applies) return [];
-        return [change(c.id, published, c.tier_key, to, cause)];
-      });
-      changed += (await this.appendHistory(tx, changes)).length;
+      changed += (await this.reconcile(tx, items, cause, cause)).length;
       onChunk?.(customers.length);
     }
+  }
+
+  /**
+   * Brings stored assignments in line with fresh evaluations: stores covered customers'
+   * tiers, removes assignments of programs that no longer cover them, and appends a
+   * history row wherever the tier changed (`firstCause` for a first assignment).
+   */
+  private async reconcile(tx: Context, items: Reconcilable[], cause: TierChangeCause, firstCause: TierChangeCause): Promise<TierChange[]> {
+    const store: { customerId: string; programId: string; evaluation: ProgramEvaluation }[] = [];
+    const remove: { customerId: string; programId: string }[] = [];
+    const changes: TierChange[] = [];
+    for (const { customerId, published, evaluation, had, before } of items) {
+      const programId = published.program.id;
+      if (evaluation.applies) {
+        store.push({ customerId, programId, evaluation });
+        if (!had || before !== evaluation.matchedTierKey) {
+          changes.push(change(customerId, published, before, evaluation.matchedTierKey, had ? cause : firstCause));
+        }
+      } else if (had) {
+        remove.push({ customerId, programId });
+        changes.push(change(customerId, published, before, null, cause));
+      }
+    }
+    await this.storeAssignments(tx, store);
+    await this.removeAssignments(tx, remove);
+    return this.appendHistory(tx, changes);
+  }
+
+  private async storeAssignments(tx: Context, rows: { customerId: string; programId: string; evaluation: ProgramEvaluation }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.db.query(
+      `INSERT INTO tier_assignment (customer_id, program_id, tier_key, rule_version, source, explanation, evaluated_at)
+       SELECT u.customer_id, u.program_id, u.tier_key, u.rule_version, 'RULE', u.explanation, now()
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::jsonb[]) AS u(customer_id, program_id, tier_key, rule_version, explanation)
+       ON CONFLICT (customer_id, program_id) DO UPDATE
+         SET tier_key = EXCLUDED.tier_key, rule_version = EXCLUDED.rule_version, source = EXCLUDED.source,
+             explanation = EXCLUDED.explanation, evaluated_at = EXCLUDED.evaluated_at`,
+      [
+        rows.map((r) => r.customerId),
+        rows.map((r) => r.programId),
+        rows.map((r) => r.evaluation.matchedTierKey),
+        rows.map((r) => r.evaluation.version),
+        rows.map((r) => JSON.stringify(storedExplanation(r.evaluation))),
+      ],
+    );
+  }
+
+  private async removeAssignments(tx: Context, rows: { customerId: string; programId: string }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.db.query(
+      `DELETE FROM tier_assignment a USING unnest($1::uuid[], $2::uuid[]) AS d(customer_id, program_id)
+        WHERE a.customer_id = d.customer_id AND a.program_id = d.program_id`,
+      [rows.map((r) => r.customerId), rows.map((r) => r.programId)],
+    );
   }
 
   private async appendHistory(tx: Context, changes: TierChange[]): Promise<TierChange[]> {
