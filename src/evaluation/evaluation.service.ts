@@ -82,18 +82,25 @@ export class EvaluationService {
     let after = '00000000-0000-0000-0000-000000000000';
     let changed = 0;
     for (;;) {
-      const customers: { id: string; facts: Facts; tier_key: string | null; had: boolean }[] = await tx.db.query(
-        `SELECT c.id, c.facts, a.tier_key, a.customer_id IS NOT NULL AS had
-           FROM customer c LEFT JOIN tier_assignment a ON a.customer_id = c.id AND a.program_id = $1
-          WHERE c.id > $2 ORDER BY c.id LIMIT $3`,
-        [published.program.id, after, chunk],
-      );
+      const customers: { id: string; facts: Facts }[] = await tx.db.query('SELECT id, facts FROM customer WHERE id > $1 ORDER BY id LIMIT $2', [
+        after,
+        chunk,
+      ]);
       if (customers.length === 0) return changed;
       after = customers[customers.length - 1].id;
+      const stored: { customer_id: string; tier_key: string | null }[] = await tx.db.query(
+        // Joined to the chunk's ids so each is one primary-key probe; `customer_id = ANY(…)`
+        // was planned as a scan of the program's whole (program_id, tier_key) index range.
+        `SELECT a.customer_id, a.tier_key FROM unnest($2::uuid[]) AS chunk(id)
+           JOIN tier_assignment a ON a.customer_id = chunk.id AND a.program_id = $1`,
+        [published.program.id, customers.map((c) => c.id)],
+      );
+      const previous = new Map(stored.map((a) => [a.customer_id, a.tier_key]));
       // Sequential: a burst of concurrent runs only queues for the evaluator's few engines.
       const items: Reconcilable[] = [];
       for (const c of customers) {
-        items.push({ customerId: c.id, published, evaluation: await published.evaluator.evaluate(c.facts), had: c.had, before: c.tier_key });
+        const evaluation = await published.evaluator.evaluate(c.facts);
+        items.push({ customerId: c.id, published, evaluation, had: previous.has(c.id), before: previous.get(c.id) ?? null });
       }
       changed += (await this.reconcile(tx, items, cause, cause)).length;
       onChunk?.(customers.length);
