@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { SingleBar, Presets } from 'cli-progress';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config';
-import { createContext } from '../src/context';
+import { systemContext } from '../src/context';
 import { createDataSource } from '../src/database/data-source';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { seedDemoCustomers } from '../src/demo/seed';
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   try {
     await dataSource.runMigrations({ transaction: 'each' });
     const services = createServices();
-    const ctx = createContext({ dataSource, registry: new ProgramRegistry() }, 'seed', { keyId: 'system', name: 'seed', roles: [] });
+    const ctx = systemContext({ dataSource, registry: new ProgramRegistry() }, 'seed');
     await loadRuleFiles(ctx, services, config.rulesDir);
 
     const bars = { insert: new SingleBar({ noTTYOutput: true, notTTYSchedule: 5_000, format: 'insert   {bar} {percentage}% {value}/{total} {eta_formatted}' }, Presets.shades_classic),

@@ -23,3 +23,8 @@ export function createContext(deps: ServerDeps, requestId: string, actor: Actor)
   const db = deps.dataSource.manager;
   return { requestId, actor, db, loaders: createLoaders(db, deps.registry), deps };
 }
+
+/** A context for work the service does itself (start-up, scripts, tests), not for a caller. */
+export function systemContext(deps: ServerDeps, name: string): Context {
+  return createContext(deps, name, { keyId: 'system', name, roles: [] });
+}

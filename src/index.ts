@@ -2,13 +2,11 @@ import 'reflect-metadata';
 import { AddressInfo } from 'node:net';
 import { bootstrap } from './bootstrap';
 import { loadConfig } from './config';
-import { createContext } from './context';
+import { systemContext } from './context';
 import { createDataSource } from './database/data-source';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { createServer } from './server';
 import { logger } from './shared/logger';
-
-const SYSTEM_ACTOR = { keyId: 'system', name: 'start-up', roles: [] };
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -22,7 +20,7 @@ async function main(): Promise<void> {
   await dataSource.runMigrations({ transaction: 'each' });
 
   const strata = await createServer(dataSource, { production: config.production });
-  const { adminKey } = await bootstrap(createContext(strata.deps, 'start-up', SYSTEM_ACTOR), strata.services, config, embedded !== null);
+  const { adminKey } = await bootstrap(systemContext(strata.deps, 'start-up'), strata.services, config, embedded !== null);
 
   const server = strata.app.listen(config.port, () => {
     const { port } = server.address() as AddressInfo;

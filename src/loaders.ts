@@ -51,7 +51,9 @@ export function createLoaders(db: EntityManager, registry: ProgramRegistry): Loa
         .andWhere('(g.expires_at IS NULL OR g.expires_at > now())')
         .orderBy('g.created_at')
         .getMany();
-      return customerIds.map((id) => rows.filter((g) => g.customerId === id));
+      const byCustomer = new Map<string, EntitlementGrant[]>();
+      for (const grant of rows) byCustomer.set(grant.customerId, [...(byCustomer.get(grant.customerId) ?? []), grant]);
+      return customerIds.map((id) => byCustomer.get(id) ?? []);
     }),
     evaluations: new DataLoader(
       async (customers) => {

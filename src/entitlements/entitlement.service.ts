@@ -2,6 +2,7 @@ import { Context } from '../context';
 import { Customer } from '../customers/customer.entity';
 import { Better, EntitlementCandidate, EntitlementPolicy, EntitlementValueType, mergeEntitlements } from '../engine';
 import { DomainError } from '../shared/errors';
+import { catalogKeyProblem } from '../shared/catalog-key';
 import { isUuid } from '../shared/ids';
 import { throwIfAny, userError } from '../shared/user-error';
 import { CustomerEntitlement, CustomerEntitlementSet, EntitlementSource } from './customer-entitlement.types';
@@ -25,7 +26,6 @@ export interface EntitlementGrantInput {
   reason: string;
 }
 
-export const ENTITLEMENT_KEY_PATTERN = /^[a-z][A-Za-z0-9_]{0,62}$/;
 export const MAX_BATCH = 500;
 
 export class EntitlementService {
@@ -39,9 +39,8 @@ export class EntitlementService {
    */
   async define(tx: Context, input: EntitlementDefineInput): Promise<EntitlementDefinition> {
     const errors = [];
-    if (!ENTITLEMENT_KEY_PATTERN.test(input.key)) {
-      errors.push(userError('INVALID', ['input', 'key'], 'key must start with a lowercase letter and hold only letters, digits and _ (at most 63)'));
-    }
+    const keyProblem = catalogKeyProblem(input.key);
+    if (keyProblem) errors.push(userError('INVALID', ['input', 'key'], keyProblem));
     if (input.better && input.valueType !== 'NUMBER') {
       errors.push(userError('INVALID', ['input', 'better'], 'better applies to NUMBER entitlements only'));
     }

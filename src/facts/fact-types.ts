@@ -1,9 +1,6 @@
 export type FactType = 'NUMBER' | 'STRING' | 'BOOLEAN' | 'DATE' | 'STRING_LIST';
 export const FACT_TYPES: readonly FactType[] = ['NUMBER', 'STRING', 'BOOLEAN', 'DATE', 'STRING_LIST'];
 
-/** Catalog keys are identifiers: safe as JSON keys, SQL JSON paths and engine fact ids. */
-export const FACT_KEY_PATTERN = /^[a-z][A-Za-z0-9_]{0,62}$/;
-
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 /** Why `value` does not fit `type`, or null when it does. */

@@ -1,7 +1,8 @@
 import { Context } from '../context';
+import { catalogKeyProblem } from '../shared/catalog-key';
 import { UserError, throwIfAny, userError } from '../shared/user-error';
 import { FactDefinition } from './fact-definition.entity';
-import { FACT_KEY_PATTERN, FactType, factValueProblem } from './fact-types';
+import { FactType, factValueProblem } from './fact-types';
 
 export interface FactDefineInput {
   key: string;
@@ -24,9 +25,8 @@ export class FactService {
 
   /** Creates a fact or updates its description and unit; a fact's type never changes. */
   async define(tx: Context, input: FactDefineInput): Promise<FactDefinition> {
-    if (!FACT_KEY_PATTERN.test(input.key)) {
-      throwIfAny([userError('INVALID', ['input', 'key'], 'key must start with a lowercase letter and hold only letters, digits and _ (at most 63)')]);
-    }
+    const keyProblem = catalogKeyProblem(input.key);
+    if (keyProblem) throwIfAny([userError('INVALID', ['input', 'key'], keyProblem)]);
     const existing = await tx.db.findOne(FactDefinition, { where: { key: input.key }, lock: { mode: 'pessimistic_write' } });
     if (existing && existing.type !== input.type) {
       throwIfAny([userError('CONFLICT', ['input', 'type'], `fact "${input.key}" is already ${existing.type}; a fact's type cannot change`)]);

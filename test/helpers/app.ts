@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Server } from 'node:http';
 import { newSecret } from '../../src/auth/auth.service';
 import { Role } from '../../src/auth/role';
-import { Context, createContext } from '../../src/context';
+import { Context, systemContext } from '../../src/context';
 import { QueryCounter } from '../../src/database/query-counter';
 import { loadRuleFiles } from '../../src/programs/program-files';
 import { Strata, createServer } from '../../src/server';
@@ -33,10 +33,9 @@ export async function startTestApp(options: { ruleFiles?: boolean } = {}): Promi
   const queries = new QueryCounter();
   const db = await createTestDatabase(queries);
   const strata = await createServer(db.dataSource, { production: false });
-  const systemContext = () => createContext(strata.deps, 'test', { keyId: 'system', name: 'test', roles: [Role.ADMIN] });
   const adminKey = newSecret();
   await strata.services.auth.ensureAdminKey(db.dataSource.manager, adminKey);
-  if (options.ruleFiles !== false) await loadRuleFiles(systemContext(), strata.services, path.resolve('rules'));
+  if (options.ruleFiles !== false) await loadRuleFiles(systemContext(strata.deps, 'test'), strata.services, path.resolve('rules'));
   const server: Server = await new Promise((resolve) => {
     const s = strata.app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -55,7 +54,7 @@ export async function startTestApp(options: { ruleFiles?: boolean } = {}): Promi
     strata,
     db,
     queries,
-    systemContext,
+    systemContext: () => systemContext(strata.deps, 'test'),
     gql,
     async keyWithRoles(...roles) {
       const res = await gql(`mutation($input: ApiKeyCreateInput!) { apiKeyCreate(input: $input) { secret userErrors { message } } }`, {
