@@ -1,3 +1,4 @@
 export * from './types';
 export { ProgramEvaluator } from './program-evaluator';
 export * from './entitlement-merge';
+export * from './compile';

@@ -1,4 +1,5 @@
 import { Engine, Rule, RuleResult } from 'json-rules-engine';
+import { Classification, Classifier, NotCompilable, compileClassifier } from './compile';
 import { ConditionNode, Facts, ProgramDefinition, ProgramEvaluation, RuleOutcome, TierDefinition } from './types';
 
 const APPLIES_TO_RULE = 'appliesTo';
@@ -27,12 +28,22 @@ export class ProgramEvaluator {
   private readonly idle: Engine[] = [];
   private readonly waiting: ((engine: Engine) => void)[] = [];
   private engines = 0;
+  /** The program compiled to closures; null when some rule could not be compiled faithfully. */
+  readonly classifier: Classifier | null;
 
   constructor(definition: ProgramDefinition) {
     this.definition = definition;
     this.tiersByRank = [...definition.tiers].sort((a, b) => b.rank - a.rank);
     // Build one engine up front so a malformed document fails here, not at first use.
     this.idle.push(this.buildEngine());
+    this.classifier = compileOrNull(definition);
+  }
+
+  /** The tier only, without an explanation: compiled when possible, else json-rules-engine. */
+  async classify(facts: Facts): Promise<Classification> {
+    if (this.classifier) return this.classifier(facts);
+    const { applies, matchedTierKey } = await this.evaluate(facts);
+    return { applies, tierKey: matchedTierKey };
   }
 
   async evaluate(facts: Facts): Promise<ProgramEvaluation> {
@@ -100,6 +111,15 @@ export class ProgramEvaluator {
       engine.addRule(rule(TIER_RULE_PREFIX + tier.key, tier.rule.conditions, tier.key, 1));
     }
     return engine;
+  }
+}
+
+function compileOrNull(definition: ProgramDefinition): Classifier | null {
+  try {
+    return compileClassifier(definition);
+  } catch (error) {
+    if (error instanceof NotCompilable) return null;
+    throw error;
   }
 }
 

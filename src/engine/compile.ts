@@ -1,0 +1,290 @@
+import { Facts, ProgramDefinition } from './types';
+
+/**
+ * Compiles json-rules-engine condition trees into plain closures and parameterised SQL,
+ * keeping json-rules-engine's meaning exactly (see the operator table in
+ * engine-default-operators.js and `prioritizeAndRun` in rule.js):
+ *
+ * - `all: []` and `any: []` are both true; `not` negates its one condition.
+ * - A fact the customer lacks (or holds as null) is `undefined`: `equal`/`in`/`contains`
+ *   fail on it, `notEqual`/`notIn` pass, and `doesNotContain` fails (its fact must be a list).
+ * - The numeric operators first require `parseFloat(fact)` to be a number, then compare
+ *   with JavaScript's `<`, which converts strings and one-element lists.
+ *
+ * Nothing here evaluates user text as code; literals reach SQL only as bind parameters.
+ */
+
+export type Predicate = (facts: Facts) => boolean;
+
+/** A construct the compiler cannot reproduce faithfully; callers fall back to json-rules-engine. */
+export class NotCompilable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotCompilable';
+  }
+}
+
+const NUMERIC = { lessThan: '<', lessThanInclusive: '<=', greaterThan: '>', greaterThanInclusive: '>=' } as const;
+type NumericOperator = keyof typeof NUMERIC;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isScalar(value: unknown): boolean {
+  return value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+}
+
+interface Leaf {
+  fact: string;
+  operator: string;
+  value: unknown;
+}
+
+type Node = { kind: 'all' | 'any'; children: Node[] } | { kind: 'not'; child: Node } | { kind: 'leaf'; leaf: Leaf };
+
+/** Reads a condition tree into a small AST, refusing anything outside the accepted grammar. */
+function parse(node: unknown): Node {
+  if (!isObject(node)) throw new NotCompilable('a condition must be an object');
+  for (const kind of ['all', 'any'] as const) {
+    if (kind in node) {
+      const children = node[kind];
+      if (!Array.isArray(children) || Object.keys(node).length !== 1) throw new NotCompilable(`malformed "${kind}"`);
+      return { kind, children: children.map(parse) };
+    }
+  }
+  if ('not' in node) {
+    if (Array.isArray(node.not) || Object.keys(node).length !== 1) throw new NotCompilable('malformed "not"');
+    return { kind: 'not', child: parse(node.not) };
+  }
+  const { fact, operator, value } = node;
+  if (typeof fact !== 'string' || typeof operator !== 'string' || Object.keys(node).some((k) => k !== 'fact' && k !== 'operator' && k !== 'value')) {
+    throw new NotCompilable('a leaf needs exactly fact, operator and value');
+  }
+  return { kind: 'leaf', leaf: { fact, operator, value } };
+}
+
+// ---------------------------------------------------------------- closures
+
+function factReader(key: string): (facts: Facts) => unknown {
+  return (facts) => {
+    if (!Object.prototype.hasOwnProperty.call(facts, key)) return undefined;
+    const value = facts[key];
+    return value === null ? undefined : value;
+  };
+}
+
+/** json-rules-engine's `numberValidator`. */
+function isNumeric(factValue: unknown): boolean {
+  return Number.parseFloat(factValue as string).toString() !== 'NaN';
+}
+
+function leafClosure({ fact, operator, value }: Leaf): Predicate {
+  const read = factReader(fact);
+  const literal = value as never;
+  switch (operator) {
+    case 'equal':
+      return (f) => read(f) === value;
+    case 'notEqual':
+      return (f) => read(f) !== value;
+    case 'in':
+    case 'notIn': {
+      if (!Array.isArray(value)) throw new NotCompilable(`${operator} needs a list`);
+      const list: unknown[] = value;
+      return operator === 'in' ? (f) => list.indexOf(read(f)) > -1 : (f) => list.indexOf(read(f)) === -1;
+    }
+    case 'contains':
+      return (f) => {
+        const a = read(f);
+        return Array.isArray(a) && a.indexOf(value) > -1;
+      };
+    case 'doesNotContain':
+      return (f) => {
+        const a = read(f);
+        return Array.isArray(a) && a.indexOf(value) === -1;
+      };
+    case 'lessThan':
+      return (f) => {
+        const a = read(f) as never;
+        return isNumeric(a) && a < literal;
+      };
+    case 'lessThanInclusive':
+      return (f) => {
+        const a = read(f) as never;
+        return isNumeric(a) && a <= literal;
+      };
+    case 'greaterThan':
+      return (f) => {
+        const a = read(f) as never;
+        return isNumeric(a) && a > literal;
+      };
+    case 'greaterThanInclusive':
+      return (f) => {
+        const a = read(f) as never;
+        return isNumeric(a) && a >= literal;
+      };
+    default:
+      throw new NotCompilable(`unknown operator "${operator}"`);
+  }
+}
+
+function nodeClosure(node: Node): Predicate {
+  switch (node.kind) {
+    case 'leaf':
+      return leafClosure(node.leaf);
+    case 'not': {
+      const child = nodeClosure(node.child);
+      return (f) => !child(f);
+    }
+    case 'all': {
+      const children = node.children.map(nodeClosure);
+      return (f) => children.every((c) => c(f));
+    }
+    case 'any': {
+      const children = node.children.map(nodeClosure);
+      return children.length === 0 ? () => true : (f) => children.some((c) => c(f));
+    }
+  }
+}
+
+/** A condition tree as a closure over a customer's facts. Throws NotCompilable. */
+export function compilePredicate(conditions: unknown): Predicate {
+  return nodeClosure(parse(conditions));
+}
+
+/** Outcome of classifying one customer in a program. */
+export interface Classification {
+  applies: boolean;
+  /** Highest-ranked matching tier; null when none matches or the program does not apply. */
+  tierKey: string | null;
+}
+
+export type Classifier = (facts: Facts) => Classification;
+
+/** The whole program (appliesTo, then tiers highest rank first) as one closure. */
+export function compileClassifier(program: ProgramDefinition): Classifier {
+  const applies = program.appliesTo ? compilePredicate(program.appliesTo) : () => true;
+  const tiers = [...program.tiers].sort((a, b) => b.rank - a.rank).map((t) => ({ key: t.key, test: compilePredicate(t.rule.conditions) }));
+  const outside: Classification = { applies: false, tierKey: null };
+  const none: Classification = { applies: true, tierKey: null };
+  const matched = new Map(tiers.map((t) => [t.key, { applies: true, tierKey: t.key } as Classification]));
+  return (facts) => {
+    if (!applies(facts)) return outside;
+    for (const tier of tiers) if (tier.test(facts)) return matched.get(tier.key)!;
+    return none;
+  };
+}
+
+// ---------------------------------------------------------------- SQL
+
+/** Bind parameters shared by every expression of one statement. */
+export class SqlParams {
+  readonly values: unknown[] = [];
+  constructor(private readonly offset = 0) {}
+
+  /** A placeholder for `value`, with a cast so PostgreSQL never has to guess its type. */
+  add(value: unknown, cast: 'text' | 'jsonb' | 'jsonb[]' | 'float8' | 'uuid' | 'int' | 'text[]' | 'uuid[]'): string {
+    this.values.push(value);
+    return `$${this.offset + this.values.length}::${cast}`;
+  }
+}
+
+/** Strings JavaScript's Number() and PostgreSQL's float8 read alike: plain decimals, ±Infinity. */
+const PLAIN_DECIMAL = String.raw`^[ \t\n\v\f\r]*([+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,2})?|[+-]?Infinity)[ \t\n\v\f\r]*$`;
+/** Strings for which parseFloat is NaN for certain: empty, blank, or starting with a character no number starts with. */
+const NEVER_NUMERIC = String.raw`^([ \t\n\v\f\r]*$|[ \t\n\v\f\r]*[^ \t\n\v\f\r0-9+.I\u0080-\uffff-])`;
+
+function numericSql(fact: string, op: NumericOperator, value: unknown, params: SqlParams): string {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new NotCompilable(`${op} needs a finite number to compile to SQL`);
+  const b = params.add(value, 'float8');
+  const sqlOp = NUMERIC[op];
+  const text = `(${fact} #>> '{}')`;
+  const element = `(${fact} -> 0)`;
+  // NULL means "cannot tell in SQL": the caller evaluates that customer with the closure.
+  return `(CASE jsonb_typeof(${fact})
+    WHEN 'number' THEN (${fact})::float8 ${sqlOp} ${b}
+    WHEN 'string' THEN CASE
+      WHEN length(${text}) <= 40 AND ${text} ~ '${PLAIN_DECIMAL}' THEN btrim(${text}, E' \\t\\n\\v\\f\\r')::float8 ${sqlOp} ${b}
+      WHEN ${text} ~ '${NEVER_NUMERIC}' THEN false
+      ELSE NULL END
+    WHEN 'array' THEN CASE
+      WHEN jsonb_array_length(${fact}) <> 1 THEN false
+      WHEN jsonb_typeof(${element}) = 'number' THEN (${element})::float8 ${sqlOp} ${b}
+      ELSE NULL END
+    ELSE false END)`;
+}
+
+function leafSql({ fact, operator, value }: Leaf, facts: string, params: SqlParams): string {
+  // A JSON null counts as a missing fact, as it does for the engine.
+  const f = `NULLIF(${facts} -> ${params.add(fact, 'text')}, 'null'::jsonb)`;
+  const scalar = () => {
+    if (!isScalar(value)) throw new NotCompilable(`${operator} compares with a list or object, which JavaScript compares by identity`);
+    return params.add(JSON.stringify(value), 'jsonb');
+  };
+  switch (operator) {
+    case 'equal':
+      return `COALESCE(${f} = ${scalar()}, false)`;
+    case 'notEqual':
+      return `(${f} IS DISTINCT FROM ${scalar()})`;
+    case 'in':
+    case 'notIn': {
+      if (!Array.isArray(value) || !value.every(isScalar)) throw new NotCompilable(`${operator} needs a list of plain values`);
+      const list = params.add(value.map((v) => JSON.stringify(v)), 'jsonb[]');
+      const found = `COALESCE(${f} = ANY(${list}), false)`;
+      return operator === 'in' ? found : `NOT ${found}`;
+    }
+    case 'contains':
+    case 'doesNotContain': {
+      const contained = `(${f} @> jsonb_build_array(${scalar()}))`;
+      return `COALESCE(jsonb_typeof(${f}) = 'array' AND ${operator === 'contains' ? contained : `NOT ${contained}`}, false)`;
+    }
+    default:
+      if (operator in NUMERIC) return numericSql(f, operator as NumericOperator, value, params);
+      throw new NotCompilable(`unknown operator "${operator}"`);
+  }
+}
+
+function nodeSql(node: Node, facts: string, params: SqlParams): string {
+  switch (node.kind) {
+    case 'leaf':
+      return leafSql(node.leaf, facts, params);
+    case 'not':
+      return `(NOT ${nodeSql(node.child, facts, params)})`;
+    case 'all':
+    case 'any':
+      if (node.children.length === 0) return 'true';
+      return `(${node.children.map((c) => nodeSql(c, facts, params)).join(node.kind === 'all' ? ' AND ' : ' OR ')})`;
+  }
+}
+
+/**
+ * A condition tree as a SQL boolean over the JSONB expression `facts`. It is NULL for a
+ * row SQL cannot decide exactly (only possible for facts that break their catalog type,
+ * such as a numeric comparison on a string like "0x1A"); evaluate such rows with the closure.
+ */
+export function compileSqlPredicate(conditions: unknown, facts: string, params: SqlParams): string {
+  return nodeSql(parse(conditions), facts, params);
+}
+
+/** Values of a classification in SQL besides a tier key; tier keys never start with "~". */
+export const SQL_OUTSIDE = '~outside';
+export const SQL_NO_TIER = '~none';
+
+/**
+ * The program's classification as one SQL text expression over `facts`: a tier key,
+ * SQL_NO_TIER, SQL_OUTSIDE, or NULL when SQL cannot decide the row (see compileSqlPredicate).
+ * Each predicate is evaluated at most once per row.
+ */
+export function compileSqlClassifier(program: ProgramDefinition, facts: string, params: SqlParams): string {
+  const tiers = [...program.tiers].sort((a, b) => b.rank - a.rank);
+  const branch = (predicate: string, then: string, otherwise: string) =>
+    `(CASE COALESCE((${predicate})::int, 2) WHEN 1 THEN ${then} WHEN 2 THEN NULL ELSE ${otherwise} END)`;
+  let expression = params.add(SQL_NO_TIER, 'text');
+  for (const tier of [...tiers].reverse()) {
+    expression = branch(compileSqlPredicate(tier.rule.conditions, facts, params), params.add(tier.key, 'text'), expression);
+  }
+  if (program.appliesTo) {
+    expression = branch(compileSqlPredicate(program.appliesTo, facts, params), expression, params.add(SQL_OUTSIDE, 'text'));
+  }
+  return expression;
+}
