@@ -5,6 +5,7 @@ import express, { ErrorRequestHandler } from 'express';
 import { GraphQLError, GraphQLSchema } from 'graphql';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { AuditService } from './audit/audit.service';
 import { ApiKeyResolver } from './auth/api-key.resolver';
 import { AuthService } from './auth/auth.service';
 import { Context, ServerDeps, createContext } from './context';
@@ -25,6 +26,7 @@ import { formatError } from './shared/format-error';
 import { logger } from './shared/logger';
 
 export interface Services {
+  audit: AuditService;
   auth: AuthService;
   facts: FactService;
   evaluation: EvaluationService;
@@ -43,14 +45,16 @@ export interface Strata {
 
 /** Every service, wired by hand: no DI container. */
 export function createServices(): Services {
-  const facts = new FactService();
+  const audit = new AuditService();
+  const facts = new FactService(audit);
   const evaluation = new EvaluationService();
   return {
-    auth: new AuthService(),
+    audit,
+    auth: new AuthService(audit),
     facts,
     evaluation,
-    entitlements: new EntitlementService(),
-    programs: new ProgramService(facts, evaluation),
+    entitlements: new EntitlementService(audit),
+    programs: new ProgramService(facts, evaluation, audit),
     customers: new CustomerService(facts, evaluation),
   };
 }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { EntityManager, IsNull } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
 import { throwIfAny, userError } from '../shared/user-error';
 import { Actor } from './actor';
@@ -18,6 +19,8 @@ export function newSecret(): string {
 export const BOOTSTRAP_KEY_NAME = 'bootstrap admin (STRATA_ADMIN_KEY)';
 
 export class AuthService {
+  constructor(private readonly audit: AuditService) {}
+
   /** The actor for an `Authorization: Bearer …` header, or null when the key is unknown. */
   async authenticate(db: EntityManager, authorization: string | undefined): Promise<Actor | null> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
@@ -32,6 +35,7 @@ export class AuthService {
     const apiKey = await tx.db.save(
       Object.assign(new ApiKey(), { name: input.name.trim(), roles: [...new Set(input.roles)], secretHash: hashSecret(secret), revokedAt: null }),
     );
+    await this.audit.record(tx, { action: 'apiKeyCreate', entityType: 'API_KEY', entityKey: apiKey.id, after: { name: apiKey.name, roles: apiKey.roles } });
     return { apiKey, secret };
   }
 

@@ -1,10 +1,14 @@
 import { DataSource, Logger as TypeOrmLogger } from 'typeorm';
 import { ApiKey } from '../auth/api-key.entity';
+import { AuditEvent } from '../audit/audit-event.entity';
+import { RetierJob } from '../authoring/retier-job.entity';
+import { RuleDraft } from '../authoring/rule-draft.entity';
 import { Customer } from '../customers/customer.entity';
 import { EntitlementDefinition } from '../entitlements/entitlement-definition.entity';
 import { EntitlementGrant } from '../entitlements/entitlement-grant.entity';
 import { StoredTierAssignment } from '../evaluation/stored-tier-assignment.entity';
 import { TierChange } from '../evaluation/tier-change.entity';
+import { TierOverride } from '../evaluation/tier-override.entity';
 import { FactDefinition } from '../facts/fact-definition.entity';
 import { migrations } from '../migrations';
 import { RuleSetVersion } from '../programs/rule-set-version.entity';
@@ -15,15 +19,19 @@ import { logger } from '../shared/logger';
 
 export const entities = [
   ApiKey,
+  AuditEvent,
   Customer,
   EntitlementDefinition,
   EntitlementGrant,
   FactDefinition,
+  RetierJob,
+  RuleDraft,
   RuleSetVersion,
   StoredTierAssignment,
   Tier,
   TierChange,
   TierEntitlement,
+  TierOverride,
   TierProgram,
 ];
 

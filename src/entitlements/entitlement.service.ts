@@ -1,3 +1,4 @@
+import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
 import { Customer } from '../customers/customer.entity';
 import { Better, EntitlementCandidate, EntitlementPolicy, EntitlementValueType, mergeEntitlements } from '../engine';
@@ -29,6 +30,8 @@ export interface EntitlementGrantInput {
 export const MAX_BATCH = 500;
 
 export class EntitlementService {
+  constructor(private readonly audit: AuditService) {}
+
   list(ctx: Context): Promise<EntitlementDefinition[]> {
     return ctx.db.find(EntitlementDefinition, { order: { key: 'ASC' } });
   }
@@ -52,10 +55,13 @@ export class EntitlementService {
         userError('CONFLICT', ['input', 'valueType'], `entitlement "${input.key}" is ${existing.valueType}${existing.better ? ` (${existing.better} is better)` : ''}; its type cannot change`),
       ]);
     }
+    const before = existing ? { ...existing } : undefined;
     const definition = existing ?? Object.assign(new EntitlementDefinition(), { key: input.key, valueType: input.valueType, better });
     definition.name = input.name;
     definition.description = input.description ?? null;
-    return tx.db.save(definition);
+    const saved = await tx.db.save(definition);
+    await this.audit.record(tx, { action: 'entitlementDefine', entityType: 'ENTITLEMENT', entityKey: saved.key, before, after: saved });
+    return saved;
   }
 
   /** Effective entitlements: tier values of every program the customer is in, plus active grants. */
@@ -144,14 +150,19 @@ export class EntitlementService {
       grantedBy: tx.actor.name,
       revokedAt: null,
     });
-    return tx.db.save(grant);
+    const saved = await tx.db.save(grant);
+    await this.audit.record(tx, { action: 'entitlementGrant', entityType: 'GRANT', entityKey: saved.id, after: saved });
+    return saved;
   }
 
   async revoke(tx: Context, id: string): Promise<EntitlementGrant> {
     const grant = isUuid(id) ? await tx.db.findOne(EntitlementGrant, { where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
     if (!grant) throwIfAny([userError('NOT_FOUND', ['id'], `no grant with id "${id}"`)]);
     if (grant!.revokedAt) throwIfAny([userError('CONFLICT', ['id'], `grant "${id}" was already revoked`)]);
+    const before = { ...grant! };
     grant!.revokedAt = new Date();
-    return tx.db.save(grant!);
+    const saved = await tx.db.save(grant!);
+    await this.audit.record(tx, { action: 'entitlementGrantRevoke', entityType: 'GRANT', entityKey: saved.id, before, after: saved });
+    return saved;
   }
 }

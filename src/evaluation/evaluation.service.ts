@@ -1,16 +1,18 @@
 import { Context } from '../context';
 import { Customer } from '../customers/customer.entity';
-import { Facts, ProgramEvaluation } from '../engine';
+import { Facts } from '../engine';
 import { CustomerEvaluation } from '../loaders';
 import { PublishedProgram } from '../programs/program-registry';
 import { Connection, decodeCursor, pageSize, toConnection } from '../shared/pagination';
 import { AssignmentSource, TierAssignment } from './tier-assignment.types';
 import { TierChange, TierChangeCause } from './tier-change.entity';
 
-interface Reconcilable {
+/** A customer's fresh classification in one program beside what was stored. */
+export interface Reconcilable {
   customerId: string;
   published: PublishedProgram;
-  evaluation: ProgramEvaluation;
+  applies: boolean;
+  tierKey: string | null;
   /** Whether an assignment was stored, and its tier. */
   had: boolean;
   before: string | null;
@@ -64,7 +66,8 @@ export class EvaluationService {
       evaluations.map(({ published, evaluation }) => ({
         customerId: customer.id,
         published,
-        evaluation,
+        applies: evaluation.applies,
+        tierKey: evaluation.matchedTierKey,
         had: previous.has(published.program.id),
         before: previous.get(published.program.id) ?? null,
       })),
@@ -96,11 +99,10 @@ export class EvaluationService {
         [published.program.id, customers.map((c) => c.id)],
       );
       const previous = new Map(stored.map((a) => [a.customer_id, a.tier_key]));
-      // Sequential: a burst of concurrent runs only queues for the evaluator's few engines.
       const items: Reconcilable[] = [];
       for (const c of customers) {
-        const evaluation = await published.evaluator.evaluate(c.facts);
-        items.push({ customerId: c.id, published, evaluation, had: previous.has(c.id), before: previous.get(c.id) ?? null });
+        const { applies, tierKey } = await published.evaluator.classify(c.facts);
+        items.push({ customerId: c.id, published, applies, tierKey, had: previous.has(c.id), before: previous.get(c.id) ?? null });
       }
       changed += (await this.reconcile(tx, items, cause, cause)).length;
       onChunk?.(customers.length);
@@ -108,20 +110,21 @@ export class EvaluationService {
   }
 
   /**
-   * Brings stored assignments in line with fresh evaluations: stores covered customers'
-   * tiers, removes assignments of programs that no longer cover them, and appends a
-   * history row wherever the tier changed (`firstCause` for a first assignment).
+   * Brings stored assignments in line with fresh classifications, writing only what
+   * changed: a covered customer's new tier, the removal of an assignment whose program no
+   * longer covers the customer, and one history row per change (`firstCause` for a first
+   * assignment).
    */
-  private async reconcile(tx: Context, items: Reconcilable[], cause: TierChangeCause, firstCause: TierChangeCause): Promise<TierChange[]> {
-    const store: { customerId: string; programId: string; evaluation: ProgramEvaluation }[] = [];
+  async reconcile(tx: Context, items: Reconcilable[], cause: TierChangeCause, firstCause: TierChangeCause): Promise<TierChange[]> {
+    const store: { customerId: string; programId: string; tierKey: string | null; version: number }[] = [];
     const remove: { customerId: string; programId: string }[] = [];
     const changes: TierChange[] = [];
-    for (const { customerId, published, evaluation, had, before } of items) {
+    for (const { customerId, published, applies, tierKey, had, before } of items) {
       const programId = published.program.id;
-      if (evaluation.applies) {
-        store.push({ customerId, programId, evaluation });
-        if (!had || before !== evaluation.matchedTierKey) {
-          changes.push(change(customerId, published, before, evaluation.matchedTierKey, had ? cause : firstCause));
+      if (applies) {
+        if (!had || before !== tierKey) {
+          store.push({ customerId, programId, tierKey, version: published.version.version });
+          changes.push(change(customerId, published, before, tierKey, had ? cause : firstCause));
         }
       } else if (had) {
         remove.push({ customerId, programId });
@@ -133,22 +136,15 @@ export class EvaluationService {
     return this.appendHistory(tx, changes);
   }
 
-  private async storeAssignments(tx: Context, rows: { customerId: string; programId: string; evaluation: ProgramEvaluation }[]): Promise<void> {
+  private async storeAssignments(tx: Context, rows: { customerId: string; programId: string; tierKey: string | null; version: number }[]): Promise<void> {
     if (rows.length === 0) return;
     await tx.db.query(
-      `INSERT INTO tier_assignment (customer_id, program_id, tier_key, rule_version, source, explanation, evaluated_at)
-       SELECT u.customer_id, u.program_id, u.tier_key, u.rule_version, 'RULE', u.explanation, now()
-         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::jsonb[]) AS u(customer_id, program_id, tier_key, rule_version, explanation)
+      `INSERT INTO tier_assignment (customer_id, program_id, tier_key, rule_version, source, evaluated_at)
+       SELECT u.customer_id, u.program_id, u.tier_key, u.rule_version, 'RULE', now()
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[]) AS u(customer_id, program_id, tier_key, rule_version)
        ON CONFLICT (customer_id, program_id) DO UPDATE
-         SET tier_key = EXCLUDED.tier_key, rule_version = EXCLUDED.rule_version, source = EXCLUDED.source,
-             explanation = EXCLUDED.explanation, evaluated_at = EXCLUDED.evaluated_at`,
-      [
-        rows.map((r) => r.customerId),
-        rows.map((r) => r.programId),
-        rows.map((r) => r.evaluation.matchedTierKey),
-        rows.map((r) => r.evaluation.version),
-        rows.map((r) => JSON.stringify(storedExplanation(r.evaluation))),
-      ],
+         SET tier_key = EXCLUDED.tier_key, rule_version = EXCLUDED.rule_version, evaluated_at = EXCLUDED.evaluated_at`,
+      [rows.map((r) => r.customerId), rows.map((r) => r.programId), rows.map((r) => r.tierKey), rows.map((r) => r.version)],
     );
   }
 
@@ -192,10 +188,6 @@ function change(customerId: string, published: PublishedProgram, from: string | 
     cause,
     ruleVersion: published.version.version,
   });
-}
-
-function storedExplanation(e: ProgramEvaluation): Record<string, unknown> {
-  return { matchedTierKey: e.matchedTierKey, outcomes: e.outcomes, appliesTo: e.appliesTo };
 }
 
 function toAssignment({ published, evaluation }: CustomerEvaluation): TierAssignment {

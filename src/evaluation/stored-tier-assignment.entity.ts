@@ -33,9 +33,6 @@ export class StoredTierAssignment {
   @Column({ type: 'text', default: 'RULE' })
   source: string;
 
-  @Column({ type: 'jsonb' })
-  explanation: Record<string, unknown>;
-
   @Column({ name: 'evaluated_at', type: 'timestamptz' })
   evaluatedAt: Date;
 }

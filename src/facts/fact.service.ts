@@ -1,3 +1,4 @@
+import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
 import { catalogKeyProblem } from '../shared/catalog-key';
 import { UserError, throwIfAny, userError } from '../shared/user-error';
@@ -14,6 +15,8 @@ export interface FactDefineInput {
 export type FactCatalog = Map<string, FactType>;
 
 export class FactService {
+  constructor(private readonly audit: AuditService) {}
+
   list(ctx: Context): Promise<FactDefinition[]> {
     return ctx.db.find(FactDefinition, { order: { key: 'ASC' } });
   }
@@ -31,10 +34,13 @@ export class FactService {
     if (existing && existing.type !== input.type) {
       throwIfAny([userError('CONFLICT', ['input', 'type'], `fact "${input.key}" is already ${existing.type}; a fact's type cannot change`)]);
     }
+    const before = existing ? { ...existing } : undefined;
     const fact = existing ?? Object.assign(new FactDefinition(), { key: input.key, type: input.type });
     fact.description = input.description ?? null;
     fact.unit = input.unit ?? null;
-    return tx.db.save(fact);
+    const saved = await tx.db.save(fact);
+    await this.audit.record(tx, { action: 'factDefine', entityType: 'FACT', entityKey: saved.key, before, after: saved });
+    return saved;
   }
 
   /**

@@ -1,4 +1,5 @@
 import { Initial1763798400000 } from './1763798400000-initial';
+import { RuleAuthoring1763884800000 } from './1763884800000-rule-authoring';
 
 /** Every migration, in order; run at start-up. */
-export const migrations = [Initial1763798400000];
+export const migrations = [Initial1763798400000, RuleAuthoring1763884800000];

@@ -5,6 +5,7 @@ import { EntitlementDefineInput } from '../entitlements/entitlement.service';
 import { FactDefineInput } from '../facts/fact.service';
 import { ProgramSpec } from '../rules/program-validator';
 import { Services } from '../server';
+import { documentOf } from './program.service';
 import { logger } from '../shared/logger';
 import { withTransaction } from '../shared/transaction';
 import { UserErrors } from '../shared/user-error';
@@ -76,13 +77,6 @@ async function explained<T>(file: string, where: string, work: () => Promise<T>)
     });
     throw new Error(`${file}: ${problems.join('; ')}`);
   }
-}
-
-function documentOf(spec: ProgramSpec) {
-  return {
-    appliesTo: spec.appliesTo ?? null,
-    tiers: spec.tiers.map((t) => ({ key: t.key, name: t.name, rank: t.rank, rule: t.rule, entitlements: t.entitlements ?? [] })),
-  };
 }
 
 /** JSON with sorted keys, so key order in a file does not count as a difference. */

@@ -1,3 +1,4 @@
+import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
 import { EntitlementDefinition } from '../entitlements/entitlement-definition.entity';
 import { EvaluationService } from '../evaluation/evaluation.service';
@@ -22,6 +23,7 @@ export class ProgramService {
   constructor(
     private readonly facts: FactService,
     private readonly evaluation: EvaluationService,
+    private readonly audit: AuditService,
   ) {}
 
   async list(ctx: Context): Promise<TierProgram[]> {
@@ -68,28 +70,41 @@ export class ProgramService {
     // this waits for customer writes in flight: no customer can miss the new program.
     await tx.db.query('LOCK TABLE customer IN SHARE MODE');
     const program = await tx.db.save(
-      Object.assign(new TierProgram(), { key: spec.key, name: spec.name.trim(), description: spec.description ?? null, publishedVersion: 1 }),
+      Object.assign(new TierProgram(), {
+        key: spec.key,
+        name: spec.name.trim(),
+        description: spec.description ?? null,
+        publishedVersion: 1,
+        retieredVersion: 1,
+      }),
     );
-    const document: ProgramDocument = {
-      appliesTo: spec.appliesTo ?? null,
-      tiers: spec.tiers.map((t) => ({ key: t.key, name: t.name, rank: t.rank, rule: t.rule, entitlements: t.entitlements ?? [] })),
-    };
-    const version = await tx.db.save(
-      Object.assign(new RuleSetVersion(), { programId: program.id, version: 1, status: RuleSetStatus.PUBLISHED, document, publishedAt: new Date() }),
-    );
-    for (const t of document.tiers) {
-      const tier = await tx.db.save(
-        Object.assign(new Tier(), { ruleSetVersionId: version.id, key: t.key, name: t.name, rank: t.rank, rule: t.rule }),
-      );
-      if (t.entitlements.length) {
-        await tx.db.save(t.entitlements.map((e) => Object.assign(new TierEntitlement(), { tierId: tier.id, entitlementKey: e.key, value: e.value })));
-      }
-    }
+    const document = documentOf(spec);
+    await this.insertVersion(tx, program.id, 1, document);
     tx.loaders.clear();
     const published = await this.publishedById(tx, program.id);
     if (!published) throw new Error(`program ${spec.key} was not readable after creation`);
     await this.evaluation.recordProgram(tx, published, TierChangeCause.RULE_PUBLISH);
+    await this.audit.record(tx, {
+      action: 'tierProgramCreate',
+      entityType: 'PROGRAM',
+      entityKey: program.key,
+      after: { name: program.name, description: program.description, version: 1, document },
+    });
     return published;
+  }
+
+  /** Stores a published version with its tiers and their entitlement values. */
+  async insertVersion(tx: Context, programId: string, version: number, document: ProgramDocument): Promise<RuleSetVersion> {
+    const saved = await tx.db.save(
+      Object.assign(new RuleSetVersion(), { programId, version, status: RuleSetStatus.PUBLISHED, document, publishedAt: new Date() }),
+    );
+    for (const t of document.tiers) {
+      const tier = await tx.db.save(Object.assign(new Tier(), { ruleSetVersionId: saved.id, key: t.key, name: t.name, rank: t.rank, rule: t.rule }));
+      if (t.entitlements.length) {
+        await tx.db.save(t.entitlements.map((e) => Object.assign(new TierEntitlement(), { tierId: tier.id, entitlementKey: e.key, value: e.value })));
+      }
+    }
+    return saved;
   }
 
   /** How many customers the program covers per tier (null = no tier), highest rank first. */
@@ -106,4 +121,12 @@ export class ProgramService {
       return { tierKey, count, share: total ? count / total : 0 };
     });
   }
+}
+
+/** The stored document of a spec: appliesTo plus every tier, entitlements always a list. */
+export function documentOf(spec: Pick<ProgramSpec, 'appliesTo' | 'tiers'>): ProgramDocument {
+  return {
+    appliesTo: spec.appliesTo ?? null,
+    tiers: spec.tiers.map((t) => ({ key: t.key, name: t.name, rank: t.rank, rule: t.rule, entitlements: t.entitlements ?? [] })),
+  };
 }

@@ -25,6 +25,13 @@ export class TierProgram {
   @Column({ name: 'published_version', type: 'integer', nullable: true })
   publishedVersion: number | null;
 
+  /**
+   * The version every stored assignment reflects. Behind publishedVersion while a re-tier
+   * job runs; lists and counts then classify customers in SQL instead of trusting them.
+   */
+  @Column({ name: 'retiered_version', type: 'integer', nullable: true })
+  retieredVersion: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -1,0 +1,49 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { JSONScalar } from '../shared/scalars';
+
+/** One change to programs, rules, catalogs, entitlements, grants, overrides or keys. */
+@ObjectType({ description: 'Who changed what, when; written in the same transaction as the change.' })
+@Entity('audit_event')
+@Index('audit_event_entity_idx', ['entityType', 'entityKey', 'id'])
+@Index('audit_event_actor_idx', ['actorName', 'id'])
+export class AuditEvent {
+  @Field(() => ID)
+  @PrimaryGeneratedColumn('increment', { type: 'bigint' })
+  id: string;
+
+  @Field()
+  @CreateDateColumn({ type: 'timestamptz' })
+  at: Date;
+
+  @Field({ description: 'Name of the API key (or "system" for start-up and scripts).' })
+  @Column({ name: 'actor_name', type: 'text' })
+  actorName: string;
+
+  @Column({ name: 'actor_key_id', type: 'text' })
+  actorKeyId: string;
+
+  @Field({ description: 'e.g. ruleDraftPublish, entitlementGrant, apiKeyCreate' })
+  @Column({ type: 'text' })
+  action: string;
+
+  @Field({ description: 'PROGRAM, RULE_DRAFT, FACT, ENTITLEMENT, GRANT, OVERRIDE, API_KEY' })
+  @Column({ name: 'entity_type', type: 'text' })
+  entityType: string;
+
+  @Field({ description: 'The key or id of the thing changed.' })
+  @Column({ name: 'entity_key', type: 'text' })
+  entityKey: string;
+
+  @Field(() => JSONScalar, { nullable: true })
+  @Column({ type: 'jsonb', nullable: true })
+  before: unknown;
+
+  @Field(() => JSONScalar, { nullable: true })
+  @Column({ type: 'jsonb', nullable: true })
+  after: unknown;
+
+  @Field(() => String, { nullable: true })
+  @Column({ name: 'request_id', type: 'text', nullable: true })
+  requestId: string | null;
+}

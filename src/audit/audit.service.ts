@@ -1,0 +1,63 @@
+import { Context } from '../context';
+import { Connection, decodeCursor, pageSize, toConnection } from '../shared/pagination';
+import { AuditEvent } from './audit-event.entity';
+
+export type AuditEntityType = 'PROGRAM' | 'RULE_DRAFT' | 'FACT' | 'ENTITLEMENT' | 'GRANT' | 'OVERRIDE' | 'API_KEY';
+
+export interface AuditEntry {
+  action: string;
+  entityType: AuditEntityType;
+  entityKey: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface AuditFilter {
+  entityType?: string | null;
+  entityKey?: string | null;
+  action?: string | null;
+  actorName?: string | null;
+  since?: Date | null;
+  until?: Date | null;
+}
+
+/** The audit log: appended inside the transaction of the change it records. */
+export class AuditService {
+  async record(tx: Context, entry: AuditEntry): Promise<void> {
+    await tx.db.insert(AuditEvent, {
+      actorName: tx.actor.name,
+      actorKeyId: tx.actor.keyId,
+      action: entry.action,
+      entityType: entry.entityType,
+      entityKey: entry.entityKey,
+      before: (entry.before === undefined ? null : toJson(entry.before)) as never,
+      after: (entry.after === undefined ? null : toJson(entry.after)) as never,
+      requestId: tx.requestId,
+    });
+  }
+
+  /** Newest first. */
+  list(ctx: Context, filter: AuditFilter, first?: number | null, after?: string | null): Promise<Connection<AuditEvent>> {
+    const size = pageSize(first);
+    const before = decodeCursor(after, /^\d+$/);
+    const query = ctx.db.createQueryBuilder(AuditEvent, 'e');
+    if (filter.entityType) query.andWhere('e.entity_type = :entityType', { entityType: filter.entityType });
+    if (filter.entityKey) query.andWhere('e.entity_key = :entityKey', { entityKey: filter.entityKey });
+    if (filter.action) query.andWhere('e.action = :action', { action: filter.action });
+    if (filter.actorName) query.andWhere('e.actor_name = :actorName', { actorName: filter.actorName });
+    if (filter.since) query.andWhere('e.at >= :since', { since: filter.since });
+    if (filter.until) query.andWhere('e.at < :until', { until: filter.until });
+    const count = () => query.clone().getCount();
+    if (before) query.andWhere('e.id < :before', { before });
+    return query
+      .orderBy('e.id', 'DESC')
+      .limit(size + 1)
+      .getMany()
+      .then((rows) => toConnection(rows, size, (e) => e.id, count));
+  }
+}
+
+/** Entities as plain JSON: relations and undefined fields dropped, dates as ISO strings. */
+function toJson(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value));
+}

@@ -1,0 +1,76 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { TierProgram } from '../programs/tier-program.entity';
+
+export enum RetierJobStatus {
+  PENDING = 'PENDING',
+  RUNNING = 'RUNNING',
+  DONE = 'DONE',
+  /** A later publish replaced this version before the job finished; that job re-tiers everyone. */
+  SUPERSEDED = 'SUPERSEDED',
+}
+registerEnumType(RetierJobStatus, { name: 'RetierJobStatus' });
+
+/**
+ * Re-tiering every customer after a publish. Each chunk's assignments, history rows and the
+ * advance of `cursor` commit in one transaction, so a crash loses or repeats nothing.
+ */
+@ObjectType()
+@Entity('retier_job')
+@Index('retier_job_open_idx', ['status', 'createdAt'])
+export class RetierJob {
+  @Field(() => ID)
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'program_id', type: 'uuid' })
+  programId: string;
+
+  @ManyToOne(() => TierProgram, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'program_id' })
+  program?: TierProgram;
+
+  @Field(() => Int, { description: 'The rule-set version being applied.' })
+  @Column({ type: 'integer' })
+  version: number;
+
+  @Field(() => RetierJobStatus)
+  @Column({ type: 'text' })
+  status: RetierJobStatus;
+
+  /** The last customer id done; customers are taken in id order. */
+  @Column({ type: 'uuid', nullable: true })
+  cursor: string | null;
+
+  @Field(() => Int, { description: 'Customers evaluated so far.' })
+  @Column({ type: 'integer', default: 0 })
+  processed: number;
+
+  @Field(() => Int, { description: 'Customers whose tier changed so far.' })
+  @Column({ type: 'integer', default: 0 })
+  changed: number;
+
+  @Field(() => Int, { description: 'Customers when the job was enqueued.' })
+  @Column({ type: 'integer' })
+  total: number;
+
+  @Field()
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt: Date | null;
+
+  /** A worker owns the job until then; a crashed worker's job is taken over after it passes. */
+  @Column({ name: 'lease_until', type: 'timestamptz', nullable: true })
+  leaseUntil: Date | null;
+
+  @Field(() => Int, { description: 'How many times a worker took the job up.' })
+  @Column({ type: 'integer', default: 0 })
+  attempts: number;
+}

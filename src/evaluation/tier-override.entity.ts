@@ -1,0 +1,53 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Customer } from '../customers/customer.entity';
+import { TierProgram } from '../programs/tier-program.entity';
+
+/** A tier pinned by an account manager, beating the rules until it expires or is revoked. */
+@ObjectType()
+@Entity('tier_override')
+@Index('tier_override_active_key', ['customerId', 'programId'], { unique: true, where: 'revoked_at IS NULL' })
+export class TierOverride {
+  @Field(() => ID)
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Field(() => ID)
+  @Column({ name: 'customer_id', type: 'uuid' })
+  customerId: string;
+
+  @ManyToOne(() => Customer, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'customer_id' })
+  customer?: Customer;
+
+  @Column({ name: 'program_id', type: 'uuid' })
+  programId: string;
+
+  @ManyToOne(() => TierProgram, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'program_id' })
+  program?: TierProgram;
+
+  @Field()
+  @Column({ name: 'tier_key', type: 'text' })
+  tierKey: string;
+
+  @Field()
+  @Column({ type: 'text' })
+  reason: string;
+
+  @Field(() => Date, { nullable: true, description: 'The override stops counting at this instant.' })
+  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
+  expiresAt: Date | null;
+
+  @Field()
+  @Column({ name: 'created_by', type: 'text' })
+  createdBy: string;
+
+  @Field()
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
+  revokedAt: Date | null;
+}
