@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     server.close();
+    await strata.runner.stop();
     await strata.apollo.stop();
     await dataSource.destroy();
     await embedded?.stop();

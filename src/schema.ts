@@ -1,6 +1,8 @@
 import { GraphQLSchema } from 'graphql';
 import { ContainerType, buildSchema } from 'type-graphql';
+import { AuditResolver } from './audit/audit.resolver';
 import { ApiKeyResolver } from './auth/api-key.resolver';
+import { ProgramHistoryResolver, RuleDraftResolver } from './authoring/authoring.resolver';
 import { authChecker } from './auth/auth-checker';
 import { CustomerResolver } from './customers/customer.resolver';
 import { EntitlementResolver } from './entitlements/entitlement.resolver';
@@ -8,7 +10,16 @@ import { FactResolver } from './facts/fact.resolver';
 import { ProgramResolver } from './programs/program.resolver';
 import { DateTimeScalar } from './shared/scalars';
 
-export const resolvers = [ApiKeyResolver, CustomerResolver, EntitlementResolver, FactResolver, ProgramResolver] as const;
+export const resolvers = [
+  ApiKeyResolver,
+  AuditResolver,
+  CustomerResolver,
+  EntitlementResolver,
+  FactResolver,
+  ProgramHistoryResolver,
+  ProgramResolver,
+  RuleDraftResolver,
+] as const;
 
 /** The schema; `container` hands type-graphql the resolver instances createServer wired. */
 export function buildStrataSchema(container: ContainerType): Promise<GraphQLSchema> {

@@ -6,7 +6,13 @@ import { GraphQLError, GraphQLSchema } from 'graphql';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuditService } from './audit/audit.service';
+import { AuditResolver } from './audit/audit.resolver';
 import { ApiKeyResolver } from './auth/api-key.resolver';
+import { ProgramHistoryResolver, RuleDraftResolver } from './authoring/authoring.resolver';
+import { DraftService } from './authoring/draft.service';
+import { PublishService } from './authoring/publish.service';
+import { RetierRunner, RetierRunnerOptions } from './authoring/retier-runner';
+import { SimulationService } from './authoring/simulation.service';
 import { AuthService } from './auth/auth.service';
 import { Context, ServerDeps, createContext } from './context';
 import { CustomerResolver } from './customers/customer.resolver';
@@ -33,10 +39,15 @@ export interface Services {
   entitlements: EntitlementService;
   programs: ProgramService;
   customers: CustomerService;
+  publisher: PublishService;
+  drafts: DraftService;
+  simulation: SimulationService;
 }
 
 export interface Strata {
   app: express.Express;
+  /** Runs re-tier jobs in this process; started by createServer unless told otherwise. */
+  runner: RetierRunner;
   apollo: ApolloServer<Context>;
   schema: GraphQLSchema;
   deps: ServerDeps;
@@ -48,20 +59,28 @@ export function createServices(): Services {
   const audit = new AuditService();
   const facts = new FactService(audit);
   const evaluation = new EvaluationService();
+  const programs = new ProgramService(facts, evaluation, audit);
+  const publisher = new PublishService(programs, audit);
   return {
     audit,
     auth: new AuthService(audit),
     facts,
     evaluation,
     entitlements: new EntitlementService(audit),
-    programs: new ProgramService(facts, evaluation, audit),
+    programs,
     customers: new CustomerService(facts, evaluation),
+    publisher,
+    drafts: new DraftService(programs, facts, publisher, audit),
+    simulation: new SimulationService(programs),
   };
 }
 
-export function resolverInstances(s: Services): Map<Function, object> {
+export function resolverInstances(s: Services, runner: RetierRunner | null): Map<Function, object> {
   return new Map<Function, object>([
     [ApiKeyResolver, new ApiKeyResolver(s.auth)],
+    [AuditResolver, new AuditResolver(s.audit)],
+    [ProgramHistoryResolver, new ProgramHistoryResolver()],
+    [RuleDraftResolver, new RuleDraftResolver(s.drafts, s.simulation, s.programs, s.publisher, runner)],
     [CustomerResolver, new CustomerResolver(s.customers, s.evaluation, s.entitlements)],
     [EntitlementResolver, new EntitlementResolver(s.entitlements)],
     [FactResolver, new FactResolver(s.facts)],
@@ -70,10 +89,16 @@ export function resolverInstances(s: Services): Map<Function, object> {
 }
 
 /** Schema, Apollo and the HTTP routes over an initialised, migrated data source; tests call it too. */
-export async function createServer(dataSource: DataSource, options: { production: boolean }): Promise<Strata> {
+export interface ServerOptions {
+  production: boolean;
+  retier?: RetierRunnerOptions & { start?: boolean };
+}
+
+export async function createServer(dataSource: DataSource, options: ServerOptions): Promise<Strata> {
   const deps: ServerDeps = { dataSource, registry: new ProgramRegistry() };
   const services = createServices();
-  const instances = resolverInstances(services);
+  const runner = new RetierRunner(deps, services.evaluation, options.retier);
+  const instances = resolverInstances(services, runner);
   const schema = await buildStrataSchema({ get: (cls) => instances.get(cls) });
   const apollo = new ApolloServer<Context>({
     schema,
@@ -110,7 +135,8 @@ export async function createServer(dataSource: DataSource, options: { production
     }),
   );
   app.use(jsonErrors);
-  return { app, apollo, schema, deps, services };
+  if (options.retier?.start !== false) runner.start();
+  return { app, runner, apollo, schema, deps, services };
 }
 
 /** Malformed or oversized bodies get a JSON error, never Express's HTML page with a stack. */

@@ -1,4 +1,5 @@
 import { Context } from '../context';
+import { SQL_OUTSIDE, SqlParams, compileSqlClassifier } from '../engine';
 import { EvaluationService } from '../evaluation/evaluation.service';
 import { TierChange, TierChangeCause } from '../evaluation/tier-change.entity';
 import { FactService } from '../facts/fact.service';
@@ -43,28 +44,44 @@ export class CustomerService {
 
   /**
    * Customers ordered by id. Filtering by tier reads the stored assignments, which every
-   * write keeps equal to what a live evaluation shows.
+   * write keeps equal to what a live evaluation shows; while a re-tier job is bringing them
+   * up to a newly published version, the tier is computed in SQL from the facts instead.
    */
   async list(ctx: Context, filter: CustomerFilter, first?: number | null, after?: string | null): Promise<Connection<Customer>> {
     const size = pageSize(first);
     const afterId = decodeCursor(after, UUID_CURSOR);
     if (filter.tierKey && !filter.programKey) throw new DomainError('BAD_USER_INPUT', 'filter.tierKey needs filter.programKey');
-    const query = ctx.db.createQueryBuilder(Customer, 'c');
+    const params = new SqlParams();
+    const where: string[] = [];
     if (filter.programKey) {
       const programs = await ctx.loaders.programs();
-      const program = programs.find((p) => p.program.key === filter.programKey);
-      if (!program) throw new DomainError('NOT_FOUND', `no tier program with key "${filter.programKey}"`);
-      if (filter.tierKey && !program.tiers.some((t) => t.key === filter.tierKey)) {
+      const published = programs.find((p) => p.program.key === filter.programKey);
+      if (!published) throw new DomainError('NOT_FOUND', `no tier program with key "${filter.programKey}"`);
+      if (filter.tierKey && !published.tiers.some((t) => t.key === filter.tierKey)) {
         throw new DomainError('NOT_FOUND', `program "${filter.programKey}" has no tier "${filter.tierKey}"`);
       }
-      query.innerJoin('tier_assignment', 'a', 'a.customer_id = c.id AND a.program_id = :programId', { programId: program.program.id });
-      if (filter.tierKey) query.andWhere('a.tier_key = :tierKey', { tierKey: filter.tierKey });
+      if (published.program.retieredVersion === published.version.version) {
+        const tier = filter.tierKey ? ` AND a.tier_key = ${params.add(filter.tierKey, 'text')}` : '';
+        where.push(`EXISTS (SELECT 1 FROM tier_assignment a WHERE a.customer_id = c.id AND a.program_id = ${params.add(published.program.id, 'uuid')}${tier})`);
+      } else {
+        const classification = compileSqlClassifier(published.evaluator.definition, 'c.facts', params);
+        where.push(filter.tierKey ? `${classification} = ${params.add(filter.tierKey, 'text')}` : `${classification} <> ${params.add(SQL_OUTSIDE, 'text')}`);
+      }
     }
-    if (filter.segment) query.andWhere('c.segment = :segment', { segment: filter.segment });
-    const count = () => query.clone().getCount();
-    if (afterId) query.andWhere('c.id > :afterId', { afterId });
-    const rows = await query.orderBy('c.id').limit(size + 1).getMany();
-    return toConnection(rows, size, (c) => c.id, count);
+    if (filter.segment) where.push(`c.segment = ${params.add(filter.segment, 'text')}`);
+    const conditions = (extra: string[]) => (extra.length ? `WHERE ${extra.join(' AND ')}` : '');
+    const count = async () => {
+      const [{ count: total }] = await ctx.db.query(`SELECT count(*)::int AS count FROM customer c ${conditions(where)}`, params.values);
+      return total as number;
+    };
+    const pageParams = new SqlParams(params.values.length);
+    const pageWhere = afterId ? [...where, `c.id > ${pageParams.add(afterId, 'uuid')}`] : where;
+    const limit = pageParams.add(size + 1, 'int');
+    const rows: Record<string, unknown>[] = await ctx.db.query(
+      `SELECT c.* FROM customer c ${conditions(pageWhere)} ORDER BY c.id LIMIT ${limit}`,
+      [...params.values, ...pageParams.values],
+    );
+    return toConnection(rows.map((row) => customerFromRow(ctx, row)), size, (c) => c.id, count);
   }
 
   /** Creates or replaces a customer by externalId, then re-evaluates and records its tiers. */
@@ -104,17 +121,22 @@ export class CustomerService {
   }
 
   private async recorded(tx: Context, row: Record<string, unknown>): Promise<CustomerWrite> {
-    const customer = tx.db.create(Customer, {
-      id: row.id as string,
-      externalId: row.external_id as string,
-      name: row.name as string,
-      segment: row.segment as string | null,
-      facts: row.facts as Record<string, unknown>,
-      version: row.version as number,
-      createdAt: row.created_at as Date,
-      updatedAt: row.updated_at as Date,
-    });
+    const customer = customerFromRow(tx, row);
     const tierChanges = await this.evaluation.recordCustomer(tx, customer, TierChangeCause.CUSTOMER_UPDATE);
     return { customer, tierChanges };
   }
+}
+
+/** A customer entity from a raw `customer` row. */
+function customerFromRow(ctx: Context, row: Record<string, unknown>): Customer {
+  return ctx.db.create(Customer, {
+    id: row.id as string,
+    externalId: row.external_id as string,
+    name: row.name as string,
+    segment: row.segment as string | null,
+    facts: row.facts as Record<string, unknown>,
+    version: row.version as number,
+    createdAt: row.created_at as Date,
+    updatedAt: row.updated_at as Date,
+  });
 }

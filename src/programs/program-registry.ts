@@ -35,6 +35,13 @@ export class ProgramRegistry {
     );
   }
 
+  /** A program at one of its versions (in force or not), compiled. */
+  async atVersion(db: EntityManager, programId: string, version: number): Promise<PublishedProgram | null> {
+    const row = await db.findOne(RuleSetVersion, { where: { programId, version }, relations: { program: true } });
+    if (!row) return null;
+    return { program: row.program!, ...(await this.compiled(db, row.id)) };
+  }
+
   private compiled(db: EntityManager, versionId: string): Promise<CompiledVersion> {
     let compiled = this.versions.get(versionId);
     if (!compiled) {

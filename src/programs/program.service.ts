@@ -1,10 +1,12 @@
 import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
 import { EntitlementDefinition } from '../entitlements/entitlement-definition.entity';
+import { SQL_NO_TIER, SQL_OUTSIDE } from '../engine';
 import { EvaluationService } from '../evaluation/evaluation.service';
+import { classifyCustomers } from '../evaluation/sql-classification';
 import { TierChangeCause } from '../evaluation/tier-change.entity';
 import { FactService } from '../facts/fact.service';
-import { Catalogs, ProgramSpec, SpecProblem, validateProgramSpec } from '../rules/program-validator';
+import { Catalogs, ProgramSpec, SpecProblem, validateProgramDocument, validateProgramSpec } from '../rules/program-validator';
 import { DomainError } from '../shared/errors';
 import { UserError, throwIfAny, userError } from '../shared/user-error';
 import { PublishedProgram } from './program-registry';
@@ -60,6 +62,12 @@ export class ProgramService {
     return errors;
   }
 
+  /** Problems with a rule document against the catalogs, as `userErrors` under `path`. */
+  async checkDocument(ctx: Context, document: unknown, path: (string | number)[], catalogs?: Catalogs): Promise<UserError[]> {
+    const problems = validateProgramDocument(document, catalogs ?? (await this.catalogs(ctx)));
+    return problems.map((p) => userError(p.code, [...path, ...p.path], p.message));
+  }
+
   /**
    * Creates a program, publishes its version 1 and assigns every existing customer it
    * covers, all in the caller's transaction.
@@ -107,13 +115,25 @@ export class ProgramService {
     return saved;
   }
 
-  /** How many customers the program covers per tier (null = no tier), highest rank first. */
+  /**
+   * How many customers the program covers per tier (null = no tier), highest rank first.
+   * Counts stored assignments, or, while a re-tier job is still bringing them up to the
+   * version in force, classifies every customer in SQL so the figures follow the new rules.
+   */
   async distribution(ctx: Context, published: PublishedProgram): Promise<TierCountRow[]> {
-    const rows: { tier_key: string | null; count: string }[] = await ctx.db.query(
-      'SELECT tier_key, count(*) AS count FROM tier_assignment WHERE program_id = $1 GROUP BY tier_key',
-      [published.program.id],
-    );
-    const counts = new Map(rows.map((r) => [r.tier_key, Number(r.count)]));
+    const counts = new Map<string | null, number>();
+    if (published.program.retieredVersion === published.version.version) {
+      const rows: { tier_key: string | null; count: number }[] = await ctx.db.query(
+        'SELECT tier_key, count(*)::int AS count FROM tier_assignment WHERE program_id = $1 GROUP BY tier_key',
+        [published.program.id],
+      );
+      for (const r of rows) counts.set(r.tier_key, r.count);
+    } else {
+      for (const group of await classifyCustomers(ctx, [published.evaluator.definition])) {
+        const [key] = group.keys;
+        if (key !== SQL_OUTSIDE) counts.set(key === SQL_NO_TIER ? null : key, group.count);
+      }
+    }
     const total = [...counts.values()].reduce((a, b) => a + b, 0);
     const keys: (string | null)[] = [...published.tiers.map((t) => t.key), null];
     return keys.map((tierKey) => {

@@ -42,18 +42,60 @@ export function validateProgramSpec(spec: ProgramSpec, catalogs: Catalogs): Spec
     fail('INVALID', ['key'], 'key must start with a lowercase letter and hold only a-z, 0-9, _ and - (at most 63)');
   }
   if (typeof spec.name !== 'string' || !spec.name.trim()) fail('INVALID', ['name'], 'name is required');
-  if (spec.appliesTo !== null && spec.appliesTo !== undefined) {
-    for (const p of validateConditionTree(spec.appliesTo, catalogs.factTypeOf)) fail(p.code, ['appliesTo', ...p.path], p.message);
+  problems.push(...validateProgramDocument({ appliesTo: spec.appliesTo ?? null, tiers: spec.tiers }, catalogs));
+  return problems;
+}
+
+const DOCUMENT_KEYS = ['appliesTo', 'tiers'];
+const TIER_KEYS = ['key', 'name', 'rank', 'rule', 'entitlements'];
+
+/**
+ * Checks a program's rule document `{ appliesTo, tiers }` (a draft, a file, a version):
+ * shape, then meaning against the catalogs. Paths are relative to the document.
+ */
+export function validateProgramDocument(document: unknown, catalogs: Catalogs): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const fail = (code: SpecProblem['code'], path: (string | number)[], message: string) => problems.push({ code, path, message });
+  if (!isPlainObject(document)) return [{ code: 'INVALID', path: [], message: 'the document must be an object { "appliesTo": …, "tiers": [ … ] }' }];
+  for (const key of Object.keys(document)) {
+    if (!DOCUMENT_KEYS.includes(key)) fail('INVALID', [key], `unexpected key "${key}"; a document has "appliesTo" and "tiers"`);
   }
-  if (!Array.isArray(spec.tiers) || spec.tiers.length === 0) {
+  if (document.appliesTo !== null && document.appliesTo !== undefined) {
+    for (const p of validateConditionTree(document.appliesTo, catalogs.factTypeOf)) fail(p.code, ['appliesTo', ...p.path], p.message);
+  }
+  if (!Array.isArray(document.tiers) || document.tiers.length === 0) {
     fail('INVALID', ['tiers'], 'a program needs at least one tier');
     return problems;
   }
-  if (spec.tiers.length > MAX_TIERS) fail('INVALID', ['tiers'], `a program has at most ${MAX_TIERS} tiers`);
+  if (document.tiers.length > MAX_TIERS) fail('INVALID', ['tiers'], `a program has at most ${MAX_TIERS} tiers`);
+  const before = problems.length;
+  (document.tiers as unknown[]).forEach((tier, i) => {
+    if (!isPlainObject(tier)) {
+      fail('INVALID', ['tiers', i], 'a tier must be an object { "key", "name", "rank", "rule", "entitlements" }');
+      return;
+    }
+    for (const key of Object.keys(tier)) if (!TIER_KEYS.includes(key)) fail('INVALID', ['tiers', i, key], `unexpected key "${key}" in a tier`);
+    if (tier.entitlements === undefined || tier.entitlements === null) return;
+    if (!Array.isArray(tier.entitlements)) {
+      fail('INVALID', ['tiers', i, 'entitlements'], 'entitlements must be a list of { "key", "value" }');
+      return;
+    }
+    tier.entitlements.forEach((e, j) => {
+      if (!isPlainObject(e) || typeof e.key !== 'string' || !('value' in e)) {
+        fail('INVALID', ['tiers', i, 'entitlements', j], 'an entitlement is { "key": "…", "value": … }');
+      }
+    });
+  });
+  const wellFormed = problems.length === before;
+  if (!wellFormed) return problems;
+  validateTiers(document.tiers as ProgramSpec['tiers'], catalogs, fail);
+  return problems;
+}
 
+function validateTiers(tiers: ProgramSpec['tiers'], catalogs: Catalogs, fail: (code: SpecProblem['code'], path: (string | number)[], message: string) => void) {
   const keys = new Set<string>();
   const ranks = new Set<number>();
-  spec.tiers.forEach((tier, i) => {
+  tiers.forEach((tier, i) => {
     const at = (...rest: (string | number)[]) => ['tiers', i, ...rest];
     if (typeof tier.key !== 'string' || !TIER_KEY_PATTERN.test(tier.key)) {
       fail('INVALID', at('key'), 'tier key must hold only letters, digits, _ and - (at most 63)');
@@ -81,5 +123,8 @@ export function validateProgramSpec(spec: ProgramSpec, catalogs: Catalogs): Spec
       if (problem) fail('TYPE_MISMATCH', at('entitlements', j, 'value'), `"${e.key}" is ${type}: ${problem}`);
     });
   });
-  return problems;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,11 +1,20 @@
 import { Field, ObjectType } from 'type-graphql';
 
-export type UserErrorCode = 'INVALID' | 'NOT_FOUND' | 'CONFLICT' | 'UNKNOWN_FACT' | 'TYPE_MISMATCH' | 'INVALID_RULE' | 'UNKNOWN_ENTITLEMENT';
+export type UserErrorCode =
+  | 'INVALID'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'UNKNOWN_FACT'
+  | 'TYPE_MISMATCH'
+  | 'INVALID_RULE'
+  | 'UNKNOWN_ENTITLEMENT'
+  | 'SELF_APPROVAL'
+  | 'TEST_FAILED';
 
 /** An expected failure of a mutation, returned in its payload; nothing was written. */
 @ObjectType({ description: 'An expected failure of a mutation; when any is returned nothing was written.' })
 export class UserError {
-  @Field({ description: 'INVALID, NOT_FOUND, CONFLICT, UNKNOWN_FACT, TYPE_MISMATCH, INVALID_RULE, UNKNOWN_ENTITLEMENT' })
+  @Field({ description: 'INVALID, NOT_FOUND, CONFLICT, UNKNOWN_FACT, TYPE_MISMATCH, INVALID_RULE, UNKNOWN_ENTITLEMENT, SELF_APPROVAL, TEST_FAILED' })
   code: UserErrorCode;
 
   @Field(() => [String], { nullable: true, description: 'Path to the offending input, e.g. ["input","facts","balance"].' })

@@ -6,7 +6,7 @@ import { Role } from '../../src/auth/role';
 import { Context, systemContext } from '../../src/context';
 import { QueryCounter } from '../../src/database/query-counter';
 import { loadRuleFiles } from '../../src/programs/program-files';
-import { Strata, createServer } from '../../src/server';
+import { ServerOptions, Strata, createServer } from '../../src/server';
 import { TestDatabase, createTestDatabase } from './database';
 
 export interface GraphQLResponse<T = any> {
@@ -29,10 +29,10 @@ export interface TestApp {
 }
 
 /** The real server on a fresh database over loopback HTTP, with rules/ loaded by default. */
-export async function startTestApp(options: { ruleFiles?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(options: { ruleFiles?: boolean; retier?: ServerOptions['retier'] } = {}): Promise<TestApp> {
   const queries = new QueryCounter();
   const db = await createTestDatabase(queries);
-  const strata = await createServer(db.dataSource, { production: false });
+  const strata = await createServer(db.dataSource, { production: false, retier: options.retier ?? { pollMs: 200 } });
   const adminKey = newSecret();
   await strata.services.auth.ensureAdminKey(db.dataSource.manager, adminKey);
   if (options.ruleFiles !== false) await loadRuleFiles(systemContext(strata.deps, 'test'), strata.services, path.resolve('rules'));
@@ -64,6 +64,7 @@ export async function startTestApp(options: { ruleFiles?: boolean } = {}): Promi
     },
     async close() {
       await new Promise((resolve) => server.close(resolve));
+      await strata.runner.stop();
       await strata.apollo.stop();
       await db.drop();
     },

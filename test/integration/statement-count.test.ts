@@ -14,7 +14,7 @@ const PAGE = `query($first: Int) {
 describe('SQL statements per request', () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp();
+    app = await startTestApp({ retier: { start: false } }) // no background polling among the statements counted;
     await seedDemoCustomers(app.systemContext(), app.strata.services, 300);
     const ids: { id: string }[] = await app.db.dataSource.query('SELECT id FROM customer ORDER BY id LIMIT 100');
     for (const { id } of ids.slice(0, 30)) {

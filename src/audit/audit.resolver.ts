@@ -1,0 +1,26 @@
+import { Arg, Authorized, Ctx, Int, Query, Resolver } from 'type-graphql';
+import { AuditEventFilter } from '../authoring/authoring.types';
+import { Role } from '../auth/role';
+import type { Context } from '../context';
+import { ConnectionType } from '../shared/pagination';
+import type { Connection } from '../shared/pagination';
+import { AuditEvent } from './audit-event.entity';
+import { AuditService } from './audit.service';
+
+export const AuditEventConnection = ConnectionType(AuditEvent, 'AuditEvent');
+
+@Resolver()
+export class AuditResolver {
+  constructor(private readonly audit: AuditService) {}
+
+  @Authorized(Role.EDITOR, Role.APPROVER)
+  @Query(() => AuditEventConnection, { description: 'Changes to programs, rules, catalogs, grants, overrides and keys; newest first.' })
+  auditEvents(
+    @Ctx() ctx: Context,
+    @Arg('filter', () => AuditEventFilter, { nullable: true }) filter?: AuditEventFilter,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ): Promise<Connection<AuditEvent>> {
+    return this.audit.list(ctx, filter ?? {}, first, after);
+  }
+}

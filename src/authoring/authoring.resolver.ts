@@ -1,0 +1,224 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Role } from '../auth/role';
+import type { Context } from '../context';
+import { RuleSetVersion } from '../programs/rule-set-version.entity';
+import { TierInput } from '../programs/program.resolver';
+import { ProgramService } from '../programs/program.service';
+import { TierProgram } from '../programs/tier-program.entity';
+import { DomainError } from '../shared/errors';
+import { JSONObjectScalar } from '../shared/scalars';
+import { runMutation } from '../shared/transaction';
+import { assertValidInput } from '../shared/validation';
+import {
+  RuleDraftPayload,
+  RuleDraftValidation,
+  RuleSetDiff,
+  RuleSetPublishPayload,
+  RuleSimulation,
+  RuleTestCase,
+  RuleTestCaseInput,
+  TierDiffChange,
+} from './authoring.types';
+import { diffDocuments } from './diff';
+import { DraftService } from './draft.service';
+import { PublishService } from './publish.service';
+import { RetierJob } from './retier-job.entity';
+import { RetierRunner } from './retier-runner';
+import { RuleDraft } from './rule-draft.entity';
+import { SimulationService } from './simulation.service';
+
+export const AUTHORS = [Role.EDITOR, Role.APPROVER];
+
+@Resolver(() => RuleDraft)
+export class RuleDraftResolver {
+  constructor(
+    private readonly drafts: DraftService,
+    private readonly simulation: SimulationService,
+    private readonly programs: ProgramService,
+    private readonly publisher: PublishService,
+    private readonly runner: RetierRunner | null,
+  ) {}
+
+  @Authorized(...AUTHORS)
+  @Query(() => RuleDraft, { nullable: true })
+  ruleDraft(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<RuleDraft | null> {
+    return this.drafts.find(ctx, id);
+  }
+
+  @Authorized(...AUTHORS)
+  @Query(() => [RuleDraft], { description: 'Open drafts (editing, submitted or approved), newest first.' })
+  ruleDrafts(@Ctx() ctx: Context, @Arg('programKey', () => String, { nullable: true }) programKey?: string): Promise<RuleDraft[]> {
+    return this.drafts.list(ctx, programKey);
+  }
+
+  @Authorized(...AUTHORS)
+  @Query(() => RuleSimulation, { description: "The draft's impact on every customer: who would move from which tier to which. Writes nothing." })
+  async ruleDraftSimulate(
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: Context,
+    @Arg('sampleSize', () => Int, { defaultValue: 5, description: 'Customers shown per movement, 0..20.' }) sampleSize: number,
+  ): Promise<RuleSimulation> {
+    const draft = await this.drafts.find(ctx, id);
+    if (!draft) throw new DomainError('NOT_FOUND', `no rule draft with id "${id}"`);
+    return this.simulation.simulate(ctx, draft, sampleSize);
+  }
+
+  @Authorized(...AUTHORS)
+  @Query(() => RuleSetDiff, { description: 'What changed between two versions of a program, per tier.' })
+  async ruleSetDiff(
+    @Arg('programKey') programKey: string,
+    @Arg('fromVersion', () => Int) fromVersion: number,
+    @Arg('toVersion', () => Int) toVersion: number,
+    @Ctx() ctx: Context,
+  ): Promise<RuleSetDiff> {
+    const program = await ctx.db.findOne(TierProgram, { where: { key: programKey } });
+    if (!program) throw new DomainError('NOT_FOUND', `no tier program with key "${programKey}"`);
+    const [from, to] = await Promise.all(
+      [fromVersion, toVersion].map(async (version) => {
+        const found = await ctx.db.findOne(RuleSetVersion, { where: { programId: program.id, version } });
+        if (!found) throw new DomainError('NOT_FOUND', `program "${programKey}" has no version ${version}`);
+        return found.document;
+      }),
+    );
+    return toDiff(`v${fromVersion}`, `v${toVersion}`, diffDocuments(from, to));
+  }
+
+  @Authorized(...AUTHORS)
+  @Query(() => RetierJob, { nullable: true })
+  retierJob(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<RetierJob | null> {
+    return /^[0-9a-f-]{36}$/i.test(id) ? ctx.db.findOne(RetierJob, { where: { id } }) : Promise.resolve(null);
+  }
+
+  @Authorized(Role.EDITOR)
+  @Mutation(() => RuleDraftPayload, { description: "Opens a draft as a copy of the program's version in force." })
+  ruleDraftCreate(@Arg('programKey') programKey: string, @Ctx() ctx: Context): Promise<RuleDraftPayload> {
+    return runMutation(ctx, async (tx) => ({ draft: await this.drafts.create(tx, programKey) }), { draft: null });
+  }
+
+  @Authorized(Role.EDITOR)
+  @Mutation(() => RuleDraftPayload, { description: 'Replaces the whole document { appliesTo, tiers }; refused with CONFLICT unless revision is current.' })
+  ruleDraftUpdate(
+    @Arg('id', () => ID) id: string,
+    @Arg('revision', () => Int) revision: number,
+    @Arg('document', () => JSONObjectScalar) document: Record<string, unknown>,
+    @Ctx() ctx: Context,
+  ): Promise<RuleDraftPayload> {
+    return runMutation(ctx, async (tx) => ({ draft: await this.drafts.update(tx, id, revision, document) }), { draft: null });
+  }
+
+  @Authorized(Role.EDITOR)
+  @Mutation(() => RuleDraftPayload, { description: 'Replaces one tier, found by its current key.' })
+  ruleDraftTierUpdate(
+    @Arg('id', () => ID) id: string,
+    @Arg('revision', () => Int) revision: number,
+    @Arg('tierKey') tierKey: string,
+    @Arg('tier', () => TierInput) tier: TierInput,
+    @Ctx() ctx: Context,
+  ): Promise<RuleDraftPayload> {
+    const plain = { key: tier.key, name: tier.name, rank: tier.rank, rule: tier.rule, entitlements: (tier.entitlements ?? []).map((e) => ({ key: e.key, value: e.value })) };
+    return runMutation(ctx, async (tx) => ({ draft: await this.drafts.updateTier(tx, id, revision, tierKey, plain) }), { draft: null });
+  }
+
+  @Authorized(Role.EDITOR)
+  @Mutation(() => RuleDraftPayload, { description: 'Adds an example: these facts must get this tier, or publishing is blocked.' })
+  ruleDraftTestCaseAdd(
+    @Arg('id', () => ID) id: string,
+    @Arg('revision', () => Int) revision: number,
+    @Arg('testCase', () => RuleTestCaseInput) testCase: RuleTestCaseInput,
+    @Ctx() ctx: Context,
+  ): Promise<RuleDraftPayload> {
+    return runMutation(ctx, async (tx) => {
+      await assertValidInput(testCase, ['testCase']);
+      const plain = { name: testCase.name, facts: testCase.facts, expectedTierKey: testCase.expectedTierKey ?? null };
+      return { draft: await this.drafts.addTestCase(tx, id, revision, plain) };
+    }, { draft: null });
+  }
+
+  @Authorized(Role.EDITOR)
+  @Mutation(() => RuleDraftPayload)
+  ruleDraftTestCaseRemove(
+    @Arg('id', () => ID) id: string,
+    @Arg('revision', () => Int) revision: number,
+    @Arg('name') name: string,
+    @Ctx() ctx: Context,
+  ): Promise<RuleDraftPayload> {
+    return runMutation(ctx, async (tx) => ({ draft: await this.drafts.removeTestCase(tx, id, revision, name) }), { draft: null });
+  }
+
+  @Authorized(Role.EDITOR)
+  @Mutation(() => RuleDraftPayload, { description: 'Asks for approval; needs a draft without validation errors.' })
+  ruleDraftSubmit(@Arg('id', () => ID) id: string, @Arg('revision', () => Int) revision: number, @Ctx() ctx: Context): Promise<RuleDraftPayload> {
+    return runMutation(ctx, async (tx) => ({ draft: await this.drafts.submit(tx, id, revision) }), { draft: null });
+  }
+
+  @Authorized(Role.APPROVER)
+  @Mutation(() => RuleDraftPayload, { description: 'Approves the revision reviewed; the last editor cannot approve (four-eyes).' })
+  ruleDraftApprove(@Arg('id', () => ID) id: string, @Arg('revision', () => Int) revision: number, @Ctx() ctx: Context): Promise<RuleDraftPayload> {
+    return runMutation(ctx, async (tx) => ({ draft: await this.drafts.approve(tx, id, revision) }), { draft: null });
+  }
+
+  @Authorized(Role.EDITOR)
+  @Mutation(() => RuleDraftPayload)
+  ruleDraftDiscard(@Arg('id', () => ID) id: string, @Arg('revision', () => Int) revision: number, @Ctx() ctx: Context): Promise<RuleDraftPayload> {
+    return runMutation(ctx, async (tx) => ({ draft: await this.drafts.discard(tx, id, revision) }), { draft: null });
+  }
+
+  @Authorized(Role.APPROVER)
+  @Mutation(() => RuleSetPublishPayload, {
+    description: 'Publishes an approved draft as a new version; a background job re-tiers every customer. Reads use the new rules at once.',
+  })
+  async ruleDraftPublish(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<RuleSetPublishPayload> {
+    const payload = await runMutation<RuleSetPublishPayload>(ctx, (tx) => this.drafts.publish(tx, id), { draft: null, version: null, retierJob: null });
+    if (payload.retierJob) this.runner?.kick();
+    return payload;
+  }
+
+  @Authorized(Role.APPROVER)
+  @Mutation(() => RuleSetPublishPayload, { description: "Publishes an earlier version's document again as a new version." })
+  async ruleSetRollback(@Arg('programKey') programKey: string, @Arg('version', () => Int) version: number, @Ctx() ctx: Context): Promise<RuleSetPublishPayload> {
+    const payload = await runMutation<RuleSetPublishPayload>(
+      ctx,
+      async (tx) => ({ draft: null, ...(await this.publisher.rollback(tx, programKey, version)) }),
+      { draft: null, version: null, retierJob: null },
+    );
+    if (payload.retierJob) this.runner?.kick();
+    return payload;
+  }
+
+  @FieldResolver(() => TierProgram)
+  async program(@Root() draft: RuleDraft, @Ctx() ctx: Context): Promise<TierProgram> {
+    return ctx.db.findOneOrFail(TierProgram, { where: { id: draft.programId } });
+  }
+
+  @FieldResolver(() => [RuleTestCase])
+  testCases(@Root() draft: RuleDraft): RuleTestCase[] {
+    return draft.testCases;
+  }
+
+  @FieldResolver(() => RuleDraftValidation, { description: 'Errors, coverage warnings and test results against the current catalogs.' })
+  validation(@Root() draft: RuleDraft, @Ctx() ctx: Context): Promise<RuleDraftValidation> {
+    return this.drafts.validate(ctx, draft);
+  }
+
+  @FieldResolver(() => RuleSetDiff, { description: 'The draft against the version it started from.' })
+  async diff(@Root() draft: RuleDraft, @Ctx() ctx: Context): Promise<RuleSetDiff> {
+    return toDiff(`v${draft.baseVersion}`, 'draft', diffDocuments(await this.drafts.baseDocument(ctx, draft), draft.document));
+  }
+}
+
+@Resolver(() => TierProgram)
+export class ProgramHistoryResolver {
+  @FieldResolver(() => [RuleSetVersion], { description: 'Every version, newest first.' })
+  versions(@Root() program: TierProgram, @Ctx() ctx: Context): Promise<RuleSetVersion[]> {
+    return ctx.db.find(RuleSetVersion, { where: { programId: program.id }, order: { version: 'DESC' } });
+  }
+
+  @FieldResolver(() => RetierJob, { nullable: true, description: 'The most recent re-tier job.' })
+  latestRetierJob(@Root() program: TierProgram, @Ctx() ctx: Context): Promise<RetierJob | null> {
+    return ctx.db.findOne(RetierJob, { where: { programId: program.id }, order: { createdAt: 'DESC' } });
+  }
+}
+
+function toDiff(from: string, to: string, data: ReturnType<typeof diffDocuments>): RuleSetDiff {
+  return { from, to, appliesTo: data.appliesTo, tiers: data.tiers.map((t) => ({ ...t, change: t.change as TierDiffChange })) };
+}

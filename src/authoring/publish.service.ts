@@ -1,0 +1,69 @@
+import { AuditService } from '../audit/audit.service';
+import { Context } from '../context';
+import { ProgramDocument, RuleSetStatus, RuleSetVersion } from '../programs/rule-set-version.entity';
+import { ProgramService } from '../programs/program.service';
+import { TierProgram } from '../programs/tier-program.entity';
+import { throwIfAny, userError } from '../shared/user-error';
+import { RetierJob, RetierJobStatus } from './retier-job.entity';
+
+export interface Published {
+  version: RuleSetVersion;
+  retierJob: RetierJob;
+}
+
+/**
+ * Makes a document the program's version in force and enqueues the job that re-tiers
+ * every customer, in the caller's transaction: the job exists exactly when the version does.
+ */
+export class PublishService {
+  constructor(
+    private readonly programs: ProgramService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async publish(tx: Context, program: TierProgram, document: ProgramDocument, action: string, details: Record<string, unknown>): Promise<Published> {
+    // Waits for customer writes in flight and holds new ones until commit, so each customer
+    // write is evaluated either before the publish (and re-tiered by the job) or after it.
+    await tx.db.query('LOCK TABLE customer IN SHARE MODE');
+    const [locked]: { published_version: number; latest: number }[] = await tx.db.query(
+      `SELECT p.published_version, (SELECT max(version) FROM rule_set_version WHERE program_id = p.id) AS latest
+         FROM tier_program p WHERE p.id = $1 FOR UPDATE`,
+      [program.id],
+    );
+    const next = locked.latest + 1;
+    await tx.db.update(RuleSetVersion, { programId: program.id, status: RuleSetStatus.PUBLISHED }, { status: RuleSetStatus.SUPERSEDED });
+    const version = await this.programs.insertVersion(tx, program.id, next, document);
+    await tx.db.update(TierProgram, { id: program.id }, { publishedVersion: next });
+    await tx.db.query(
+      `UPDATE retier_job SET status = $2, finished_at = now(), lease_until = NULL WHERE program_id = $1 AND status IN ($3, $4)`,
+      [program.id, RetierJobStatus.SUPERSEDED, RetierJobStatus.PENDING, RetierJobStatus.RUNNING],
+    );
+    const [{ count }]: { count: number }[] = await tx.db.query('SELECT count(*)::int AS count FROM customer');
+    const retierJob = await tx.db.save(
+      Object.assign(new RetierJob(), { programId: program.id, version: next, status: RetierJobStatus.PENDING, cursor: null, total: count }),
+    );
+    await this.audit.record(tx, {
+      action,
+      entityType: 'PROGRAM',
+      entityKey: program.key,
+      before: { version: locked.published_version },
+      after: { version: next, document, ...details },
+    });
+    tx.loaders.clear();
+    return { version, retierJob };
+  }
+
+  /** Publishes an earlier version's document again, as a new version: history stays linear. */
+  async rollback(tx: Context, programKey: string, toVersion: number): Promise<Published> {
+    const program = await tx.db.findOne(TierProgram, { where: { key: programKey } });
+    if (!program) throwIfAny([userError('NOT_FOUND', ['programKey'], `no tier program with key "${programKey}"`)]);
+    const target = await tx.db.findOne(RuleSetVersion, { where: { programId: program!.id, version: toVersion } });
+    if (!target) throwIfAny([userError('NOT_FOUND', ['version'], `program "${programKey}" has no version ${toVersion}`)]);
+    if (program!.publishedVersion === toVersion) {
+      throwIfAny([userError('CONFLICT', ['version'], `version ${toVersion} is already in force`)]);
+    }
+    const catalogs = await this.programs.catalogs(tx);
+    throwIfAny(await this.programs.checkDocument(tx, target!.document, ['version', 'document'], catalogs));
+    return this.publish(tx, program!, target!.document, 'ruleSetRollback', { rolledBackTo: toVersion });
+  }
+}

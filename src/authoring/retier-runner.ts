@@ -1,0 +1,161 @@
+import { Context, ServerDeps, systemContext } from '../context';
+import { Facts } from '../engine';
+import { EvaluationService, Reconcilable } from '../evaluation/evaluation.service';
+import { TierChangeCause } from '../evaluation/tier-change.entity';
+import { logger } from '../shared/logger';
+import { withTransaction } from '../shared/transaction';
+import { RetierJobStatus } from './retier-job.entity';
+
+export interface RetierRunnerOptions {
+  chunkSize?: number;
+  /** How long a worker owns a job without progress before another may take it over. */
+  leaseMs?: number;
+  pollMs?: number;
+  /** Called inside each chunk's transaction just before it commits (tests inject crashes here). */
+  beforeCommit?: (chunk: { jobId: string; index: number }) => void | Promise<void>;
+}
+
+interface JobRow {
+  id: string;
+  program_id: string;
+  version: number;
+  status: RetierJobStatus;
+  cursor: string | null;
+}
+
+const FIRST_ID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * Runs re-tier jobs from the `retier_job` table. Jobs are hand-rolled rather than pg-boss
+ * because each chunk must commit its assignments, history rows and the job's cursor in one
+ * transaction (that is what makes a crash repeat or lose nothing), and pg-boss 12 needs
+ * Node 22. Any number of processes may run a runner: jobs are claimed with SKIP LOCKED and
+ * leased; each chunk re-reads the job row under lock, so two runners never do a chunk twice.
+ */
+export class RetierRunner {
+  private readonly chunkSize: number;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private timer: NodeJS.Timeout | null = null;
+  private draining: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: ServerDeps,
+    private readonly evaluation: EvaluationService,
+    private readonly options: RetierRunnerOptions = {},
+  ) {
+    this.chunkSize = options.chunkSize ?? 2_000;
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.pollMs = options.pollMs ?? 2_000;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.kick(), this.pollMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Stops polling and waits for the chunk in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.draining;
+  }
+
+  /** Looks for work now (after a publish) instead of at the next poll. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    this.draining = this.drain().finally(() => {
+      this.draining = null;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  /** Runs jobs until none is left; resolves when idle. For tests and scripts. */
+  async drain(): Promise<void> {
+    try {
+      while (!this.stopped && (await this.runOne())) {
+        // next job
+      }
+    } catch (error) {
+      logger.error({ err: error }, 're-tier job failed; it resumes when its lease expires');
+    }
+  }
+
+  /** Claims one job and runs it to the end; false when there was nothing to claim. */
+  async runOne(): Promise<boolean> {
+    const ctx = systemContext(this.deps, 're-tier');
+    const [job]: JobRow[] = await ctx.db.query(
+      `UPDATE retier_job SET status = $1, attempts = attempts + 1, started_at = COALESCE(started_at, now()),
+              lease_until = now() + $2 * interval '1 millisecond'
+        WHERE id = (SELECT id FROM retier_job
+                     WHERE status = $3 OR (status = $1 AND lease_until < now())
+                     ORDER BY created_at FOR UPDATE SKIP LOCKED LIMIT 1)
+        RETURNING id, program_id, version, status, cursor`,
+      [RetierJobStatus.RUNNING, this.leaseMs, RetierJobStatus.PENDING],
+    );
+    if (!job) return false;
+    logger.info({ job: job.id, version: job.version, resumeAfter: job.cursor }, 're-tier job started');
+    for (let index = 0; !this.stopped; index += 1) {
+      const outcome = await this.chunk(ctx, job.id, index);
+      if (outcome !== 'more') {
+        logger.info({ job: job.id, outcome }, 're-tier job ended');
+        break;
+      }
+    }
+    return true;
+  }
+
+  private chunk(ctx: Context, jobId: string, index: number): Promise<'more' | 'done' | 'superseded'> {
+    return withTransaction(ctx, async (tx) => {
+      const [job]: JobRow[] = await tx.db.query('SELECT id, program_id, version, status, cursor FROM retier_job WHERE id = $1 FOR UPDATE', [jobId]);
+      if (!job || job.status !== RetierJobStatus.RUNNING) return 'superseded';
+      const published = await this.deps.registry.atVersion(tx.db, job.program_id, job.version);
+      if (!published) throw new Error(`re-tier job ${jobId}: version ${job.version} not found`);
+      // Locked in id order: a concurrent write to one of these customers waits for this
+      // chunk, then evaluates with the new version itself.
+      const customers: { id: string; facts: Facts }[] = await tx.db.query(
+        'SELECT id, facts FROM customer WHERE id > $1 ORDER BY id LIMIT $2 FOR UPDATE',
+        [job.cursor ?? FIRST_ID, this.chunkSize],
+      );
+      const stored: { customer_id: string; tier_key: string | null }[] = customers.length
+        ? await tx.db.query(
+            `SELECT a.customer_id, a.tier_key FROM unnest($2::uuid[]) AS chunk(id)
+               JOIN tier_assignment a ON a.customer_id = chunk.id AND a.program_id = $1`,
+            [job.program_id, customers.map((c) => c.id)],
+          )
+        : [];
+      const previous = new Map(stored.map((a) => [a.customer_id, a.tier_key]));
+      const items: Reconcilable[] = [];
+      for (const c of customers) {
+        const { applies, tierKey } = await published.evaluator.classify(c.facts);
+        items.push({ customerId: c.id, published, applies, tierKey, had: previous.has(c.id), before: previous.get(c.id) ?? null });
+      }
+      const changes = await this.evaluation.reconcile(tx, items, TierChangeCause.RULE_PUBLISH, TierChangeCause.RULE_PUBLISH);
+      const done = customers.length < this.chunkSize;
+      await tx.db.query(
+        `UPDATE retier_job SET cursor = COALESCE($2, cursor), processed = processed + $3, changed = changed + $4,
+                status = $5, finished_at = CASE WHEN $5 = 'DONE' THEN now() END,
+                lease_until = CASE WHEN $5 = 'DONE' THEN NULL ELSE now() + $6 * interval '1 millisecond' END
+          WHERE id = $1`,
+        [jobId, customers.at(-1)?.id ?? null, customers.length, changes.length, done ? RetierJobStatus.DONE : RetierJobStatus.RUNNING, this.leaseMs],
+      );
+      if (done) {
+        await tx.db.query('UPDATE tier_program SET retiered_version = $2 WHERE id = $1 AND published_version = $2', [job.program_id, job.version]);
+      }
+      await this.options.beforeCommit?.({ jobId, index });
+      return done ? 'done' : 'more';
+    });
+  }
+}
