@@ -39,6 +39,8 @@ export class RetierRunner {
   private timer: NodeJS.Timeout | null = null;
   private draining: Promise<void> | null = null;
   private again = false;
+  /** Set by start(): only a started runner reacts to kick(). */
+  private polling = false;
   private stopped = false;
 
   constructor(
@@ -53,6 +55,7 @@ export class RetierRunner {
 
   start(): void {
     this.stopped = false;
+    this.polling = true;
     this.timer = setInterval(() => this.kick(), this.pollMs);
     this.timer.unref();
     this.kick();
@@ -61,6 +64,7 @@ export class RetierRunner {
   /** Stops polling and waits for the chunk in progress. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.polling = false;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.draining;
@@ -68,14 +72,14 @@ export class RetierRunner {
 
   /** Looks for work now (after a publish) instead of at the next poll. */
   kick(): void {
-    if (this.stopped) return;
+    if (!this.polling) return;
     if (this.draining) {
       this.again = true;
       return;
     }
     this.draining = this.drain().finally(() => {
       this.draining = null;
-      if (this.again && !this.stopped) {
+      if (this.again && this.polling) {
         this.again = false;
         this.kick();
       }
@@ -96,7 +100,8 @@ export class RetierRunner {
   /** Claims one job and runs it to the end; false when there was nothing to claim. */
   async runOne(): Promise<boolean> {
     const ctx = systemContext(this.deps, 're-tier');
-    const [job]: JobRow[] = await ctx.db.query(
+    // For UPDATE … RETURNING, TypeORM's query() answers [rows, rowCount].
+    const [[job]]: [JobRow[], number] = await ctx.db.query(
       `UPDATE retier_job SET status = $1, attempts = attempts + 1, started_at = COALESCE(started_at, now()),
               lease_until = now() + $2 * interval '1 millisecond'
         WHERE id = (SELECT id FROM retier_job
