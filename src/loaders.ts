@@ -3,12 +3,15 @@ import { EntityManager, In } from 'typeorm';
 import { Customer } from './customers/customer.entity';
 import { ProgramEvaluation } from './engine';
 import { EntitlementGrant } from './entitlements/entitlement-grant.entity';
+import { ACTIVE_OVERRIDE, TierOverride } from './evaluation/tier-override.entity';
 import { ProgramRegistry, PublishedProgram } from './programs/program-registry';
 import { isUuid } from './shared/ids';
 
 export interface CustomerEvaluation {
   published: PublishedProgram;
   evaluation: ProgramEvaluation;
+  /** An active override pinning the customer's tier in this program, if any. */
+  override: TierOverride | null;
 }
 
 /** Every DataLoader of one request (or one transaction); none lives longer. */
@@ -19,6 +22,8 @@ export interface Loaders {
   customerByExternalId: DataLoader<string, Customer | null>;
   /** Unrevoked, unexpired grants per customer id, with their catalog entries. */
   activeGrants: DataLoader<string, EntitlementGrant[]>;
+  /** Unrevoked, unexpired tier overrides per customer id. */
+  activeOverrides: DataLoader<string, TierOverride[]>;
   /** Live evaluation of a customer against every program in force, cached per customer version. */
   evaluations: DataLoader<Customer, CustomerEvaluation[], string>;
   /** Forgets everything cached: call after a write the loaders may have read before. */
@@ -55,13 +60,30 @@ export function createLoaders(db: EntityManager, registry: ProgramRegistry): Loa
       for (const grant of rows) byCustomer.set(grant.customerId, [...(byCustomer.get(grant.customerId) ?? []), grant]);
       return customerIds.map((id) => byCustomer.get(id) ?? []);
     }),
+    activeOverrides: new DataLoader(async (customerIds) => {
+      const rows = await db
+        .createQueryBuilder(TierOverride, 'o')
+        .where('o.customer_id = ANY(:ids)', { ids: customerIds })
+        .andWhere(ACTIVE_OVERRIDE)
+        .getMany();
+      const byCustomer = new Map<string, TierOverride[]>();
+      for (const o of rows) byCustomer.set(o.customerId, [...(byCustomer.get(o.customerId) ?? []), o]);
+      return customerIds.map((id) => byCustomer.get(id) ?? []);
+    }),
     evaluations: new DataLoader(
       async (customers) => {
-        const published = await loadPrograms();
+        const [published, overrides] = await Promise.all([loadPrograms(), loaders.activeOverrides.loadMany(customers.map((c) => c.id))]);
         return Promise.all(
-          customers.map((customer) =>
-            Promise.all(published.map(async (p) => ({ published: p, evaluation: await p.evaluator.evaluate(customer.facts) }))),
-          ),
+          customers.map((customer, i) => {
+            const mine = overrides[i] instanceof Error ? [] : (overrides[i] as TierOverride[]);
+            return Promise.all(
+              published.map(async (p) => ({
+                published: p,
+                evaluation: await p.evaluator.evaluate(customer.facts),
+                override: mine.find((o) => o.programId === p.program.id && p.tiers.some((t) => t.key === o.tierKey)) ?? null,
+              })),
+            );
+          }),
         );
       },
       { cacheKeyFn: (c) => `${c.id}:${c.version}` },
@@ -71,6 +93,7 @@ export function createLoaders(db: EntityManager, registry: ProgramRegistry): Loa
       loaders.customerById.clearAll();
       loaders.customerByExternalId.clearAll();
       loaders.activeGrants.clearAll();
+      loaders.activeOverrides.clearAll();
       loaders.evaluations.clearAll();
     },
   };

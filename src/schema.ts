@@ -6,6 +6,7 @@ import { ProgramHistoryResolver, RuleDraftResolver } from './authoring/authoring
 import { authChecker } from './auth/auth-checker';
 import { CustomerResolver } from './customers/customer.resolver';
 import { EntitlementResolver } from './entitlements/entitlement.resolver';
+import { OverrideResolver } from './evaluation/override.resolver';
 import { FactResolver } from './facts/fact.resolver';
 import { ProgramResolver } from './programs/program.resolver';
 import { DateTimeScalar } from './shared/scalars';
@@ -16,6 +17,7 @@ export const resolvers = [
   CustomerResolver,
   EntitlementResolver,
   FactResolver,
+  OverrideResolver,
   ProgramHistoryResolver,
   ProgramResolver,
   RuleDraftResolver,

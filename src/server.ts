@@ -20,6 +20,8 @@ import { CustomerService } from './customers/customer.service';
 import { EntitlementResolver } from './entitlements/entitlement.resolver';
 import { EntitlementService } from './entitlements/entitlement.service';
 import { EvaluationService } from './evaluation/evaluation.service';
+import { OverrideResolver } from './evaluation/override.resolver';
+import { OverrideService } from './evaluation/override.service';
 import { explorerRouter } from './explorer';
 import { FactResolver } from './facts/fact.resolver';
 import { FactService } from './facts/fact.service';
@@ -42,6 +44,7 @@ export interface Services {
   publisher: PublishService;
   drafts: DraftService;
   simulation: SimulationService;
+  overrides: OverrideService;
 }
 
 export interface Strata {
@@ -72,6 +75,7 @@ export function createServices(): Services {
     publisher,
     drafts: new DraftService(programs, facts, publisher, audit),
     simulation: new SimulationService(programs),
+    overrides: new OverrideService(evaluation, audit),
   };
 }
 
@@ -79,6 +83,7 @@ export function resolverInstances(s: Services, runner: RetierRunner | null): Map
   return new Map<Function, object>([
     [ApiKeyResolver, new ApiKeyResolver(s.auth)],
     [AuditResolver, new AuditResolver(s.audit)],
+    [OverrideResolver, new OverrideResolver(s.overrides)],
     [ProgramHistoryResolver, new ProgramHistoryResolver()],
     [RuleDraftResolver, new RuleDraftResolver(s.drafts, s.simulation, s.programs, s.publisher, runner)],
     [CustomerResolver, new CustomerResolver(s.customers, s.evaluation, s.entitlements)],

@@ -1,5 +1,5 @@
 import type { ProgramDocument } from '../programs/rule-set-version.entity';
-import { formatNumber } from './intervals';
+import { formatNumber } from '../engine';
 
 export type TierChangeKind = 'ADDED' | 'REMOVED' | 'CHANGED' | 'UNCHANGED';
 

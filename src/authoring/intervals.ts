@@ -1,3 +1,5 @@
+import { formatNumber } from '../engine';
+
 /** Sets of real numbers as sorted, disjoint intervals; enough to reason about thresholds. */
 export interface Interval {
   lo: number;
@@ -66,10 +68,6 @@ export function complement(set: IntervalSet): IntervalSet {
 export const isEmpty = (set: IntervalSet) => set.length === 0;
 export const isFull = (set: IntervalSet) => set.length === 1 && set[0].lo === -Infinity && set[0].hi === Infinity;
 export const contains = (outer: IntervalSet, inner: IntervalSet) => isEmpty(intersect(inner, complement(outer)));
-
-export function formatNumber(n: number): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: 6 });
-}
 
 /** In words a product owner reads: "from 200,000 up to 500,000 (not included)". */
 export function describeInterval(x: Interval): string {

@@ -1,5 +1,6 @@
 import { Context } from '../context';
 import { SQL_OUTSIDE, SqlParams, compileSqlClassifier } from '../engine';
+import { activeOverrideTier, storedWithOverride, withOverride } from '../evaluation/sql-classification';
 import { EvaluationService } from '../evaluation/evaluation.service';
 import { TierChange, TierChangeCause } from '../evaluation/tier-change.entity';
 import { FactService } from '../facts/fact.service';
@@ -60,11 +61,14 @@ export class CustomerService {
       if (filter.tierKey && !published.tiers.some((t) => t.key === filter.tierKey)) {
         throw new DomainError('NOT_FOUND', `program "${filter.programKey}" has no tier "${filter.tierKey}"`);
       }
+      const tierKeys = published.tiers.map((t) => t.key);
+      const overrideTier = activeOverrideTier(published.program.id, params);
       if (published.program.retieredVersion === published.version.version) {
-        const tier = filter.tierKey ? ` AND a.tier_key = ${params.add(filter.tierKey, 'text')}` : '';
+        const shown = storedWithOverride('a.tier_key', overrideTier, tierKeys, params);
+        const tier = filter.tierKey ? ` AND ${shown} = ${params.add(filter.tierKey, 'text')}` : '';
         where.push(`EXISTS (SELECT 1 FROM tier_assignment a WHERE a.customer_id = c.id AND a.program_id = ${params.add(published.program.id, 'uuid')}${tier})`);
       } else {
-        const classification = compileSqlClassifier(published.evaluator.definition, 'c.facts', params);
+        const classification = withOverride(compileSqlClassifier(published.evaluator.definition, 'c.facts', params), overrideTier, tierKeys, params);
         where.push(filter.tierKey ? `${classification} = ${params.add(filter.tierKey, 'text')}` : `${classification} <> ${params.add(SQL_OUTSIDE, 'text')}`);
       }
     }

@@ -2,3 +2,4 @@ export * from './types';
 export { ProgramEvaluator } from './program-evaluator';
 export * from './entitlement-merge';
 export * from './compile';
+export * from './shortfall';

@@ -1,5 +1,6 @@
 import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
+import { effectiveTierKey } from '../evaluation/evaluation.service';
 import { Customer } from '../customers/customer.entity';
 import { Better, EntitlementCandidate, EntitlementPolicy, EntitlementValueType, mergeEntitlements } from '../engine';
 import { DomainError } from '../shared/errors';
@@ -69,8 +70,10 @@ export class EntitlementService {
     const [evaluations, grants] = await Promise.all([ctx.loaders.evaluations.load(customer), ctx.loaders.activeGrants.load(customer.id)]);
     const policies = new Map<string, EntitlementPolicy>();
     const candidates: EntitlementCandidate[] = [];
-    for (const { published, evaluation } of evaluations) {
-      const tier = evaluation.applies ? published.tiers.find((t) => t.key === evaluation.matchedTierKey) : undefined;
+    for (const evaluated of evaluations) {
+      const { published } = evaluated;
+      const tierKey = effectiveTierKey(evaluated);
+      const tier = tierKey ? published.tiers.find((t) => t.key === tierKey) : undefined;
       for (const value of tier?.entitlements ?? []) {
         policies.set(value.entitlementKey, value.entitlement);
         candidates.push({

@@ -1,11 +1,12 @@
 import { Context } from '../context';
 import { Customer } from '../customers/customer.entity';
-import { Facts } from '../engine';
+import { Facts, nextTierUp } from '../engine';
 import { CustomerEvaluation } from '../loaders';
 import { PublishedProgram } from '../programs/program-registry';
 import { Connection, decodeCursor, pageSize, toConnection } from '../shared/pagination';
 import { AssignmentSource, TierAssignment } from './tier-assignment.types';
 import { TierChange, TierChangeCause } from './tier-change.entity';
+import { TierOverride } from './tier-override.entity';
 
 /** A customer's fresh classification in one program beside what was stored. */
 export interface Reconcilable {
@@ -157,6 +158,11 @@ export class EvaluationService {
     );
   }
 
+  /** Appends one history row outside a re-evaluation (an override set or revoked). */
+  async recordChange(tx: Context, customerId: string, published: PublishedProgram, from: string | null, to: string | null, cause: TierChangeCause): Promise<TierChange[]> {
+    return this.appendHistory(tx, [change(customerId, published, from, to, cause)]);
+  }
+
   private async appendHistory(tx: Context, changes: TierChange[]): Promise<TierChange[]> {
     if (changes.length === 0) return changes;
     const rows: { id: string; at: Date }[] = await tx.db.query(
@@ -190,13 +196,26 @@ function change(customerId: string, published: PublishedProgram, from: string | 
   });
 }
 
-function toAssignment({ published, evaluation }: CustomerEvaluation): TierAssignment {
+/** The tier a customer shows: an active override's, else the rules'. */
+export function effectiveTierKey({ evaluation, override }: Pick<CustomerEvaluation, 'evaluation' | 'override'>): string | null {
+  if (!evaluation.applies) return null;
+  return override ? override.tierKey : evaluation.matchedTierKey;
+}
+
+function toAssignment({ published, evaluation, override }: Pick<CustomerEvaluation, 'published' | 'evaluation'> & { override?: TierOverride | null }): TierAssignment {
+  const tierKey = effectiveTierKey({ evaluation, override: override ?? null });
   return {
     program: published.program,
-    tier: published.tiers.find((t) => t.key === evaluation.matchedTierKey) ?? null,
+    tier: published.tiers.find((t) => t.key === tierKey) ?? null,
     ruleVersion: evaluation.version,
-    source: AssignmentSource.RULE,
-    explanation: { matchedTierKey: evaluation.matchedTierKey, outcomes: evaluation.outcomes, appliesTo: evaluation.appliesTo },
+    source: override ? AssignmentSource.OVERRIDE : AssignmentSource.RULE,
+    override: override ?? null,
+    explanation: {
+      matchedTierKey: evaluation.matchedTierKey,
+      outcomes: evaluation.outcomes,
+      appliesTo: evaluation.appliesTo,
+      nextTier: evaluation.applies ? nextTierUp(evaluation.outcomes, new Map(published.tiers.map((t) => [t.key, t.rank])), evaluation.matchedTierKey) : null,
+    },
     evaluatedAt: new Date(),
   };
 }

@@ -1,5 +1,28 @@
 import { Context } from '../context';
 import { Facts, ProgramDefinition, SQL_NO_TIER, SQL_OUTSIDE, SqlParams, compileClassifier, compileSqlClassifier } from '../engine';
+import { ACTIVE_OVERRIDE } from './tier-override.entity';
+
+/**
+ * SQL for a customer's active override tier in the program, or NULL. Expired overrides
+ * stop counting at once: the expiry is compared with now() on every read.
+ */
+export function activeOverrideTier(programId: string, params: SqlParams, customerId = 'c.id'): string {
+  return `(SELECT o.tier_key FROM tier_override o WHERE o.customer_id = ${customerId} AND o.program_id = ${params.add(programId, 'uuid')} AND ${ACTIVE_OVERRIDE})`;
+}
+
+/**
+ * The tier a customer shows, from a compiled classification (tier key, SQL_NO_TIER,
+ * SQL_OUTSIDE or NULL = undecided): an active override wins for covered customers. An
+ * override naming a tier the rules no longer have does not count, as in live evaluation.
+ */
+export function withOverride(classification: string, overrideTier: string, tierKeys: readonly string[], params: SqlParams): string {
+  return `(CASE WHEN ${overrideTier} = ANY(${params.add(tierKeys, 'text[]')}) AND ${classification} <> '${SQL_OUTSIDE}' THEN ${overrideTier} ELSE ${classification} END)`;
+}
+
+/** The same for a stored assignment, whose NULL tier means "covered, no tier". */
+export function storedWithOverride(storedTier: string, overrideTier: string, tierKeys: readonly string[], params: SqlParams): string {
+  return `(CASE WHEN ${overrideTier} = ANY(${params.add(tierKeys, 'text[]')}) THEN ${overrideTier} ELSE ${storedTier} END)`;
+}
 
 /** Customers sharing one classification under each of the definitions. */
 export interface ClassifiedGroup {
@@ -16,11 +39,20 @@ export interface ClassifiedGroup {
  * catalog type) are fetched and classified by the compiled closures instead, so the counts
  * are exact.
  */
-export async function classifyCustomers(ctx: Context, definitions: ProgramDefinition[], sampleSize = 0): Promise<ClassifiedGroup[]> {
+export async function classifyCustomers(
+  ctx: Context,
+  definitions: ProgramDefinition[],
+  sampleSize = 0,
+  /** Applies the program's active overrides to every classification. */
+  overridesOf: string | null = null,
+): Promise<ClassifiedGroup[]> {
   const params = new SqlParams();
-  const columns = definitions.map((d, i) => `${compileSqlClassifier(d, 'c.facts', params)} AS k${i}`);
+  const overrideTier = overridesOf ? activeOverrideTier(overridesOf, params) : 'NULL::text';
+  const rules = definitions.map((d, i) => `${compileSqlClassifier(d, 'c.facts', params)} AS r${i}`);
   const keys = definitions.map((_, i) => `k${i}`);
-  const classified = `SELECT c.id, c.facts, ${columns.join(', ')} FROM customer c`;
+  // Rules are classified once per row in the inner query; the override is applied outside it.
+  const classified = `SELECT id, facts, override_tier, ${keys.map((k, i) => `${withOverride(`r${i}`, 'override_tier', definitions[i].tiers.map((t) => t.key), params)} AS ${k}`).join(', ')}
+    FROM (SELECT c.id, c.facts, ${overrideTier} AS override_tier, ${rules.join(', ')} FROM customer c) r`;
   const undecided = keys.map((k) => `${k} IS NULL`).join(' OR ');
   const differ = keys.slice(1).map((k) => `${k} IS DISTINCT FROM k0`).join(' OR ') || 'false';
   const rows: Record<string, unknown>[] = await ctx.db.query(
@@ -44,12 +76,16 @@ export async function classifyCustomers(ctx: Context, definitions: ProgramDefini
     else add(groupKeys as string[], row.count as number, (row.sample as string[] | null) ?? []);
   }
   if (anyUndecided) {
-    const leftovers: { id: string; facts: Facts }[] = await ctx.db.query(`SELECT id, facts FROM (${classified}) x WHERE ${undecided} ORDER BY id`, params.values);
+    const leftovers: { id: string; facts: Facts; override_tier: string | null }[] = await ctx.db.query(
+      `SELECT id, facts, override_tier FROM (${classified}) x WHERE ${undecided} ORDER BY id`,
+      params.values,
+    );
     const closures = definitions.map(compileClassifier);
     for (const row of leftovers) {
-      const groupKeys = closures.map((classify) => {
+      const groupKeys = closures.map((classify, i) => {
         const r = classify(row.facts);
-        return r.applies ? (r.tierKey ?? SQL_NO_TIER) : SQL_OUTSIDE;
+        const overridden = row.override_tier && definitions[i].tiers.some((t) => t.key === row.override_tier);
+        return r.applies ? (overridden ? row.override_tier! : (r.tierKey ?? SQL_NO_TIER)) : SQL_OUTSIDE;
       });
       add(groupKeys, 1, groupKeys.some((k) => k !== groupKeys[0]) ? [row.id] : []);
     }

@@ -1,7 +1,8 @@
-import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { TierProgram } from '../programs/tier-program.entity';
 import { Tier } from '../programs/tier.entity';
-import { JSONObjectScalar } from '../shared/scalars';
+import { JSONObjectScalar, JSONScalar } from '../shared/scalars';
+import { TierOverride } from './tier-override.entity';
 
 export enum AssignmentSource {
   RULE = 'RULE',
@@ -23,6 +24,39 @@ export class RuleOutcome {
   conditions: Record<string, unknown>;
 }
 
+@ObjectType({ description: 'A condition of the next tier up that the customer does not meet yet.' })
+export class TierRequirement {
+  @Field()
+  fact: string;
+
+  @Field()
+  operator: string;
+
+  @Field(() => JSONScalar, { nullable: true })
+  target: unknown;
+
+  @Field(() => JSONScalar, { nullable: true, description: "The customer's value now." })
+  current: unknown;
+
+  @Field(() => Float, { nullable: true, description: 'How far the fact must move (negative = down); null when not a numeric comparison.' })
+  gap: number | null;
+
+  @Field({ description: 'e.g. "balance needs +37,500 (at least 500,000; now 462,500)"' })
+  message: string;
+}
+
+@ObjectType({ description: 'What it would take to reach the tier just above.' })
+export class NextTier {
+  @Field()
+  tierKey: string;
+
+  @Field(() => [TierRequirement])
+  requirements: TierRequirement[];
+
+  @Field({ description: 'True when closing the numeric gaps alone would reach the tier.' })
+  onlyNumeric: boolean;
+}
+
 @ObjectType({ description: 'Why the customer has the tier: every tier of the program, highest rank first.' })
 export class TierExplanation {
   @Field(() => String, { nullable: true })
@@ -33,6 +67,9 @@ export class TierExplanation {
 
   @Field(() => JSONObjectScalar, { nullable: true, description: "The program's appliesTo condition as evaluated; null when it covers everyone." })
   appliesTo: Record<string, unknown> | null;
+
+  @Field(() => NextTier, { nullable: true, description: 'The tier just above the rules\' verdict and what it needs; null at the top.' })
+  nextTier: NextTier | null;
 }
 
 @ObjectType({ description: "A customer's tier in one program, evaluated from the current facts and the rules in force." })
@@ -49,7 +86,10 @@ export class TierAssignment {
   @Field(() => AssignmentSource)
   source: AssignmentSource;
 
-  @Field(() => TierExplanation)
+  @Field(() => TierOverride, { nullable: true, description: 'The override in force (source OVERRIDE); the explanation still shows what the rules alone give.' })
+  override: TierOverride | null;
+
+  @Field(() => TierExplanation, { description: "The rules' verdict, also when an override decides the tier." })
   explanation: TierExplanation;
 
   @Field()

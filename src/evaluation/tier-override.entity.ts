@@ -3,6 +3,9 @@ import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, Primary
 import { Customer } from '../customers/customer.entity';
 import { TierProgram } from '../programs/tier-program.entity';
 
+/** SQL condition on alias `o`: the override counts now. Expired overrides stop counting at once. */
+export const ACTIVE_OVERRIDE = 'o.revoked_at IS NULL AND (o.expires_at IS NULL OR o.expires_at > now())';
+
 /** A tier pinned by an account manager, beating the rules until it expires or is revoked. */
 @ObjectType()
 @Entity('tier_override')

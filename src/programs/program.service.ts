@@ -1,9 +1,9 @@
 import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
 import { EntitlementDefinition } from '../entitlements/entitlement-definition.entity';
-import { SQL_NO_TIER, SQL_OUTSIDE } from '../engine';
+import { SQL_NO_TIER, SQL_OUTSIDE, SqlParams } from '../engine';
 import { EvaluationService } from '../evaluation/evaluation.service';
-import { classifyCustomers } from '../evaluation/sql-classification';
+import { activeOverrideTier, classifyCustomers, storedWithOverride } from '../evaluation/sql-classification';
 import { TierChangeCause } from '../evaluation/tier-change.entity';
 import { FactService } from '../facts/fact.service';
 import { Catalogs, ProgramSpec, SpecProblem, validateProgramDocument, validateProgramSpec } from '../rules/program-validator';
@@ -122,14 +122,18 @@ export class ProgramService {
    */
   async distribution(ctx: Context, published: PublishedProgram): Promise<TierCountRow[]> {
     const counts = new Map<string | null, number>();
+    const programId = published.program.id;
     if (published.program.retieredVersion === published.version.version) {
+      const params = new SqlParams();
+      const shown = storedWithOverride('a.tier_key', activeOverrideTier(programId, params, 'a.customer_id'), published.tiers.map((t) => t.key), params);
       const rows: { tier_key: string | null; count: number }[] = await ctx.db.query(
-        'SELECT tier_key, count(*)::int AS count FROM tier_assignment WHERE program_id = $1 GROUP BY tier_key',
-        [published.program.id],
+        `SELECT ${shown} AS tier_key, count(*)::int AS count FROM tier_assignment a
+          WHERE a.program_id = ${params.add(programId, 'uuid')} GROUP BY 1`,
+        params.values,
       );
       for (const r of rows) counts.set(r.tier_key, r.count);
     } else {
-      for (const group of await classifyCustomers(ctx, [published.evaluator.definition])) {
+      for (const group of await classifyCustomers(ctx, [published.evaluator.definition], 0, programId)) {
         const [key] = group.keys;
         if (key !== SQL_OUTSIDE) counts.set(key === SQL_NO_TIER ? null : key, group.count);
       }

@@ -1,0 +1,96 @@
+import { AuditService } from '../audit/audit.service';
+import { Context } from '../context';
+import { isUuid } from '../shared/ids';
+import { UserError, throwIfAny, userError } from '../shared/user-error';
+import { EvaluationService, effectiveTierKey } from './evaluation.service';
+import { TierChange, TierChangeCause } from './tier-change.entity';
+import { ACTIVE_OVERRIDE, TierOverride } from './tier-override.entity';
+
+export interface TierOverrideSetInput {
+  customerId: string;
+  programKey: string;
+  tierKey: string;
+  reason: string;
+  expiresAt?: Date | null;
+}
+
+export interface OverrideWrite {
+  override: TierOverride;
+  tierChanges: TierChange[];
+}
+
+/**
+ * Account managers pin a customer's tier in a program (disputes, retention deals). The
+ * rules keep running underneath: explanations show their verdict, and the stored rule tier
+ * stays current, so the customer falls back to it the moment the override ends.
+ */
+export class OverrideService {
+  constructor(
+    private readonly evaluation: EvaluationService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async set(tx: Context, input: TierOverrideSetInput): Promise<OverrideWrite> {
+    const errors: UserError[] = [];
+    // Locked so a concurrent fact update or override of this customer waits for this one.
+    const [customer] = isUuid(input.customerId) ? await tx.db.query('SELECT id FROM customer WHERE id = $1 FOR UPDATE', [input.customerId]) : [];
+    if (!customer) errors.push(userError('NOT_FOUND', ['input', 'customerId'], `no customer with id "${input.customerId}"`));
+    const published = (await tx.loaders.programs()).find((p) => p.program.key === input.programKey);
+    if (!published) errors.push(userError('NOT_FOUND', ['input', 'programKey'], `no tier program with key "${input.programKey}"`));
+    else if (!published.tiers.some((t) => t.key === input.tierKey)) {
+      errors.push(userError('NOT_FOUND', ['input', 'tierKey'], `program "${input.programKey}" has no tier "${input.tierKey}"`));
+    }
+    if (!input.reason.trim()) errors.push(userError('INVALID', ['input', 'reason'], 'reason must say why the tier is overridden'));
+    if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) errors.push(userError('INVALID', ['input', 'expiresAt'], 'expiresAt must be in the future'));
+    throwIfAny(errors);
+
+    const loaded = await tx.loaders.customerById.load(input.customerId);
+    const evaluated = (await tx.loaders.evaluations.load(loaded!)).find((e) => e.published.program.id === published!.program.id)!;
+    if (!evaluated.evaluation.applies) {
+      throwIfAny([userError('INVALID', ['input', 'programKey'], `program "${input.programKey}" does not cover this customer, so there is no tier to override`)]);
+    }
+    const before = effectiveTierKey(evaluated);
+    const replaced = await tx.db
+      .createQueryBuilder()
+      .update(TierOverride)
+      .set({ revokedAt: () => 'now()' })
+      .where('customer_id = :customerId AND program_id = :programId AND revoked_at IS NULL', { customerId: input.customerId, programId: published!.program.id })
+      .returning('*')
+      .execute();
+    const override = await tx.db.save(
+      Object.assign(new TierOverride(), {
+        customerId: input.customerId,
+        programId: published!.program.id,
+        tierKey: input.tierKey,
+        reason: input.reason.trim(),
+        expiresAt: input.expiresAt ?? null,
+        createdBy: tx.actor.name,
+        revokedAt: null,
+      }),
+    );
+    const tierChanges =
+      before === input.tierKey ? [] : await this.evaluation.recordChange(tx, input.customerId, published!, before, input.tierKey, TierChangeCause.OVERRIDE);
+    await this.audit.record(tx, { action: 'tierOverrideSet', entityType: 'OVERRIDE', entityKey: override.id, before: replaced.raw[0] ?? undefined, after: override });
+    tx.loaders.clear();
+    return { override, tierChanges };
+  }
+
+  async revoke(tx: Context, id: string): Promise<OverrideWrite> {
+    const override = isUuid(id) ? await tx.db.findOne(TierOverride, { where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
+    if (!override) throwIfAny([userError('NOT_FOUND', ['id'], `no tier override with id "${id}"`)]);
+    if (override!.revokedAt) throwIfAny([userError('CONFLICT', ['id'], `tier override "${id}" was already revoked`)]);
+    const [{ active }] = await tx.db.query(`SELECT (${ACTIVE_OVERRIDE}) AS active FROM tier_override o WHERE o.id = $1`, [id]);
+    const before = { ...override! };
+    override!.revokedAt = new Date();
+    const saved = await tx.db.save(override!);
+    tx.loaders.clear();
+    let tierChanges: TierChange[] = [];
+    const customer = await tx.loaders.customerById.load(override!.customerId);
+    const evaluated = customer && (await tx.loaders.evaluations.load(customer)).find((e) => e.published.program.id === override!.programId);
+    if (active && evaluated?.evaluation.applies && evaluated.evaluation.matchedTierKey !== override!.tierKey) {
+      tierChanges = await this.evaluation.recordChange(tx, override!.customerId, evaluated.published, override!.tierKey, evaluated.evaluation.matchedTierKey, TierChangeCause.OVERRIDE);
+    }
+    await this.audit.record(tx, { action: 'tierOverrideRevoke', entityType: 'OVERRIDE', entityKey: saved.id, before, after: saved });
+    return { override: saved, tierChanges };
+  }
+}
