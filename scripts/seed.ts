@@ -1,14 +1,8 @@
-import 'reflect-metadata';
 import { SingleBar, Presets } from 'cli-progress';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config';
-import { systemContext } from '../src/context';
-import { createDataSource } from '../src/database/data-source';
-import { EmbeddedDatabase, startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { seedDemoCustomers } from '../src/demo/seed';
 import { loadRuleFiles } from '../src/programs/program-files';
-import { ProgramRegistry } from '../src/programs/program-registry';
-import { createServices } from '../src/server';
+import { withDatabase } from './database';
 
 const USAGE = 'usage: npm run seed -- [--customers N]   (default 10000; DATABASE_URL or the embedded database)';
 
@@ -19,14 +13,7 @@ async function main(): Promise<void> {
   const count = Number(values.customers);
   if (!Number.isInteger(count) || count < 1 || count > 10_000_000) throw new Error(`--customers must be a whole number from 1 to 10,000,000\n${USAGE}`);
 
-  const config = loadConfig();
-  const embedded: EmbeddedDatabase | null = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
-  const dataSource = createDataSource({ url: config.databaseUrl ?? embedded!.url });
-  await dataSource.initialize();
-  try {
-    await dataSource.runMigrations({ transaction: 'each' });
-    const services = createServices();
-    const ctx = systemContext({ dataSource, registry: new ProgramRegistry() }, 'seed');
+  await withDatabase('seed', async ({ config, services, ctx }) => {
     await loadRuleFiles(ctx, services, config.rulesDir);
 
     const bars = { insert: new SingleBar({ noTTYOutput: true, notTTYSchedule: 5_000, format: 'insert   {bar} {percentage}% {value}/{total} {eta_formatted}' }, Presets.shades_classic),
@@ -43,10 +30,7 @@ async function main(): Promise<void> {
     });
     if (phase) bars[phase].stop();
     process.stdout.write(`inserted ${inserted} new customers (of ${count}) and assigned every program in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  } finally {
-    await dataSource.destroy();
-    await embedded?.stop();
-  }
+  });
 }
 
 main().catch((error) => {

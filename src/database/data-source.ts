@@ -57,6 +57,8 @@ export function createDataSource({ url, queryLogger, poolSize = 10 }: DataSource
     logger: queryLogger,
     // An idle connection dying (server restart, pg_terminate_backend) must not crash Node.
     poolErrorHandler: (error: Error) => logger.warn({ err: error.message }, 'idle PostgreSQL connection failed'),
-    extra: { max: poolSize, connectionTimeoutMillis: 10_000, application_name: 'strata' },
+    // JIT off: compiling the large CASE expressions of compiled rules cost more than the
+    // whole query saved (1.2 s of a 1.7 s classification of 100,000 customers).
+    extra: { max: poolSize, connectionTimeoutMillis: 10_000, application_name: 'strata', options: '-c jit=off' },
   });
 }

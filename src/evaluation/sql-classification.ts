@@ -29,7 +29,7 @@ export interface ClassifiedGroup {
   /** Per definition: a tier key, SQL_NO_TIER or SQL_OUTSIDE. */
   keys: string[];
   count: number;
-  /** Up to `sampleSize` customer ids, lowest first, from groups whose keys differ. */
+  /** Up to `sampleSize` customer ids from groups whose keys differ. */
   sample: string[];
 }
 
@@ -47,17 +47,23 @@ export async function classifyCustomers(
   overridesOf: string | null = null,
 ): Promise<ClassifiedGroup[]> {
   const params = new SqlParams();
-  const overrideTier = overridesOf ? activeOverrideTier(overridesOf, params) : 'NULL::text';
+  // A hash join against the few active overrides, not one index probe per customer.
+  const overrideJoin = overridesOf
+    ? `LEFT JOIN tier_override o ON o.customer_id = c.id AND o.program_id = ${params.add(overridesOf, 'uuid')} AND ${ACTIVE_OVERRIDE}`
+    : '';
+  const overrideTier = overridesOf ? 'o.tier_key' : 'NULL::text';
   const rules = definitions.map((d, i) => `${compileSqlClassifier(d, 'c.facts', params)} AS r${i}`);
   const keys = definitions.map((_, i) => `k${i}`);
-  // Rules are classified once per row in the inner query; the override is applied outside it.
-  const classified = `SELECT id, facts, override_tier, ${keys.map((k, i) => `${withOverride(`r${i}`, 'override_tier', definitions[i].tiers.map((t) => t.key), params)} AS ${k}`).join(', ')}
-    FROM (SELECT c.id, c.facts, ${overrideTier} AS override_tier, ${rules.join(', ')} FROM customer c) r`;
+  // Rules are classified once per row in the inner query (OFFSET 0 keeps PostgreSQL from
+  // pulling it up and copying the CASE expressions into every outer reference, which made
+  // the query 20× slower); the override is applied outside it.
+  const classified = `SELECT id, override_tier, ${keys.map((k, i) => `${withOverride(`r${i}`, 'override_tier', definitions[i].tiers.map((t) => t.key), params)} AS ${k}`).join(', ')}
+    FROM (SELECT c.id, ${overrideTier} AS override_tier, ${rules.join(', ')} FROM customer c ${overrideJoin} OFFSET 0) r`;
   const undecided = keys.map((k) => `${k} IS NULL`).join(' OR ');
   const differ = keys.slice(1).map((k) => `${k} IS DISTINCT FROM k0`).join(' OR ') || 'false';
   const rows: Record<string, unknown>[] = await ctx.db.query(
     `SELECT ${keys.join(', ')}, count(*)::int AS count,
-            (array_agg(id ORDER BY id) FILTER (WHERE ${differ}))[1:${Number(sampleSize)}] AS sample
+            (array_agg(id) FILTER (WHERE ${differ}))[1:${Number(sampleSize)}] AS sample
        FROM (${classified}) x GROUP BY ${keys.join(', ')}`,
     params.values,
   );
@@ -77,7 +83,7 @@ export async function classifyCustomers(
   }
   if (anyUndecided) {
     const leftovers: { id: string; facts: Facts; override_tier: string | null }[] = await ctx.db.query(
-      `SELECT id, facts, override_tier FROM (${classified}) x WHERE ${undecided} ORDER BY id`,
+      `SELECT x.id, c.facts, x.override_tier FROM (${classified}) x JOIN customer c ON c.id = x.id WHERE ${undecided} ORDER BY x.id`,
       params.values,
     );
     const closures = definitions.map(compileClassifier);

@@ -29,16 +29,7 @@ export async function loadRuleFiles(ctx: Context, services: Services, dir: strin
   const result: RuleFilesResult = { created: [], unchanged: [], differing: [] };
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && f !== CATALOG_FILE).sort();
   await withTransaction(ctx, async (tx) => {
-    const catalogPath = path.join(dir, CATALOG_FILE);
-    if (fs.existsSync(catalogPath)) {
-      const catalog = readJson(catalogPath) as { facts?: FactDefineInput[]; entitlements?: EntitlementDefineInput[] };
-      for (const [i, fact] of (catalog.facts ?? []).entries()) {
-        await explained(catalogPath, `facts[${i}]`, () => services.facts.define(tx, fact));
-      }
-      for (const [i, entitlement] of (catalog.entitlements ?? []).entries()) {
-        await explained(catalogPath, `entitlements[${i}]`, () => services.entitlements.define(tx, entitlement));
-      }
-    }
+    await loadCatalog(tx, services, dir);
     for (const file of files) {
       const filePath = path.join(dir, file);
       const spec = readJson(filePath) as ProgramSpec;
@@ -49,12 +40,88 @@ export async function loadRuleFiles(ctx: Context, services: Services, dir: strin
       } else if (canonical(documentOf(spec)) === canonical(existing.version.document)) {
         result.unchanged.push(spec.key);
       } else {
-        logger.warn({ file: filePath, program: spec.key }, 'rule file differs from the version in force; it was not applied');
+        logger.warn({ file: filePath, program: spec.key }, 'rule file differs from the version in force; it was not applied (npm run rules:import opens a draft)');
         result.differing.push(spec.key);
       }
     }
   });
   return result;
+}
+
+export interface ExportResult {
+  files: string[];
+}
+
+/**
+ * Writes the catalog and every program's version in force to `dir`, one file each, in
+ * the shape loadRuleFiles and importRuleFiles read: rule changes can go through review.
+ */
+export async function exportRuleFiles(ctx: Context, services: Services, dir: string): Promise<ExportResult> {
+  fs.mkdirSync(dir, { recursive: true });
+  const write = (file: string, value: unknown) => {
+    fs.writeFileSync(path.join(dir, file), JSON.stringify(value, null, 2) + '\n');
+    return file;
+  };
+  const [facts, entitlements, programs] = await Promise.all([services.facts.list(ctx), services.entitlements.list(ctx), ctx.loaders.programs()]);
+  const files = [
+    write(CATALOG_FILE, {
+      facts: facts.map((f) => ({ key: f.key, type: f.type, description: f.description, unit: f.unit })),
+      entitlements: entitlements.map((e) => ({ key: e.key, name: e.name, description: e.description, valueType: e.valueType, better: e.better })),
+    }),
+  ];
+  for (const { program, version } of programs) {
+    files.push(write(`${program.key}.json`, { key: program.key, name: program.name, description: program.description, ...version.document }));
+  }
+  return { files };
+}
+
+export interface ImportResult {
+  created: string[];
+  unchanged: string[];
+  /** Program key → id of the draft opened with the file's document, for review and approval. */
+  drafted: Record<string, string>;
+}
+
+/**
+ * Reads `dir` as exportRuleFiles writes it, in one transaction: catalog entries are
+ * (re)defined, new programs created, and a program whose file differs from the version
+ * in force gets a draft with the file's document (validated as any API edit), never a
+ * publish: approval still goes through the four-eyes flow.
+ */
+export async function importRuleFiles(ctx: Context, services: Services, dir: string): Promise<ImportResult> {
+  const result: ImportResult = { created: [], unchanged: [], drafted: {} };
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && f !== CATALOG_FILE).sort();
+  await withTransaction(ctx, async (tx) => {
+    await loadCatalog(tx, services, dir);
+    for (const file of files) {
+      const filePath = path.join(dir, file);
+      const spec = readJson(filePath) as ProgramSpec;
+      const existing = await services.programs.published(tx, spec.key);
+      if (!existing) {
+        await explained(filePath, '', () => services.programs.create(tx, spec, []));
+        result.created.push(spec.key);
+      } else if (canonical(documentOf(spec)) === canonical(existing.version.document)) {
+        result.unchanged.push(spec.key);
+      } else {
+        const draft = await explained(filePath, '', () => services.drafts.create(tx, spec.key));
+        await explained(filePath, '', () => services.drafts.update(tx, draft.id, draft.revision, { appliesTo: spec.appliesTo ?? null, tiers: spec.tiers }));
+        result.drafted[spec.key] = draft.id;
+      }
+    }
+  });
+  return result;
+}
+
+async function loadCatalog(tx: Context, services: Services, dir: string): Promise<void> {
+  const catalogPath = path.join(dir, CATALOG_FILE);
+  if (!fs.existsSync(catalogPath)) return;
+  const catalog = readJson(catalogPath) as { facts?: FactDefineInput[]; entitlements?: EntitlementDefineInput[] };
+  for (const [i, fact] of (catalog.facts ?? []).entries()) {
+    await explained(catalogPath, `facts[${i}]`, () => services.facts.define(tx, fact));
+  }
+  for (const [i, entitlement] of (catalog.entitlements ?? []).entries()) {
+    await explained(catalogPath, `entitlements[${i}]`, () => services.entitlements.define(tx, entitlement));
+  }
 }
 
 function readJson(file: string): unknown {
