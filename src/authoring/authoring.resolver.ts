@@ -6,6 +6,7 @@ import { TierInput } from '../programs/program.resolver';
 import { ProgramService } from '../programs/program.service';
 import { TierProgram } from '../programs/tier-program.entity';
 import { DomainError } from '../shared/errors';
+import { isUuid } from '../shared/ids';
 import { JSONObjectScalar } from '../shared/scalars';
 import { runMutation } from '../shared/transaction';
 import { assertValidInput } from '../shared/validation';
@@ -86,7 +87,7 @@ export class RuleDraftResolver {
   @Authorized(...AUTHORS)
   @Query(() => RetierJob, { nullable: true })
   retierJob(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<RetierJob | null> {
-    return /^[0-9a-f-]{36}$/i.test(id) ? ctx.db.findOne(RetierJob, { where: { id } }) : Promise.resolve(null);
+    return isUuid(id) ? ctx.db.findOne(RetierJob, { where: { id } }) : Promise.resolve(null);
   }
 
   @Authorized(Role.EDITOR)
@@ -187,7 +188,8 @@ export class RuleDraftResolver {
 
   @FieldResolver(() => TierProgram)
   async program(@Root() draft: RuleDraft, @Ctx() ctx: Context): Promise<TierProgram> {
-    return ctx.db.findOneOrFail(TierProgram, { where: { id: draft.programId } });
+    const published = await this.programs.publishedById(ctx, draft.programId);
+    return published ? published.program : ctx.db.findOneOrFail(TierProgram, { where: { id: draft.programId } });
   }
 
   @FieldResolver(() => [RuleTestCase])

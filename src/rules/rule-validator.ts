@@ -1,4 +1,14 @@
 import { FactType, describe, factValueProblem } from '../facts/fact-types';
+import {
+  CONTAINS_OPERATORS,
+  EQUALITY_OPERATORS,
+  LIST_OPERATORS,
+  NUMERIC_OPERATORS,
+  OPERATORS,
+  RULE_LIMITS,
+  checkConditionTreeShape,
+  checkRuleShape,
+} from './rule-schema';
 
 /** One problem found in a rule document; `path` is relative to the document checked. */
 export interface RuleProblem {
@@ -7,153 +17,65 @@ export interface RuleProblem {
   message: string;
 }
 
-export const RULE_LIMITS = { maxDepth: 8, maxNodes: 200, maxBytes: 32_768, maxListItems: 500 } as const;
-
-const NUMERIC_OPERATORS = ['lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive'];
-const EQUALITY_OPERATORS = ['equal', 'notEqual'];
-const LIST_OPERATORS = ['in', 'notIn'];
-const CONTAINS_OPERATORS = ['contains', 'doesNotContain'];
-/** json-rules-engine's built-in operators; decorated and custom operators are not accepted. */
-export const OPERATORS = [...EQUALITY_OPERATORS, ...LIST_OPERATORS, ...CONTAINS_OPERATORS, ...NUMERIC_OPERATORS];
-
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-const BOOLEAN_OPERATORS = ['all', 'any', 'not'] as const;
+export { OPERATORS, RULE_LIMITS };
 
 type Catalog = (factKey: string) => FactType | undefined;
 
-/** Checks a tier rule document `{ conditions: … }`: shape first, then meaning. */
+/** Checks a tier rule document `{ conditions: … }`: shape (JSON Schema) first, then meaning. */
 export function validateRuleDocument(doc: unknown, factTypeOf: Catalog): RuleProblem[] {
   const problems: RuleProblem[] = [];
-  if (!isPlainObject(doc)) {
-    return [{ code: 'INVALID_RULE', path: [], message: 'a rule must be an object like { "conditions": { "all": [ … ] } }' }];
-  }
-  if (!checkSize(doc, [], problems)) return problems;
-  for (const key of Object.keys(doc)) {
-    if (key !== 'conditions') {
-      problems.push({
-        code: 'INVALID_RULE',
-        path: [key],
-        message: key === 'event' ? 'event is set by Strata (its type is the tier key); leave it out' : `unexpected key "${key}"; a rule has only "conditions"`,
-      });
-    }
-  }
-  if (!('conditions' in doc)) {
-    problems.push({ code: 'INVALID_RULE', path: ['conditions'], message: 'conditions is required' });
-    return problems;
-  }
-  new TreeChecker(factTypeOf, problems).checkRoot(doc.conditions, ['conditions']);
+  if (!checkSize(doc, problems)) return problems;
+  const shape = checkRuleShape(doc);
+  if (shape.length) return shape.map((p) => ({ code: 'INVALID_RULE', ...p }));
+  new MeaningChecker(factTypeOf, problems).check((doc as { conditions: unknown }).conditions, ['conditions']);
   return problems;
 }
 
 /** Checks a bare condition tree such as a program's `appliesTo`. */
 export function validateConditionTree(tree: unknown, factTypeOf: Catalog): RuleProblem[] {
   const problems: RuleProblem[] = [];
-  if (!checkSize(tree, [], problems)) return problems;
-  new TreeChecker(factTypeOf, problems).checkRoot(tree, []);
+  if (!checkSize(tree, problems)) return problems;
+  const shape = checkConditionTreeShape(tree);
+  if (shape.length) return shape.map((p) => ({ code: 'INVALID_RULE', ...p }));
+  new MeaningChecker(factTypeOf, problems).check(tree, []);
   return problems;
 }
 
-function checkSize(value: unknown, path: (string | number)[], problems: RuleProblem[]): boolean {
+function checkSize(value: unknown, problems: RuleProblem[]): boolean {
   const bytes = Buffer.byteLength(JSON.stringify(value) ?? '');
   if (bytes > RULE_LIMITS.maxBytes) {
-    problems.push({ code: 'INVALID_RULE', path, message: `rule is ${bytes} bytes; the limit is ${RULE_LIMITS.maxBytes}` });
+    problems.push({ code: 'INVALID_RULE', path: [], message: `rule is ${bytes} bytes; the limit is ${RULE_LIMITS.maxBytes}` });
     return false;
   }
   return true;
 }
 
-class TreeChecker {
+/** What a schema cannot say: facts exist, values fit fact and operator, and the condition count. */
+class MeaningChecker {
   private nodes = 0;
   constructor(
     private readonly factTypeOf: Catalog,
     private readonly problems: RuleProblem[],
   ) {}
 
-  checkRoot(node: unknown, path: (string | number)[]): void {
-    if (!isPlainObject(node) || !BOOLEAN_OPERATORS.some((op) => op in node)) {
-      this.fail('INVALID_RULE', path, 'conditions must start with "all", "any" or "not"');
-      return;
-    }
-    this.check(node, path, 1);
-  }
-
-  private check(node: unknown, path: (string | number)[], depth: number): void {
-    if (++this.nodes === RULE_LIMITS.maxNodes + 1) {
-      this.fail('INVALID_RULE', path, `too many conditions; the limit is ${RULE_LIMITS.maxNodes}`);
-    }
+  check(node: unknown, path: (string | number)[]): void {
+    if (++this.nodes === RULE_LIMITS.maxNodes + 1) this.fail('INVALID_RULE', path, `too many conditions; the limit is ${RULE_LIMITS.maxNodes}`);
     if (this.nodes > RULE_LIMITS.maxNodes) return;
-    if (depth > RULE_LIMITS.maxDepth) {
-      this.fail('INVALID_RULE', path, `conditions nest deeper than ${RULE_LIMITS.maxDepth} levels`);
-      return;
-    }
-    if (!isPlainObject(node)) {
-      this.fail('INVALID_RULE', path, `a condition must be an object, got ${describe(node)}`);
-      return;
-    }
-    for (const key of Object.keys(node)) {
-      if (FORBIDDEN_KEYS.has(key)) this.fail('INVALID_RULE', [...path, key], `"${key}" is not allowed as a key`);
-    }
-    const combinators = BOOLEAN_OPERATORS.filter((op) => op in node);
-    if (combinators.length > 1) {
-      this.fail('INVALID_RULE', path, `a condition has one of "all", "any" or "not", not ${combinators.join(' and ')}`);
-      return;
-    }
-    const [combinator] = combinators;
-    if (combinator) this.checkBranch(node, combinator, path, depth);
-    else this.checkLeaf(node, path);
+    const n = node as Record<string, unknown>;
+    if (Array.isArray(n.all)) n.all.forEach((c, i) => this.check(c, [...path, 'all', i]));
+    else if (Array.isArray(n.any)) n.any.forEach((c, i) => this.check(c, [...path, 'any', i]));
+    else if ('not' in n) this.check(n.not, [...path, 'not']);
+    else this.checkLeaf(n as { fact: string; operator: string; value: unknown }, path);
   }
 
-  private checkBranch(node: Record<string, unknown>, combinator: (typeof BOOLEAN_OPERATORS)[number], path: (string | number)[], depth: number) {
-    for (const key of Object.keys(node)) {
-      if (key !== combinator && !FORBIDDEN_KEYS.has(key)) {
-        this.fail('INVALID_RULE', [...path, key], `unexpected key "${key}" beside "${combinator}"`);
-      }
-    }
-    const child = node[combinator];
-    if (combinator === 'not') {
-      if (Array.isArray(child)) this.fail('INVALID_RULE', [...path, 'not'], '"not" takes one condition, not a list');
-      else this.check(child, [...path, 'not'], depth + 1);
-      return;
-    }
-    if (!Array.isArray(child)) {
-      this.fail('INVALID_RULE', [...path, combinator], `"${combinator}" takes a list of conditions`);
-      return;
-    }
-    child.forEach((c, i) => this.check(c, [...path, combinator, i], depth + 1));
-  }
-
-  private checkLeaf(node: Record<string, unknown>, path: (string | number)[]) {
-    for (const key of Object.keys(node)) {
-      if (key === 'fact' || key === 'operator' || key === 'value' || FORBIDDEN_KEYS.has(key)) continue;
-      const message =
-        key === 'path'
-          ? '"path" is not allowed: compare a fact of its own instead'
-          : key === 'condition'
-            ? 'shared condition references are not supported; write the condition out'
-            : `unexpected key "${key}"; a condition has "fact", "operator" and "value"`;
-      this.fail('INVALID_RULE', [...path, key], message);
-    }
-    const { fact, operator } = node;
-    if (typeof fact !== 'string' || fact === '') {
-      this.fail('INVALID_RULE', [...path, 'fact'], 'fact must name a fact from the catalog');
-      return;
-    }
-    if (typeof operator !== 'string' || !OPERATORS.includes(operator)) {
-      this.fail('INVALID_RULE', [...path, 'operator'], `unknown operator ${describe(operator)}; use one of ${OPERATORS.join(', ')}`);
-      return;
-    }
-    if (!('value' in node)) {
-      this.fail('INVALID_RULE', [...path, 'value'], 'value is required');
-      return;
-    }
+  private checkLeaf({ fact, operator, value }: { fact: string; operator: string; value: unknown }, path: (string | number)[]) {
     const type = this.factTypeOf(fact);
     if (!type) {
       this.fail('UNKNOWN_FACT', [...path, 'fact'], `unknown fact "${fact}"; define it in the fact catalog first`);
       return;
     }
-    this.checkValue(type, fact, operator, node.value, [...path, 'value']);
+    this.checkValue(type, fact, operator, value, [...path, 'value']);
   }
-
   private checkValue(type: FactType, fact: string, operator: string, value: unknown, path: (string | number)[]) {
     if (isPlainObject(value)) {
       this.fail('INVALID_RULE', path, 'value must be a literal; comparing with another fact is not supported');

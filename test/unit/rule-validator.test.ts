@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FactType } from '../../src/facts/fact-types';
-import { validateProgramSpec } from '../../src/rules/program-validator';
+import { validateProgramDocument, validateProgramSpec } from '../../src/rules/program-validator';
 import { RULE_LIMITS, validateRuleDocument } from '../../src/rules/rule-validator';
 
 const facts: Record<string, FactType> = { balance: 'NUMBER', industry: 'STRING', hasLoans: 'BOOLEAN', tags: 'STRING_LIST', since: 'DATE' };
@@ -107,6 +107,20 @@ describe(validateProgramSpec.name, () => {
       catalogs,
     );
     expect(problems.map((p) => p.path.join('.'))).toEqual(['appliesTo.all.0.fact', 'tiers.0.rule.conditions.all.0.value']);
+  });
+
+  it('checks the document shape against the JSON Schema first, in words, with paths', () => {
+    const problems = validateProgramDocument(
+      { appliesTo: 'everyone', tiers: [null, { key: 'A', name: 'A', rank: 1.5, rule: { conditions: { all: [] } }, colour: 'gold' }, { key: 'B', name: 'B', rank: 1 }] },
+      catalogs,
+    );
+    expect(problems).toEqual([
+      { code: 'INVALID', path: ['appliesTo'], message: 'appliesTo must be a condition like { "all": [ … ] } or null' },
+      { code: 'INVALID', path: ['tiers', 0], message: 'a tier must be an object { "key", "name", "rank", "rule", "entitlements" }' },
+      { code: 'INVALID', path: ['tiers', 1, 'colour'], message: 'unexpected key "colour"' },
+      { code: 'INVALID', path: ['tiers', 1, 'rank'], message: 'rank must be a whole number (higher = better)' },
+      { code: 'INVALID', path: ['tiers', 2, 'rule'], message: 'rule is required' },
+    ]);
   });
 
   it('accepts every program file in rules/ against the catalog there', () => {
