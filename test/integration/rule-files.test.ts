@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { exportRuleFiles, importRuleFiles } from '../../src/programs/program-files';
+import { Role } from '../../src/auth/role';
 import { TestApp, startTestApp } from '../helpers/app';
 
 describe('rules as files: export and import', () => {
@@ -39,6 +40,30 @@ describe('rules as files: export and import', () => {
     expect(draft.data.ruleDraft.status).toBe('EDITING');
     expect(draft.data.ruleDraft.diff.tiers[0]).toEqual({ tierKey: 'A', lines: ['rule: balance ≥ 500,000 → balance ≥ 600,000'] });
     await app.gql(`mutation($id: ID!) { ruleDraftDiscard(id: $id, revision: 2) { userErrors { message } } }`, { id: result.drafted['retail-bank'] });
+    retail.tiers[0].rule.conditions.all[0].value = 500_000;
+    fs.writeFileSync(path.join(dir, 'retail-bank.json'), JSON.stringify(retail));
+  });
+
+  it('takes a reviewed file change through approval to a finished re-tier job, over GraphQL', async () => {
+    const [editor, approver] = await Promise.all([app.keyWithRoles(Role.EDITOR), app.keyWithRoles(Role.APPROVER)]);
+    const telecom = read('telecom-group.json');
+    telecom.tiers[0].name = 'Strategic (A1)';
+    fs.writeFileSync(path.join(dir, 'telecom-group.json'), JSON.stringify(telecom));
+    const { drafted } = await importRuleFiles(app.systemContext(), app.strata.services, dir);
+    const id = drafted['telecom-group'];
+    // The import's system actor edited it last, so the editor may submit and the approver approve.
+    await app.gql(`mutation($id: ID!) { ruleDraftSubmit(id: $id, revision: 2) { userErrors { message } } }`, { id }, editor);
+    await app.gql(`mutation($id: ID!) { ruleDraftApprove(id: $id, revision: 3) { userErrors { message } } }`, { id }, approver);
+    const published = await app.gql(`mutation($id: ID!) { ruleDraftPublish(id: $id) { retierJob { id } userErrors { message } } }`, { id }, approver);
+    const jobId = published.data.ruleDraftPublish.retierJob.id;
+    let job: { status: string; processed: number; total: number } | undefined;
+    for (let i = 0; i < 100 && job?.status !== 'DONE'; i += 1) {
+      job = (await app.gql(`query($id: ID!) { retierJob(id: $id) { status processed total } }`, { id: jobId }, editor)).data.retierJob;
+      if (job?.status !== 'DONE') await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(job).toEqual({ status: 'DONE', processed: job!.total, total: job!.total });
+    const program = await app.gql(`{ tierProgram(key: "telecom-group") { publishedVersion { version } tiers { name } } }`);
+    expect([program.data.tierProgram.publishedVersion.version, program.data.tierProgram.tiers[0].name]).toEqual([2, 'Strategic (A1)']);
   });
 
   it('refuses an invalid file naming the file and the place, and stores nothing', async () => {
