@@ -15,18 +15,33 @@ export const CATALOG_FILE = 'catalog.json';
 export interface RuleFilesResult {
   created: string[];
   unchanged: string[];
-  /** Programs whose file differs from the version in force; rule authoring changes those. */
+  /** Programs whose file differs from the version in force: left alone at start-up, drafted by an import. */
   differing: string[];
+  /** Program key → id of the draft an import opened with the file's document. */
+  drafted: Record<string, string>;
 }
 
 /**
  * Loads `catalog.json` (facts and entitlements) and every other `*.json` (one program each)
- * from `dir`, in one transaction. Idempotent: catalog entries are (re)defined, programs
- * that exist are left as they are. Any invalid file stops everything with an error naming
- * the file and the problem.
+ * from `dir`, in one transaction, at start-up. Idempotent: catalog entries are (re)defined,
+ * programs that exist are left as they are. Any invalid file stops everything with an
+ * error naming the file and the problem.
  */
-export async function loadRuleFiles(ctx: Context, services: Services, dir: string): Promise<RuleFilesResult> {
-  const result: RuleFilesResult = { created: [], unchanged: [], differing: [] };
+export function loadRuleFiles(ctx: Context, services: Services, dir: string): Promise<RuleFilesResult> {
+  return applyRuleFiles(ctx, services, dir, 'warn');
+}
+
+/**
+ * `npm run rules:import`: as loadRuleFiles, but a program whose file differs from the
+ * version in force gets a draft with the file's document (validated as any API edit),
+ * never a publish: approval still goes through the four-eyes flow.
+ */
+export function importRuleFiles(ctx: Context, services: Services, dir: string): Promise<RuleFilesResult> {
+  return applyRuleFiles(ctx, services, dir, 'draft');
+}
+
+async function applyRuleFiles(ctx: Context, services: Services, dir: string, differing: 'warn' | 'draft'): Promise<RuleFilesResult> {
+  const result: RuleFilesResult = { created: [], unchanged: [], differing: [], drafted: {} };
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && f !== CATALOG_FILE).sort();
   await withTransaction(ctx, async (tx) => {
     await loadCatalog(tx, services, dir);
@@ -39,6 +54,11 @@ export async function loadRuleFiles(ctx: Context, services: Services, dir: strin
         result.created.push(spec.key);
       } else if (canonical(documentOf(spec)) === canonical(existing.version.document)) {
         result.unchanged.push(spec.key);
+      } else if (differing === 'draft') {
+        const draft = await explained(filePath, '', () => services.drafts.create(tx, spec.key));
+        await explained(filePath, '', () => services.drafts.update(tx, draft.id, draft.revision, { appliesTo: spec.appliesTo ?? null, tiers: spec.tiers }));
+        result.differing.push(spec.key);
+        result.drafted[spec.key] = draft.id;
       } else {
         logger.warn({ file: filePath, program: spec.key }, 'rule file differs from the version in force; it was not applied (npm run rules:import opens a draft)');
         result.differing.push(spec.key);
@@ -73,43 +93,6 @@ export async function exportRuleFiles(ctx: Context, services: Services, dir: str
     files.push(write(`${program.key}.json`, { key: program.key, name: program.name, description: program.description, ...version.document }));
   }
   return { files };
-}
-
-export interface ImportResult {
-  created: string[];
-  unchanged: string[];
-  /** Program key → id of the draft opened with the file's document, for review and approval. */
-  drafted: Record<string, string>;
-}
-
-/**
- * Reads `dir` as exportRuleFiles writes it, in one transaction: catalog entries are
- * (re)defined, new programs created, and a program whose file differs from the version
- * in force gets a draft with the file's document (validated as any API edit), never a
- * publish: approval still goes through the four-eyes flow.
- */
-export async function importRuleFiles(ctx: Context, services: Services, dir: string): Promise<ImportResult> {
-  const result: ImportResult = { created: [], unchanged: [], drafted: {} };
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && f !== CATALOG_FILE).sort();
-  await withTransaction(ctx, async (tx) => {
-    await loadCatalog(tx, services, dir);
-    for (const file of files) {
-      const filePath = path.join(dir, file);
-      const spec = readJson(filePath) as ProgramSpec;
-      const existing = await services.programs.published(tx, spec.key);
-      if (!existing) {
-        await explained(filePath, '', () => services.programs.create(tx, spec, []));
-        result.created.push(spec.key);
-      } else if (canonical(documentOf(spec)) === canonical(existing.version.document)) {
-        result.unchanged.push(spec.key);
-      } else {
-        const draft = await explained(filePath, '', () => services.drafts.create(tx, spec.key));
-        await explained(filePath, '', () => services.drafts.update(tx, draft.id, draft.revision, { appliesTo: spec.appliesTo ?? null, tiers: spec.tiers }));
-        result.drafted[spec.key] = draft.id;
-      }
-    }
-  });
-  return result;
 }
 
 async function loadCatalog(tx: Context, services: Services, dir: string): Promise<void> {

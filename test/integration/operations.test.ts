@@ -54,13 +54,13 @@ describe('operations', () => {
 
   it('loads rules/ idempotently and reports files that differ from the version in force', async () => {
     const again = await loadRuleFiles(app.systemContext(), app.strata.services, path.resolve('rules'));
-    expect(again).toEqual({ created: [], unchanged: ['corporate-banking', 'retail-bank', 'telecom-group'], differing: [] });
+    expect(again).toEqual({ created: [], unchanged: ['corporate-banking', 'retail-bank', 'telecom-group'], differing: [], drafted: {} });
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-rules-'));
     const retail = JSON.parse(fs.readFileSync('rules/retail-bank.json', 'utf8'));
     retail.tiers[0].rule.conditions.all[0].value = 600000;
     fs.writeFileSync(path.join(dir, 'retail-bank.json'), JSON.stringify(retail));
-    expect(await loadRuleFiles(app.systemContext(), app.strata.services, dir)).toEqual({ created: [], unchanged: [], differing: ['retail-bank'] });
+    expect(await loadRuleFiles(app.systemContext(), app.strata.services, dir)).toEqual({ created: [], unchanged: [], differing: ['retail-bank'], drafted: {} });
   });
 
   it('stops on an invalid file with a message naming the file and the problem, keeping nothing from it', async () => {

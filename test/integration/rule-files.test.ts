@@ -27,6 +27,7 @@ describe('rules as files: export and import', () => {
     expect(await importRuleFiles(app.systemContext(), app.strata.services, dir)).toEqual({
       created: [],
       unchanged: ['corporate-banking', 'retail-bank', 'telecom-group'],
+      differing: [],
       drafted: {},
     });
   });
