@@ -2,7 +2,7 @@ import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
 import { ProgramEvaluator } from '../engine';
 import { FactService } from '../facts/fact.service';
-import { ProgramService } from '../programs/program.service';
+import { ProgramService, definitionOf } from '../programs/program.service';
 import { ProgramDocument, RuleSetVersion } from '../programs/rule-set-version.entity';
 import { TierProgram } from '../programs/tier-program.entity';
 import { isUuid } from '../shared/ids';
@@ -255,12 +255,7 @@ function relocate(error: UserError, index: number): UserError {
 /** Runs the draft's examples through json-rules-engine itself, the reference semantics. */
 async function runTestCases(draft: RuleDraft): Promise<RuleTestResult[]> {
   if (draft.testCases.length === 0) return [];
-  const evaluator = new ProgramEvaluator({
-    key: 'draft',
-    version: 0,
-    appliesTo: (draft.document.appliesTo as never) ?? null,
-    tiers: draft.document.tiers.map((t) => ({ key: t.key, rank: t.rank, rule: t.rule as never })),
-  });
+  const evaluator = new ProgramEvaluator(definitionOf('draft', draft.document));
   const results: RuleTestResult[] = [];
   for (const testCase of draft.testCases) {
     const { matchedTierKey } = await evaluator.evaluate(testCase.facts);

@@ -1,6 +1,5 @@
 import { Context, ServerDeps, systemContext } from '../context';
-import { Facts } from '../engine';
-import { EvaluationService, Reconcilable } from '../evaluation/evaluation.service';
+import { EvaluationService } from '../evaluation/evaluation.service';
 import { TierChangeCause } from '../evaluation/tier-change.entity';
 import { logger } from '../shared/logger';
 import { withTransaction } from '../shared/transaction';
@@ -22,8 +21,6 @@ interface JobRow {
   status: RetierJobStatus;
   cursor: string | null;
 }
-
-const FIRST_ID = '00000000-0000-0000-0000-000000000000';
 
 /**
  * Runs re-tier jobs from the `retier_job` table. Jobs are hand-rolled rather than pg-boss
@@ -128,33 +125,14 @@ export class RetierRunner {
       if (!job || job.status !== RetierJobStatus.RUNNING) return 'superseded';
       const published = await this.deps.registry.atVersion(tx.db, job.program_id, job.version);
       if (!published) throw new Error(`re-tier job ${jobId}: version ${job.version} not found`);
-      // Locked in id order: a concurrent write to one of these customers waits for this
-      // chunk, then evaluates with the new version itself.
-      const customers: { id: string; facts: Facts }[] = await tx.db.query(
-        'SELECT id, facts FROM customer WHERE id > $1 ORDER BY id LIMIT $2 FOR UPDATE',
-        [job.cursor ?? FIRST_ID, this.chunkSize],
-      );
-      const stored: { customer_id: string; tier_key: string | null }[] = customers.length
-        ? await tx.db.query(
-            `SELECT a.customer_id, a.tier_key FROM unnest($2::uuid[]) AS chunk(id)
-               JOIN tier_assignment a ON a.customer_id = chunk.id AND a.program_id = $1`,
-            [job.program_id, customers.map((c) => c.id)],
-          )
-        : [];
-      const previous = new Map(stored.map((a) => [a.customer_id, a.tier_key]));
-      const items: Reconcilable[] = [];
-      for (const c of customers) {
-        const { applies, tierKey } = await published.evaluator.classify(c.facts);
-        items.push({ customerId: c.id, published, applies, tierKey, had: previous.has(c.id), before: previous.get(c.id) ?? null });
-      }
-      const changes = await this.evaluation.reconcile(tx, items, TierChangeCause.RULE_PUBLISH, TierChangeCause.RULE_PUBLISH);
-      const done = customers.length < this.chunkSize;
+      const chunk = await this.evaluation.recordChunk(tx, published, job.cursor, this.chunkSize, TierChangeCause.RULE_PUBLISH, true);
+      const done = chunk.customers < this.chunkSize;
       await tx.db.query(
         `UPDATE retier_job SET cursor = COALESCE($2, cursor), processed = processed + $3, changed = changed + $4,
                 status = $5, finished_at = CASE WHEN $5 = 'DONE' THEN now() END,
                 lease_until = CASE WHEN $5 = 'DONE' THEN NULL ELSE now() + $6 * interval '1 millisecond' END
           WHERE id = $1`,
-        [jobId, customers.at(-1)?.id ?? null, customers.length, changes.length, done ? RetierJobStatus.DONE : RetierJobStatus.RUNNING, this.leaseMs],
+        [jobId, chunk.lastId, chunk.customers, chunk.changes, done ? RetierJobStatus.DONE : RetierJobStatus.RUNNING, this.leaseMs],
       );
       if (done) {
         await tx.db.query('UPDATE tier_program SET retiered_version = $2 WHERE id = $1 AND published_version = $2', [job.program_id, job.version]);

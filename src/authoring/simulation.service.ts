@@ -1,11 +1,10 @@
 import { Context } from '../context';
 import { Customer } from '../customers/customer.entity';
 import { SQL_NO_TIER, SQL_OUTSIDE, entitlementDeltas } from '../engine';
-import type { EntitlementPolicy, ProgramDefinition } from '../engine';
+import type { EntitlementPolicy } from '../engine';
 import { classifyCustomers } from '../evaluation/sql-classification';
 import { EntitlementDefinition } from '../entitlements/entitlement-definition.entity';
-import { ProgramService } from '../programs/program.service';
-import { ProgramDocument } from '../programs/rule-set-version.entity';
+import { ProgramService, definitionOf } from '../programs/program.service';
 import { DomainError } from '../shared/errors';
 import { RuleSimulation, TierMovement } from './authoring.types';
 import { RuleDraft } from './rule-draft.entity';
@@ -71,13 +70,4 @@ export class SimulationService {
 
 function tierKeyOf(sqlValue: string): string | null {
   return sqlValue === SQL_OUTSIDE || sqlValue === SQL_NO_TIER ? null : sqlValue;
-}
-
-export function definitionOf(programKey: string, document: ProgramDocument): ProgramDefinition {
-  return {
-    key: programKey,
-    version: 0,
-    appliesTo: (document.appliesTo as never) ?? null,
-    tiers: document.tiers.map((t) => ({ key: t.key, rank: t.rank, rule: t.rule as never })),
-  };
 }

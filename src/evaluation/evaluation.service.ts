@@ -8,8 +8,11 @@ import { AssignmentSource, TierAssignment } from './tier-assignment.types';
 import { TierChange, TierChangeCause } from './tier-change.entity';
 import { TierOverride } from './tier-override.entity';
 
+const FIRST_ID = '00000000-0000-0000-0000-000000000000';
+const RECORD_CHUNK = 2_000;
+
 /** A customer's fresh classification in one program beside what was stored. */
-export interface Reconcilable {
+interface Reconcilable {
   customerId: string;
   published: PublishedProgram;
   applies: boolean;
@@ -82,32 +85,50 @@ export class EvaluationService {
    * assignments and history rows, in keyset-ordered chunks. Runs in the caller's transaction.
    */
   async recordProgram(tx: Context, published: PublishedProgram, cause: TierChangeCause, onChunk?: (customers: number) => void): Promise<number> {
-    const chunk = 2_000;
-    let after = '00000000-0000-0000-0000-000000000000';
+    let after: string | null = null;
     let changed = 0;
     for (;;) {
-      const customers: { id: string; facts: Facts }[] = await tx.db.query('SELECT id, facts FROM customer WHERE id > $1 ORDER BY id LIMIT $2', [
-        after,
-        chunk,
-      ]);
-      if (customers.length === 0) return changed;
-      after = customers[customers.length - 1].id;
-      const stored: { customer_id: string; tier_key: string | null }[] = await tx.db.query(
-        // Joined to the chunk's ids so each is one primary-key probe; `customer_id = ANY(…)`
-        // was planned as a scan of the program's whole (program_id, tier_key) index range.
-        `SELECT a.customer_id, a.tier_key FROM unnest($2::uuid[]) AS chunk(id)
-           JOIN tier_assignment a ON a.customer_id = chunk.id AND a.program_id = $1`,
-        [published.program.id, customers.map((c) => c.id)],
-      );
-      const previous = new Map(stored.map((a) => [a.customer_id, a.tier_key]));
-      const items: Reconcilable[] = [];
-      for (const c of customers) {
-        const { applies, tierKey } = await published.evaluator.classify(c.facts);
-        items.push({ customerId: c.id, published, applies, tierKey, had: previous.has(c.id), before: previous.get(c.id) ?? null });
-      }
-      changed += (await this.reconcile(tx, items, cause, cause)).length;
-      onChunk?.(customers.length);
+      const chunk = await this.recordChunk(tx, published, after, RECORD_CHUNK, cause, false);
+      if (chunk.customers === 0) return changed;
+      after = chunk.lastId;
+      changed += chunk.changes;
+      onChunk?.(chunk.customers);
     }
+  }
+
+  /**
+   * Re-evaluates the next `size` customers after `after` (by id) in one program and stores
+   * what changed. With `lock`, the customers are locked first, so a concurrent write to one
+   * of them waits and then evaluates with this version itself.
+   */
+  async recordChunk(
+    tx: Context,
+    published: PublishedProgram,
+    after: string | null,
+    size: number,
+    cause: TierChangeCause,
+    lock: boolean,
+  ): Promise<{ customers: number; lastId: string | null; changes: number }> {
+    const customers: { id: string; facts: Facts }[] = await tx.db.query(
+      `SELECT id, facts FROM customer WHERE id > $1 ORDER BY id LIMIT $2${lock ? ' FOR UPDATE' : ''}`,
+      [after ?? FIRST_ID, size],
+    );
+    if (customers.length === 0) return { customers: 0, lastId: null, changes: 0 };
+    const stored: { customer_id: string; tier_key: string | null }[] = await tx.db.query(
+      // Joined to the chunk's ids so each is one primary-key probe; `customer_id = ANY(…)`
+      // was planned as a scan of the program's whole (program_id, tier_key) index range.
+      `SELECT a.customer_id, a.tier_key FROM unnest($2::uuid[]) AS chunk(id)
+         JOIN tier_assignment a ON a.customer_id = chunk.id AND a.program_id = $1`,
+      [published.program.id, customers.map((c) => c.id)],
+    );
+    const previous = new Map(stored.map((a) => [a.customer_id, a.tier_key]));
+    const items: Reconcilable[] = [];
+    for (const c of customers) {
+      const { applies, tierKey } = await published.evaluator.classify(c.facts);
+      items.push({ customerId: c.id, published, applies, tierKey, had: previous.has(c.id), before: previous.get(c.id) ?? null });
+    }
+    const changes = await this.reconcile(tx, items, cause, cause);
+    return { customers: customers.length, lastId: customers[customers.length - 1].id, changes: changes.length };
   }
 
   /**
@@ -116,7 +137,7 @@ export class EvaluationService {
    * longer covers the customer, and one history row per change (`firstCause` for a first
    * assignment).
    */
-  async reconcile(tx: Context, items: Reconcilable[], cause: TierChangeCause, firstCause: TierChangeCause): Promise<TierChange[]> {
+  private async reconcile(tx: Context, items: Reconcilable[], cause: TierChangeCause, firstCause: TierChangeCause): Promise<TierChange[]> {
     const store: { customerId: string; programId: string; tierKey: string | null; version: number }[] = [];
     const remove: { customerId: string; programId: string }[] = [];
     const changes: TierChange[] = [];

@@ -1,7 +1,7 @@
 import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
 import { EntitlementDefinition } from '../entitlements/entitlement-definition.entity';
-import { SQL_NO_TIER, SQL_OUTSIDE, SqlParams } from '../engine';
+import { ProgramDefinition, SQL_NO_TIER, SQL_OUTSIDE, SqlParams } from '../engine';
 import { EvaluationService } from '../evaluation/evaluation.service';
 import { activeOverrideTier, classifyCustomers, storedWithOverride } from '../evaluation/sql-classification';
 import { TierChangeCause } from '../evaluation/tier-change.entity';
@@ -152,5 +152,15 @@ export function documentOf(spec: Pick<ProgramSpec, 'appliesTo' | 'tiers'>): Prog
   return {
     appliesTo: spec.appliesTo ?? null,
     tiers: spec.tiers.map((t) => ({ key: t.key, name: t.name, rank: t.rank, rule: t.rule, entitlements: t.entitlements ?? [] })),
+  };
+}
+
+/** A document as the engine takes it (drafts and simulations: version 0, never stored). */
+export function definitionOf(programKey: string, document: ProgramDocument): ProgramDefinition {
+  return {
+    key: programKey,
+    version: 0,
+    appliesTo: (document.appliesTo as never) ?? null,
+    tiers: document.tiers.map((t) => ({ key: t.key, rank: t.rank, rule: t.rule as never })),
   };
 }
