@@ -1,15 +1,16 @@
 import DataLoader from 'dataloader';
 import { EntityManager, In } from 'typeorm';
 import { Customer } from './customers/customer.entity';
-import { ProgramEvaluation } from './engine';
+import { Classification } from './engine';
 import { EntitlementGrant } from './entitlements/entitlement-grant.entity';
 import { ACTIVE_OVERRIDE, TierOverride } from './evaluation/tier-override.entity';
 import { ProgramRegistry, PublishedProgram } from './programs/program-registry';
 import { isUuid } from './shared/ids';
 
-export interface CustomerEvaluation {
+export interface CustomerClassification {
   published: PublishedProgram;
-  evaluation: ProgramEvaluation;
+  /** The rules' verdict from the compiled evaluator; explanations are computed only when asked for. */
+  classification: Classification;
   /** An active override pinning the customer's tier in this program, if any. */
   override: TierOverride | null;
 }
@@ -24,8 +25,8 @@ export interface Loaders {
   activeGrants: DataLoader<string, EntitlementGrant[]>;
   /** Unrevoked, unexpired tier overrides per customer id. */
   activeOverrides: DataLoader<string, TierOverride[]>;
-  /** Live evaluation of a customer against every program in force, cached per customer version. */
-  evaluations: DataLoader<Customer, CustomerEvaluation[], string>;
+  /** Live classification of a customer in every program in force, cached per customer version. */
+  classifications: DataLoader<Customer, CustomerClassification[], string>;
   /** Forgets everything cached: call after a write the loaders may have read before. */
   clear(): void;
 }
@@ -70,7 +71,7 @@ export function createLoaders(db: EntityManager, registry: ProgramRegistry): Loa
       for (const o of rows) byCustomer.set(o.customerId, [...(byCustomer.get(o.customerId) ?? []), o]);
       return customerIds.map((id) => byCustomer.get(id) ?? []);
     }),
-    evaluations: new DataLoader(
+    classifications: new DataLoader(
       async (customers) => {
         const [published, overrides] = await Promise.all([loadPrograms(), loaders.activeOverrides.loadMany(customers.map((c) => c.id))]);
         return Promise.all(
@@ -79,7 +80,7 @@ export function createLoaders(db: EntityManager, registry: ProgramRegistry): Loa
             return Promise.all(
               published.map(async (p) => ({
                 published: p,
-                evaluation: await p.evaluator.evaluate(customer.facts),
+                classification: await p.evaluator.classify(customer.facts),
                 override: mine.find((o) => o.programId === p.program.id && p.tiers.some((t) => t.key === o.tierKey)) ?? null,
               })),
             );
@@ -94,7 +95,7 @@ export function createLoaders(db: EntityManager, registry: ProgramRegistry): Loa
       loaders.customerByExternalId.clearAll();
       loaders.activeGrants.clearAll();
       loaders.activeOverrides.clearAll();
-      loaders.evaluations.clearAll();
+      loaders.classifications.clearAll();
     },
   };
   return loaders;

@@ -22,6 +22,7 @@ import { EntitlementService } from './entitlements/entitlement.service';
 import { EvaluationService } from './evaluation/evaluation.service';
 import { OverrideResolver } from './evaluation/override.resolver';
 import { OverrideService } from './evaluation/override.service';
+import { TierAssignmentResolver } from './evaluation/tier-assignment.resolver';
 import { explorerRouter } from './explorer';
 import { FactResolver } from './facts/fact.resolver';
 import { FactService } from './facts/fact.service';
@@ -90,6 +91,7 @@ export function resolverInstances(s: Services, runner: RetierRunner | null): Map
     [EntitlementResolver, new EntitlementResolver(s.entitlements)],
     [FactResolver, new FactResolver(s.facts)],
     [ProgramResolver, new ProgramResolver(s.programs, s.evaluation, s.facts)],
+    [TierAssignmentResolver, new TierAssignmentResolver(s.evaluation)],
   ]);
 }
 

@@ -1,6 +1,6 @@
 import { Context } from '../context';
 import { Customer } from '../customers/customer.entity';
-import { SQL_NO_TIER, SQL_OUTSIDE, entitlementDeltas } from '../engine';
+import { ProgramEvaluator, SQL_NO_TIER, SQL_OUTSIDE, entitlementDeltas } from '../engine';
 import type { EntitlementPolicy } from '../engine';
 import { classifyCustomers } from '../evaluation/sql-classification';
 import { EntitlementDefinition } from '../entitlements/entitlement-definition.entity';
@@ -29,7 +29,7 @@ export class SimulationService {
     const current = published.evaluator.definition;
     const next = definitionOf(published.program.key, draft.document);
 
-    const cells = (await classifyCustomers(ctx, [current, next], sampleSize, published.program.id)).map((g) => ({ from: g.keys[0], to: g.keys[1], count: g.count, sample: g.sample }));
+    const cells = (await classifyCustomers(ctx, [published.evaluator, new ProgramEvaluator(next)], sampleSize, published.program.id)).map((g) => ({ from: g.keys[0], to: g.keys[1], count: g.count, sample: g.sample }));
     const policies = await this.policies(ctx);
     const valuesBefore = new Map(published.tiers.map((t) => [t.key, new Map(t.entitlements.map((e) => [e.entitlementKey, e.value]))]));
     const valuesAfter = new Map(draft.document.tiers.map((t) => [t.key, new Map(t.entitlements.map((e) => [e.key, e.value]))]));

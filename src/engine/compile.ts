@@ -59,7 +59,12 @@ function parse(node: unknown): Node {
   }
   const { fact, operator, value } = node;
   if (typeof fact !== 'string' || typeof operator !== 'string' || Object.keys(node).some((k) => k !== 'fact' && k !== 'operator' && k !== 'value')) {
-    throw new NotCompilable('a leaf needs exactly fact, operator and value');
+    throw new NotCompilable('a leaf needs exactly fact, operator and value (no path, params or shared conditions)');
+  }
+  if (value === undefined) throw new NotCompilable('a leaf needs a value');
+  // json-rules-engine reads `{ "fact": … }` as the value of another fact, not as a literal.
+  if (isObject(value) && Object.prototype.hasOwnProperty.call(value, 'fact')) {
+    throw new NotCompilable(`the value of "${fact}" ${operator} refers to another fact`);
   }
   return { kind: 'leaf', leaf: { fact, operator, value } };
 }
@@ -161,18 +166,46 @@ export interface Classification {
 
 export type Classifier = (facts: Facts) => Classification;
 
-/** The whole program (appliesTo, then tiers highest rank first) as one closure. */
-export function compileClassifier(program: ProgramDefinition): Classifier {
-  const applies = program.appliesTo ? compilePredicate(program.appliesTo) : () => true;
-  const tiers = [...program.tiers].sort((a, b) => b.rank - a.rank).map((t) => ({ key: t.key, test: compilePredicate(t.rule.conditions) }));
-  const outside: Classification = { applies: false, tierKey: null };
-  const none: Classification = { applies: true, tierKey: null };
-  const matched = new Map(tiers.map((t) => [t.key, { applies: true, tierKey: t.key } as Classification]));
+/** One rule of a program (its appliesTo or a tier's rule), compiled if it can be. */
+export interface CompiledRule {
+  /** APPLIES_TO or the tier key. */
+  name: string;
+  /** Null when the rule cannot be compiled faithfully; json-rules-engine must decide it. */
+  predicate: Predicate | null;
+  /** Why it could not be compiled; null when it was. */
+  reason: string | null;
+}
+
+/** The name a program's appliesTo goes by among its rules; tier keys never start with "~". */
+export const APPLIES_TO = '~appliesTo';
+
+export function compileRule(name: string, conditions: unknown): CompiledRule {
+  try {
+    return { name, predicate: compilePredicate(conditions), reason: null };
+  } catch (error) {
+    if (error instanceof NotCompilable) return { name, predicate: null, reason: error.message };
+    throw error;
+  }
+}
+
+export const OUTSIDE: Classification = Object.freeze({ applies: false, tierKey: null });
+export const NO_TIER: Classification = Object.freeze({ applies: true, tierKey: null });
+
+/** appliesTo, then the tiers highest rank first (first match wins), as one closure. */
+export function classifierOf(applies: Predicate | null, tiers: readonly { key: string; test: Predicate }[]): Classifier {
+  const matched = new Map(tiers.map((t) => [t.key, Object.freeze({ applies: true, tierKey: t.key }) as Classification]));
   return (facts) => {
-    if (!applies(facts)) return outside;
+    if (applies && !applies(facts)) return OUTSIDE;
     for (const tier of tiers) if (tier.test(facts)) return matched.get(tier.key)!;
-    return none;
+    return NO_TIER;
   };
+}
+
+/** The whole program as one closure. Throws NotCompilable when any rule cannot be compiled. */
+export function compileClassifier(program: ProgramDefinition): Classifier {
+  const applies = program.appliesTo ? compilePredicate(program.appliesTo) : null;
+  const tiers = [...program.tiers].sort((a, b) => b.rank - a.rank).map((t) => ({ key: t.key, test: compilePredicate(t.rule.conditions) }));
+  return classifierOf(applies, tiers);
 }
 
 // ---------------------------------------------------------------- SQL
@@ -186,6 +219,15 @@ export class SqlParams {
   add(value: unknown, cast: 'text' | 'jsonb' | 'jsonb[]' | 'float8' | 'uuid' | 'int' | 'text[]' | 'uuid[]'): string {
     this.values.push(value);
     return `$${this.offset + this.values.length}::${cast}`;
+  }
+
+  /** Parameters for an expression that may be abandoned: keep them with `adopt`. */
+  fork(): SqlParams {
+    return new SqlParams(this.offset + this.values.length);
+  }
+
+  adopt(fork: SqlParams): void {
+    this.values.push(...fork.values);
   }
 }
 
@@ -215,31 +257,36 @@ function numericSql(fact: string, op: NumericOperator, value: unknown, params: S
 }
 
 function leafSql({ fact, operator, value }: Leaf, facts: string, params: SqlParams): string {
-  // A JSON null counts as a missing fact, as it does for the engine.
-  const f = `NULLIF(${facts} -> ${params.add(fact, 'text')}, 'null'::jsonb)`;
-  const scalar = () => {
-    if (!isScalar(value)) throw new NotCompilable(`${operator} compares with a list or object, which JavaScript compares by identity`);
-    return params.add(JSON.stringify(value), 'jsonb');
-  };
+  // A JSON null counts as a missing fact, as it does for the engine. Added on first use, so
+  // a constant comparison leaves no unreferenced (untyped) parameter behind.
+  let factSql: string | null = null;
+  const f = () => (factSql ??= `NULLIF(${facts} -> ${params.add(fact, 'text')}, 'null'::jsonb)`);
+  // JavaScript's === never holds between a stored (JSON) fact and a list, an object or a
+  // non-finite number from a rule, so such comparisons are constants.
+  const comparable = isScalar(value);
+  const literal = () => params.add(JSON.stringify(value), 'jsonb');
   switch (operator) {
     case 'equal':
-      return `COALESCE(${f} = ${scalar()}, false)`;
+      return comparable ? `COALESCE(${f()} = ${literal()}, false)` : 'false';
     case 'notEqual':
-      return `(${f} IS DISTINCT FROM ${scalar()})`;
+      return comparable ? `(${f()} IS DISTINCT FROM ${literal()})` : 'true';
     case 'in':
     case 'notIn': {
-      if (!Array.isArray(value) || !value.every(isScalar)) throw new NotCompilable(`${operator} needs a list of plain values`);
-      const list = params.add(value.map((v) => JSON.stringify(v)), 'jsonb[]');
-      const found = `COALESCE(${f} = ANY(${list}), false)`;
+      if (!Array.isArray(value)) throw new NotCompilable(`${operator} needs a list`);
+      const list = params.add(value.filter(isScalar).map((v) => JSON.stringify(v)), 'jsonb[]');
+      const found = `COALESCE(${f()} = ANY(${list}), false)`;
       return operator === 'in' ? found : `NOT ${found}`;
     }
     case 'contains':
     case 'doesNotContain': {
-      const contained = `(${f} @> jsonb_build_array(${scalar()}))`;
-      return `COALESCE(jsonb_typeof(${f}) = 'array' AND ${operator === 'contains' ? contained : `NOT ${contained}`}, false)`;
+      // json-rules-engine checks that the fact is a list before either operator runs.
+      const isList = `jsonb_typeof(${f()}) = 'array'`;
+      if (!comparable) return operator === 'contains' ? 'false' : `COALESCE(${isList}, false)`;
+      const contained = `(${f()} @> jsonb_build_array(${literal()}))`;
+      return `COALESCE(${isList} AND ${operator === 'contains' ? contained : `NOT ${contained}`}, false)`;
     }
     default:
-      if (operator in NUMERIC) return numericSql(f, operator as NumericOperator, value, params);
+      if (operator in NUMERIC) return numericSql(f(), operator as NumericOperator, value, params);
       throw new NotCompilable(`unknown operator "${operator}"`);
   }
 }
@@ -270,10 +317,24 @@ export function compileSqlPredicate(conditions: unknown, facts: string, params: 
 export const SQL_OUTSIDE = '~outside';
 export const SQL_NO_TIER = '~none';
 
+/** A rule as SQL, or NULL (undecided for every row) when it cannot be compiled to SQL. */
+function sqlOrUndecided(conditions: unknown, facts: string, params: SqlParams): string {
+  const fork = params.fork();
+  try {
+    const sql = compileSqlPredicate(conditions, facts, fork);
+    params.adopt(fork);
+    return sql;
+  } catch (error) {
+    if (error instanceof NotCompilable) return 'NULL::boolean';
+    throw error;
+  }
+}
+
 /**
  * The program's classification as one SQL text expression over `facts`: a tier key,
- * SQL_NO_TIER, SQL_OUTSIDE, or NULL when SQL cannot decide the row (see compileSqlPredicate).
- * Each predicate is evaluated at most once per row.
+ * SQL_NO_TIER, SQL_OUTSIDE, or NULL when SQL cannot decide the row (see compileSqlPredicate;
+ * a rule that cannot be compiled to SQL leaves every row reaching it undecided). Each
+ * predicate is evaluated at most once per row.
  */
 export function compileSqlClassifier(program: ProgramDefinition, facts: string, params: SqlParams): string {
   const tiers = [...program.tiers].sort((a, b) => b.rank - a.rank);
@@ -281,10 +342,10 @@ export function compileSqlClassifier(program: ProgramDefinition, facts: string, 
     `(CASE COALESCE((${predicate})::int, 2) WHEN 1 THEN ${then} WHEN 2 THEN NULL ELSE ${otherwise} END)`;
   let expression = params.add(SQL_NO_TIER, 'text');
   for (const tier of [...tiers].reverse()) {
-    expression = branch(compileSqlPredicate(tier.rule.conditions, facts, params), params.add(tier.key, 'text'), expression);
+    expression = branch(sqlOrUndecided(tier.rule.conditions, facts, params), params.add(tier.key, 'text'), expression);
   }
   if (program.appliesTo) {
-    expression = branch(compileSqlPredicate(program.appliesTo, facts, params), expression, params.add(SQL_OUTSIDE, 'text'));
+    expression = branch(sqlOrUndecided(program.appliesTo, facts, params), expression, params.add(SQL_OUTSIDE, 'text'));
   }
   return expression;
 }

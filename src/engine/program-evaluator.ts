@@ -1,14 +1,60 @@
 import { Engine, Rule, RuleResult } from 'json-rules-engine';
-import { Classification, Classifier, NotCompilable, compileClassifier } from './compile';
-import { ConditionNode, Facts, ProgramDefinition, ProgramEvaluation, RuleOutcome, TierDefinition } from './types';
+import { APPLIES_TO, Classification, Classifier, CompiledRule, NO_TIER, OUTSIDE, classifierOf, compileRule } from './compile';
+import { ConditionNode, Facts, ProgramDefinition, ProgramEvaluation, RuleFallback, RuleOutcome, TierDefinition } from './types';
 
-const APPLIES_TO_RULE = 'appliesTo';
 const TIER_RULE_PREFIX = 'tier:';
 /**
- * Engines per program version. Evaluation is CPU-bound on one thread, so more engines only
- * interleave work; beyond this many, evaluations wait for an engine instead of building one.
+ * Engines per pool. Evaluation is CPU-bound on one thread, so more engines only interleave
+ * work; beyond this many, evaluations wait for an engine instead of building one.
  */
 const MAX_ENGINES = 4;
+
+/**
+ * json-rules-engine Engines holding the same rules. An Engine keeps its run status in one
+ * shared field, so two overlapping `run()` calls on one Engine skip rules: each run takes
+ * an Engine of its own and hands it back when done.
+ */
+class EnginePool {
+  private readonly idle: Engine[] = [];
+  private readonly waiting: ((engine: Engine) => void)[] = [];
+  private engines = 0;
+
+  constructor(private readonly build: () => Engine) {
+    // Build one engine up front so a malformed document fails here, not at first use.
+    this.idle.push(this.add());
+  }
+
+  /** Every rule's result by rule name. */
+  async run(facts: Facts): Promise<Map<string, RuleResult>> {
+    const engine = await this.acquire();
+    try {
+      const { results, failureResults } = await engine.run(toRuntimeFacts(facts));
+      const byName = new Map<string, RuleResult>();
+      for (const r of [...results, ...failureResults]) byName.set(r.name as string, r);
+      return byName;
+    } finally {
+      this.release(engine);
+    }
+  }
+
+  private add(): Engine {
+    this.engines += 1;
+    return this.build();
+  }
+
+  private acquire(): Promise<Engine> | Engine {
+    const idle = this.idle.pop();
+    if (idle) return idle;
+    if (this.engines < MAX_ENGINES) return this.add();
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(engine: Engine): void {
+    const next = this.waiting.shift();
+    if (next) next(engine);
+    else this.idle.push(engine);
+  }
+}
 
 /**
  * Evaluates customers' facts against one published program version.
@@ -18,66 +64,71 @@ const MAX_ENGINES = 4;
  * `contains` on it fail, while `notEqual`/`notIn`/`doesNotContain` pass. A customer
  * without `balance` therefore never reaches a balance threshold.
  *
- * A json-rules-engine Engine keeps its run status in one shared field, so two
- * overlapping `run()` calls on one Engine skip rules. Each evaluation therefore takes an
- * Engine of its own from a small pool and hands it back when done.
+ * `classify` answers with the rules compiled to closures (see compile.ts), which agree
+ * with json-rules-engine on every case the differential tests generate; a rule that cannot
+ * be compiled faithfully is decided by json-rules-engine instead, and listed in
+ * `fallbacks`. `evaluate` runs json-rules-engine itself, for explanations.
  */
 export class ProgramEvaluator {
   readonly definition: ProgramDefinition;
-  private readonly tiersByRank: readonly TierDefinition[];
-  private readonly idle: Engine[] = [];
-  private readonly waiting: ((engine: Engine) => void)[] = [];
-  private engines = 0;
-  /** The program compiled to closures; null when some rule could not be compiled faithfully. */
+  /** Rules json-rules-engine decides because they could not be compiled; usually none. */
+  readonly fallbacks: readonly RuleFallback[];
+  /** The whole program compiled to one synchronous closure; null when any rule falls back. */
   readonly classifier: Classifier | null;
+  private readonly tiersByRank: readonly TierDefinition[];
+  private readonly explainer: EnginePool;
+  private readonly applies: CompiledRule | null;
+  private readonly tiers: readonly CompiledRule[];
+  /** One pool per rule that falls back, holding just that rule. */
+  private readonly fallbackPools = new Map<string, EnginePool>();
 
   constructor(definition: ProgramDefinition) {
     this.definition = definition;
     this.tiersByRank = [...definition.tiers].sort((a, b) => b.rank - a.rank);
-    // Build one engine up front so a malformed document fails here, not at first use.
-    this.idle.push(this.buildEngine());
-    this.classifier = compileOrNull(definition);
+    this.explainer = new EnginePool(() => this.buildEngine(definition.appliesTo, this.tiersByRank, true));
+    this.applies = definition.appliesTo ? compileRule(APPLIES_TO, definition.appliesTo) : null;
+    this.tiers = this.tiersByRank.map((t) => compileRule(t.key, t.rule.conditions));
+    const failed = [this.applies, ...this.tiers].filter((r): r is CompiledRule => r !== null && r.predicate === null);
+    this.fallbacks = failed.map((r) => ({ tierKey: r.name === APPLIES_TO ? null : r.name, reason: r.reason! }));
+    for (const rule of failed) {
+      const tier = this.tiersByRank.filter((t) => t.key === rule.name);
+      this.fallbackPools.set(rule.name, new EnginePool(() => this.buildEngine(rule.name === APPLIES_TO ? definition.appliesTo : null, tier, false)));
+    }
+    this.classifier = failed.length
+      ? null
+      : classifierOf(this.applies?.predicate ?? null, this.tiers.map((t) => ({ key: t.name, test: t.predicate! })));
   }
 
-  /** The tier only, without an explanation: compiled when possible, else json-rules-engine. */
+  /** The tier only, without an explanation. */
   async classify(facts: Facts): Promise<Classification> {
     if (this.classifier) return this.classifier(facts);
-    const { applies, matchedTierKey } = await this.evaluate(facts);
-    return { applies, tierKey: matchedTierKey };
-  }
-
-  async evaluate(facts: Facts): Promise<ProgramEvaluation> {
-    const engine = await this.acquire();
-    try {
-      const { results, failureResults } = await engine.run(toRuntimeFacts(facts));
-      const byName = new Map<string, RuleResult>();
-      for (const r of [...results, ...failureResults]) byName.set(r.name as string, r);
-      return this.interpret(byName);
-    } finally {
-      this.release(engine);
+    if (this.applies && !(await this.passes(this.applies, facts))) return OUTSIDE;
+    for (const tier of this.tiers) {
+      if (await this.passes(tier, facts)) return { applies: true, tierKey: tier.name };
     }
+    return NO_TIER;
   }
 
-  private acquire(): Promise<Engine> | Engine {
-    const idle = this.idle.pop();
-    if (idle) return idle;
-    if (this.engines < MAX_ENGINES) return this.buildEngine();
-    return new Promise((resolve) => this.waiting.push(resolve));
+  private async passes(rule: CompiledRule, facts: Facts): Promise<boolean> {
+    if (rule.predicate) return rule.predicate(facts);
+    const results = await this.fallbackPools.get(rule.name)!.run(facts);
+    const name = rule.name === APPLIES_TO ? APPLIES_TO : TIER_RULE_PREFIX + rule.name;
+    return results.get(name)!.result;
   }
 
-  private release(engine: Engine): void {
-    const next = this.waiting.shift();
-    if (next) next(engine);
-    else this.idle.push(engine);
+  /** json-rules-engine's verdict with every rule's evaluated condition tree. */
+  async evaluate(facts: Facts): Promise<ProgramEvaluation> {
+    return this.interpret(await this.explainer.run(facts));
   }
 
   private interpret(byName: Map<string, RuleResult>): ProgramEvaluation {
     const { key, version, appliesTo } = this.definition;
-    const appliesResult = appliesTo ? byName.get(APPLIES_TO_RULE) : undefined;
+    const fallbacks = this.fallbacks;
+    const appliesResult = appliesTo ? byName.get(APPLIES_TO) : undefined;
     const applies = appliesResult ? appliesResult.result : true;
     const appliesTree = appliesResult ? conditionTree(appliesResult) : null;
     if (!applies) {
-      return { programKey: key, version, applies, matchedTierKey: null, outcomes: [], appliesTo: appliesTree };
+      return { programKey: key, version, applies, matchedTierKey: null, outcomes: [], appliesTo: appliesTree, fallbacks };
     }
     const outcomes: RuleOutcome[] = this.tiersByRank.map((tier) => {
       const result = byName.get(TIER_RULE_PREFIX + tier.key);
@@ -92,34 +143,29 @@ export class ProgramEvaluator {
       matchedTierKey: matched ? matched.tierKey : null,
       outcomes,
       appliesTo: appliesTree,
+      fallbacks,
     };
   }
 
-  private buildEngine(): Engine {
-    this.engines += 1;
+  /**
+   * An Engine with the given appliesTo and tier rules. With `stopOutside`, a customer the
+   * appliesTo rule rejects skips the tier rules.
+   */
+  private buildEngine(appliesTo: ConditionNode | null, tiers: readonly TierDefinition[], stopOutside: boolean): Engine {
     const engine = new Engine([], {
       allowUndefinedFacts: true,
       // Defence in depth: the rule validator rejects `path`, and stored rules must never
       // reach jsonpath evaluation even if one slipped past it.
       pathResolver: () => undefined,
     });
-    if (this.definition.appliesTo) {
-      // Runs before the tier rules (higher priority); a customer outside the program skips them.
-      engine.addRule(rule(APPLIES_TO_RULE, this.definition.appliesTo, APPLIES_TO_RULE, 2, () => engine.stop()));
+    if (appliesTo) {
+      // Runs before the tier rules (higher priority).
+      engine.addRule(rule(APPLIES_TO, appliesTo, APPLIES_TO, 2, stopOutside ? () => engine.stop() : undefined));
     }
-    for (const tier of this.tiersByRank) {
+    for (const tier of tiers) {
       engine.addRule(rule(TIER_RULE_PREFIX + tier.key, tier.rule.conditions, tier.key, 1));
     }
     return engine;
-  }
-}
-
-function compileOrNull(definition: ProgramDefinition): Classifier | null {
-  try {
-    return compileClassifier(definition);
-  } catch (error) {
-    if (error instanceof NotCompilable) return null;
-    throw error;
   }
 }
 

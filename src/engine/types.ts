@@ -42,6 +42,13 @@ export interface RuleOutcome {
   conditions: Record<string, unknown>;
 }
 
+/** A rule the compiler could not reproduce faithfully, so json-rules-engine decides it. */
+export interface RuleFallback {
+  /** The tier whose rule falls back; null for the program's appliesTo. */
+  tierKey: string | null;
+  reason: string;
+}
+
 export interface ProgramEvaluation {
   programKey: string;
   version: number;
@@ -53,4 +60,6 @@ export interface ProgramEvaluation {
   outcomes: RuleOutcome[];
   /** The `appliesTo` condition tree as evaluated (null when the program covers everyone). */
   appliesTo: Record<string, unknown> | null;
+  /** Rules of the version that json-rules-engine decides instead of compiled code. */
+  fallbacks: readonly RuleFallback[];
 }

@@ -67,10 +67,10 @@ export class EntitlementService {
 
   /** Effective entitlements: tier values of every program the customer is in, plus active grants. */
   async effective(ctx: Context, customer: Customer): Promise<CustomerEntitlement[]> {
-    const [evaluations, grants] = await Promise.all([ctx.loaders.evaluations.load(customer), ctx.loaders.activeGrants.load(customer.id)]);
+    const [classifications, grants] = await Promise.all([ctx.loaders.classifications.load(customer), ctx.loaders.activeGrants.load(customer.id)]);
     const policies = new Map<string, EntitlementPolicy>();
     const candidates: EntitlementCandidate[] = [];
-    for (const evaluated of evaluations) {
+    for (const evaluated of classifications) {
       const { published } = evaluated;
       const tierKey = effectiveTierKey(evaluated);
       const tier = tierKey ? published.tiers.find((t) => t.key === tierKey) : undefined;

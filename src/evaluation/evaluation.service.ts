@@ -1,12 +1,11 @@
 import { Context } from '../context';
 import { Customer } from '../customers/customer.entity';
 import { Facts, nextTierUp } from '../engine';
-import { CustomerEvaluation } from '../loaders';
+import { CustomerClassification } from '../loaders';
 import { PublishedProgram } from '../programs/program-registry';
 import { Connection, decodeCursor, pageSize, toConnection } from '../shared/pagination';
-import { AssignmentSource, TierAssignment } from './tier-assignment.types';
+import { AssignmentSource, TierAssignment, TierExplanation } from './tier-assignment.types';
 import { TierChange, TierChangeCause } from './tier-change.entity';
-import { TierOverride } from './tier-override.entity';
 
 const FIRST_ID = '00000000-0000-0000-0000-000000000000';
 const RECORD_CHUNK = 2_000;
@@ -26,8 +25,8 @@ interface Reconcilable {
 export class EvaluationService {
   /** The customer's tiers in every program that covers them, from the current facts. */
   async liveAssignments(ctx: Context, customer: Customer): Promise<TierAssignment[]> {
-    const evaluations = await ctx.loaders.evaluations.load(customer);
-    return evaluations.filter((e) => e.evaluation.applies).map(toAssignment);
+    const classifications = await ctx.loaders.classifications.load(customer);
+    return classifications.filter((c) => c.classification.applies).map((c) => toAssignment(c, customer.facts));
   }
 
   async liveAssignment(ctx: Context, customer: Customer, programKey: string): Promise<TierAssignment | null> {
@@ -37,8 +36,23 @@ export class EvaluationService {
 
   /** What-if: evaluates arbitrary facts against a program; writes nothing. */
   async evaluateFacts(ctx: Context, published: PublishedProgram, facts: Facts): Promise<TierAssignment> {
-    const evaluation = await published.evaluator.evaluate(facts);
-    return toAssignment({ published, evaluation });
+    return toAssignment({ published, classification: await published.evaluator.classify(facts), override: null }, facts);
+  }
+
+  /**
+   * Why the assignment's facts get their tier: json-rules-engine's own evaluated condition
+   * trees (it is the reference the compiled rules are tested against) and the next tier up.
+   */
+  async explain(assignment: TierAssignment): Promise<TierExplanation> {
+    const { published } = assignment;
+    const evaluation = await published.evaluator.evaluate(assignment.facts);
+    return {
+      matchedTierKey: evaluation.matchedTierKey,
+      outcomes: evaluation.outcomes,
+      appliesTo: evaluation.appliesTo,
+      nextTier: evaluation.applies ? nextTierUp(evaluation.outcomes, new Map(published.tiers.map((t) => [t.key, t.rank])), evaluation.matchedTierKey) : null,
+      fallbacks: evaluation.fallbacks,
+    };
   }
 
   /** The customer's tier changes, newest first. */
@@ -59,7 +73,7 @@ export class EvaluationService {
    * appended wherever the tier changed. Call inside the mutation's transaction.
    */
   async recordCustomer(tx: Context, customer: Customer, cause: TierChangeCause): Promise<TierChange[]> {
-    const evaluations = await tx.loaders.evaluations.load(customer);
+    const classifications = await tx.loaders.classifications.load(customer);
     const stored: { program_id: string; tier_key: string | null }[] = await tx.db.query(
       'SELECT program_id, tier_key FROM tier_assignment WHERE customer_id = $1',
       [customer.id],
@@ -67,11 +81,11 @@ export class EvaluationService {
     const previous = new Map(stored.map((s) => [s.program_id, s.tier_key]));
     return this.reconcile(
       tx,
-      evaluations.map(({ published, evaluation }) => ({
+      classifications.map(({ published, classification }) => ({
         customerId: customer.id,
         published,
-        applies: evaluation.applies,
-        tierKey: evaluation.matchedTierKey,
+        applies: classification.applies,
+        tierKey: classification.tierKey,
         had: previous.has(published.program.id),
         before: previous.get(published.program.id) ?? null,
       })),
@@ -218,25 +232,21 @@ function change(customerId: string, published: PublishedProgram, from: string | 
 }
 
 /** The tier a customer shows: an active override's, else the rules'. */
-export function effectiveTierKey({ evaluation, override }: Pick<CustomerEvaluation, 'evaluation' | 'override'>): string | null {
-  if (!evaluation.applies) return null;
-  return override ? override.tierKey : evaluation.matchedTierKey;
+export function effectiveTierKey({ classification, override }: Pick<CustomerClassification, 'classification' | 'override'>): string | null {
+  if (!classification.applies) return null;
+  return override ? override.tierKey : classification.tierKey;
 }
 
-function toAssignment({ published, evaluation, override }: Pick<CustomerEvaluation, 'published' | 'evaluation'> & { override?: TierOverride | null }): TierAssignment {
-  const tierKey = effectiveTierKey({ evaluation, override: override ?? null });
+function toAssignment({ published, classification, override }: CustomerClassification, facts: Facts): TierAssignment {
+  const tierKey = effectiveTierKey({ classification, override });
   return {
     program: published.program,
     tier: published.tiers.find((t) => t.key === tierKey) ?? null,
-    ruleVersion: evaluation.version,
+    ruleVersion: published.version.version,
     source: override ? AssignmentSource.OVERRIDE : AssignmentSource.RULE,
-    override: override ?? null,
-    explanation: {
-      matchedTierKey: evaluation.matchedTierKey,
-      outcomes: evaluation.outcomes,
-      appliesTo: evaluation.appliesTo,
-      nextTier: evaluation.applies ? nextTierUp(evaluation.outcomes, new Map(published.tiers.map((t) => [t.key, t.rank])), evaluation.matchedTierKey) : null,
-    },
+    override,
     evaluatedAt: new Date(),
+    facts,
+    published,
   };
 }

@@ -45,8 +45,8 @@ export class OverrideService {
     throwIfAny(errors);
 
     const loaded = await tx.loaders.customerById.load(input.customerId);
-    const evaluated = (await tx.loaders.evaluations.load(loaded!)).find((e) => e.published.program.id === published!.program.id)!;
-    if (!evaluated.evaluation.applies) {
+    const evaluated = (await tx.loaders.classifications.load(loaded!)).find((e) => e.published.program.id === published!.program.id)!;
+    if (!evaluated.classification.applies) {
       throwIfAny([userError('INVALID', ['input', 'programKey'], `program "${input.programKey}" does not cover this customer, so there is no tier to override`)]);
     }
     const before = effectiveTierKey(evaluated);
@@ -86,9 +86,9 @@ export class OverrideService {
     tx.loaders.clear();
     let tierChanges: TierChange[] = [];
     const customer = await tx.loaders.customerById.load(override!.customerId);
-    const evaluated = customer && (await tx.loaders.evaluations.load(customer)).find((e) => e.published.program.id === override!.programId);
-    if (active && evaluated?.evaluation.applies && evaluated.evaluation.matchedTierKey !== override!.tierKey) {
-      tierChanges = await this.evaluation.recordChange(tx, override!.customerId, evaluated.published, override!.tierKey, evaluated.evaluation.matchedTierKey, TierChangeCause.OVERRIDE);
+    const evaluated = customer && (await tx.loaders.classifications.load(customer)).find((e) => e.published.program.id === override!.programId);
+    if (active && evaluated?.classification.applies && evaluated.classification.tierKey !== override!.tierKey) {
+      tierChanges = await this.evaluation.recordChange(tx, override!.customerId, evaluated.published, override!.tierKey, evaluated.classification.tierKey, TierChangeCause.OVERRIDE);
     }
     await this.audit.record(tx, { action: 'tierOverrideRevoke', entityType: 'OVERRIDE', entityKey: saved.id, before, after: saved });
     return { override: saved, tierChanges };

@@ -1,5 +1,5 @@
 import { Context } from '../context';
-import { Facts, ProgramDefinition, SQL_NO_TIER, SQL_OUTSIDE, SqlParams, compileClassifier, compileSqlClassifier } from '../engine';
+import { Facts, ProgramEvaluator, SQL_NO_TIER, SQL_OUTSIDE, SqlParams, compileSqlClassifier } from '../engine';
 import { ACTIVE_OVERRIDE } from './tier-override.entity';
 
 /**
@@ -34,14 +34,14 @@ export interface ClassifiedGroup {
 }
 
 /**
- * Classifies every customer under each definition in one aggregate query over the facts
- * JSONB, compiled from the rule documents. Rows SQL cannot decide (facts breaking their
- * catalog type) are fetched and classified by the compiled closures instead, so the counts
+ * Classifies every customer under each program version in one aggregate query over the
+ * facts JSONB, compiled from the rule documents. Rows SQL cannot decide (facts breaking
+ * their catalog type) are fetched and classified by the evaluators instead, so the counts
  * are exact.
  */
 export async function classifyCustomers(
   ctx: Context,
-  definitions: ProgramDefinition[],
+  evaluators: ProgramEvaluator[],
   sampleSize = 0,
   /** Applies the program's active overrides to every classification. */
   overridesOf: string | null = null,
@@ -52,6 +52,7 @@ export async function classifyCustomers(
     ? `LEFT JOIN tier_override o ON o.customer_id = c.id AND o.program_id = ${params.add(overridesOf, 'uuid')} AND ${ACTIVE_OVERRIDE}`
     : '';
   const overrideTier = overridesOf ? 'o.tier_key' : 'NULL::text';
+  const definitions = evaluators.map((e) => e.definition);
   const rules = definitions.map((d, i) => `${compileSqlClassifier(d, 'c.facts', params)} AS r${i}`);
   const keys = definitions.map((_, i) => `k${i}`);
   // Rules are classified once per row in the inner query (OFFSET 0 keeps PostgreSQL from
@@ -86,13 +87,14 @@ export async function classifyCustomers(
       `SELECT x.id, c.facts, x.override_tier FROM (${classified}) x JOIN customer c ON c.id = x.id WHERE ${undecided} ORDER BY x.id`,
       params.values,
     );
-    const closures = definitions.map(compileClassifier);
     for (const row of leftovers) {
-      const groupKeys = closures.map((classify, i) => {
-        const r = classify(row.facts);
-        const overridden = row.override_tier && definitions[i].tiers.some((t) => t.key === row.override_tier);
-        return r.applies ? (overridden ? row.override_tier! : (r.tierKey ?? SQL_NO_TIER)) : SQL_OUTSIDE;
-      });
+      const groupKeys = await Promise.all(
+        evaluators.map(async (evaluator, i) => {
+          const r = await evaluator.classify(row.facts);
+          const overridden = row.override_tier && definitions[i].tiers.some((t) => t.key === row.override_tier);
+          return r.applies ? (overridden ? row.override_tier! : (r.tierKey ?? SQL_NO_TIER)) : SQL_OUTSIDE;
+        }),
+      );
       add(groupKeys, 1, groupKeys.some((k) => k !== groupKeys[0]) ? [row.id] : []);
     }
   }

@@ -1,4 +1,6 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { Facts } from '../engine';
+import type { PublishedProgram } from '../programs/program-registry';
 import { TierProgram } from '../programs/tier-program.entity';
 import { Tier } from '../programs/tier.entity';
 import { JSONObjectScalar, JSONScalar } from '../shared/scalars';
@@ -57,6 +59,15 @@ export class NextTier {
   onlyNumeric: boolean;
 }
 
+@ObjectType({ description: 'A rule Strata could not compile faithfully, so json-rules-engine decides it wherever tiers are computed.' })
+export class RuleFallback {
+  @Field(() => String, { nullable: true, description: "The tier whose rule falls back; null for the program's appliesTo." })
+  tierKey: string | null;
+
+  @Field()
+  reason: string;
+}
+
 @ObjectType({ description: 'Why the customer has the tier: every tier of the program, highest rank first.' })
 export class TierExplanation {
   @Field(() => String, { nullable: true })
@@ -70,6 +81,11 @@ export class TierExplanation {
 
   @Field(() => NextTier, { nullable: true, description: 'The tier just above the rules\' verdict and what it needs; null at the top.' })
   nextTier: NextTier | null;
+
+  @Field(() => [RuleFallback], {
+    description: 'Rules of this version decided by json-rules-engine rather than compiled code (slower, same meaning); empty when every rule compiled.',
+  })
+  fallbacks: readonly RuleFallback[];
 }
 
 @ObjectType({ description: "A customer's tier in one program, evaluated from the current facts and the rules in force." })
@@ -89,9 +105,12 @@ export class TierAssignment {
   @Field(() => TierOverride, { nullable: true, description: 'The override in force (source OVERRIDE); the explanation still shows what the rules alone give.' })
   override: TierOverride | null;
 
-  @Field(() => TierExplanation, { description: "The rules' verdict, also when an override decides the tier." })
-  explanation: TierExplanation;
-
   @Field()
   evaluatedAt: Date;
+
+  /** The facts classified, kept for the explanation (a field resolver computes it on demand). */
+  facts: Facts;
+
+  /** The program version that classified them. */
+  published: PublishedProgram;
 }

@@ -133,7 +133,7 @@ export class ProgramService {
       );
       for (const r of rows) counts.set(r.tier_key, r.count);
     } else {
-      for (const group of await classifyCustomers(ctx, [published.evaluator.definition], 0, programId)) {
+      for (const group of await classifyCustomers(ctx, [published.evaluator], 0, programId)) {
         const [key] = group.keys;
         if (key !== SQL_OUTSIDE) counts.set(key === SQL_NO_TIER ? null : key, group.count);
       }

@@ -81,4 +81,58 @@ describe(ProgramEvaluator.name, () => {
     });
     expect((await evaluator.evaluate({ profile: { level: 3 } })).matchedTierKey).toBeNull();
   });
+
+  it('classifies with compiled closures, and says nothing fell back', async () => {
+    expect(sut.classifier).not.toBeNull();
+    expect(sut.fallbacks).toEqual([]);
+    expect(await sut.classify({ customerType: 'individual', balance: 250_000 })).toEqual({ applies: true, tierKey: 'A_SUB' });
+    expect(await sut.classify({ customerType: 'corporate', balance: 250_000 })).toEqual({ applies: false, tierKey: null });
+    expect((await sut.evaluate({ customerType: 'individual', balance: 250_000 })).fallbacks).toEqual([]);
+  });
+
+  describe('a rule the compiler cannot reproduce', () => {
+    // json-rules-engine reads a `{ fact }` value as another fact's value: the compiler must
+    // not guess that it is a literal object. Only this tier falls back; the others stay compiled.
+    const mixed = new ProgramEvaluator({
+      key: 'p',
+      version: 1,
+      appliesTo: { all: [{ fact: 'kind', operator: 'notEqual', value: 'closed' }] },
+      tiers: [
+        { key: 'TOP', rank: 3, rule: { conditions: { all: [{ fact: 'score', operator: 'greaterThan', value: 90 }] } } },
+        { key: 'MATCH', rank: 2, rule: { conditions: { all: [{ fact: 'spend', operator: 'equal', value: { fact: 'budget' } } as never] } } },
+        { key: 'REST', rank: 1, rule: { conditions: { all: [] } } },
+      ],
+    });
+
+    it('is decided by json-rules-engine, and the explanation says which rule and why', async () => {
+      expect(mixed.classifier).toBeNull();
+      expect(mixed.fallbacks).toEqual([{ tierKey: 'MATCH', reason: 'the value of "spend" equal refers to another fact' }]);
+      const evaluation = await mixed.evaluate({ spend: 7, budget: 7 });
+      expect(evaluation.matchedTierKey).toBe('MATCH');
+      expect(evaluation.fallbacks).toEqual(mixed.fallbacks);
+    });
+
+    it.each([
+      [{ score: 95, spend: 1, budget: 2 }, 'TOP'],
+      [{ score: 10, spend: 7, budget: 7 }, 'MATCH'],
+      [{ score: 10, spend: 7, budget: 8 }, 'REST'],
+      [{ score: 10, spend: 7 }, 'REST'],
+      [{ kind: 'closed', spend: 7, budget: 7 }, null],
+    ])('agrees with json-rules-engine on %p', async (facts, tier) => {
+      const reference = await mixed.evaluate(facts);
+      expect(reference.matchedTierKey).toBe(tier);
+      expect(await mixed.classify(facts)).toEqual({ applies: reference.applies, tierKey: reference.matchedTierKey });
+    });
+
+    it('falls back for an appliesTo that uses path, too', async () => {
+      const evaluator = new ProgramEvaluator({
+        key: 'p',
+        version: 1,
+        appliesTo: { all: [{ fact: 'profile', path: '$.kind', operator: 'equal', value: 'x' } as never] },
+        tiers: [{ key: 'ALL', rank: 1, rule: { conditions: { all: [] } } }],
+      });
+      expect(evaluator.fallbacks).toEqual([{ tierKey: null, reason: expect.stringContaining('no path') }]);
+      expect(await evaluator.classify({ profile: { kind: 'x' } })).toEqual({ applies: false, tierKey: null });
+    });
+  });
 });
