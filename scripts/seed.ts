@@ -26,6 +26,7 @@ async function main(): Promise<void> {
         bars[next].start(total, 0);
         phase = next;
       }
+      bars[next].setTotal(total);
       bars[next].update(done);
     });
     if (phase) bars[phase].stop();

@@ -24,6 +24,11 @@ export function createContext(deps: ServerDeps, requestId: string, actor: Actor)
   return { requestId, actor, db, loaders: createLoaders(db, deps.registry), deps };
 }
 
+/** The same caller on another EntityManager (a transaction's, a dedicated connection's), with fresh loaders. */
+export function onManager(ctx: Context, db: EntityManager): Context {
+  return { ...ctx, db, loaders: createLoaders(db, ctx.deps.registry) };
+}
+
 /** A context for work the service does itself (start-up, scripts, tests), not for a caller. */
 export function systemContext(deps: ServerDeps, name: string): Context {
   return createContext(deps, name, { keyId: 'system', name, roles: [] });

@@ -40,7 +40,7 @@ export class PublishService {
     );
     const [{ count }]: { count: number }[] = await tx.db.query('SELECT count(*)::int AS count FROM customer');
     const retierJob = await tx.db.save(
-      Object.assign(new RetierJob(), { programId: program.id, version: next, status: RetierJobStatus.PENDING, cursor: null, total: count }),
+      Object.assign(new RetierJob(), { programId: program.id, version: next, status: RetierJobStatus.PENDING, total: count }),
     );
     await this.audit.record(tx, {
       action,

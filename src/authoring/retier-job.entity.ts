@@ -12,8 +12,9 @@ export enum RetierJobStatus {
 registerEnumType(RetierJobStatus, { name: 'RetierJobStatus' });
 
 /**
- * Re-tiering every customer after a publish. Each chunk's assignments, history rows and the
- * advance of `cursor` commit in one transaction, so a crash loses or repeats nothing.
+ * Re-tiering every customer after a publish (see RetierRunner): the changes are staged
+ * set-wise, then each chunk's assignments, history rows and counters commit in one
+ * transaction; after a crash the next run stages what remains, so nothing is lost or repeated.
  */
 @ObjectType()
 @Entity('retier_job')
@@ -38,15 +39,11 @@ export class RetierJob {
   @Column({ type: 'text' })
   status: RetierJobStatus;
 
-  /** The last customer id done; customers are taken in id order. */
-  @Column({ type: 'uuid', nullable: true })
-  cursor: string | null;
-
-  @Field(() => Int, { description: 'Customers evaluated so far.' })
+  @Field(() => Int, { description: 'Customers classified under the version: all of them once the job has staged the changes it will write.' })
   @Column({ type: 'integer', default: 0 })
   processed: number;
 
-  @Field(() => Int, { description: 'Customers whose tier changed so far.' })
+  @Field(() => Int, { description: 'Customers whose stored tier the job has changed so far.' })
   @Column({ type: 'integer', default: 0 })
   changed: number;
 

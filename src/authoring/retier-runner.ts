@@ -1,5 +1,6 @@
-import { Context, ServerDeps, systemContext } from '../context';
+import { Context, ServerDeps, onManager, systemContext } from '../context';
 import { EvaluationService } from '../evaluation/evaluation.service';
+import { PublishedProgram } from '../programs/program-registry';
 import { TierChangeCause } from '../evaluation/tier-change.entity';
 import { logger } from '../shared/logger';
 import { withTransaction } from '../shared/transaction';
@@ -19,15 +20,18 @@ interface JobRow {
   program_id: string;
   version: number;
   status: RetierJobStatus;
-  cursor: string | null;
 }
 
 /**
- * Runs re-tier jobs from the `retier_job` table. Jobs are hand-rolled rather than pg-boss
- * because each chunk must commit its assignments, history rows and the job's cursor in one
- * transaction (that is what makes a crash repeat or lose nothing), and pg-boss 12 needs
- * Node 22. Any number of processes may run a runner: jobs are claimed with SKIP LOCKED and
- * leased; each chunk re-reads the job row under lock, so two runners never do a chunk twice.
+ * Runs re-tier jobs from the `retier_job` table. A run stages every customer whose tier
+ * changes in one set-based statement (EvaluationService.stageRetier), then writes them in
+ * chunks, each committing its assignments, history rows and the job's counters together.
+ * A crash loses nothing and repeats nothing: the next run stages again, and customers
+ * already written are no longer staged. Jobs are hand-rolled rather than pg-boss because of
+ * that per-chunk commit, and pg-boss 12 needs Node 22. Any number of processes may run a
+ * runner: jobs are claimed with SKIP LOCKED and leased; each chunk re-reads the job row
+ * under lock, and a write happens only where the stored tier is still the one staged, so
+ * two runners never write a change twice.
  */
 export class RetierRunner {
   private readonly chunkSize: number;
@@ -104,41 +108,66 @@ export class RetierRunner {
         WHERE id = (SELECT id FROM retier_job
                      WHERE status = $3 OR (status = $1 AND lease_until < now())
                      ORDER BY created_at FOR UPDATE SKIP LOCKED LIMIT 1)
-        RETURNING id, program_id, version, status, cursor`,
+        RETURNING id, program_id, version, status`,
       [RetierJobStatus.RUNNING, this.leaseMs, RetierJobStatus.PENDING],
     );
     if (!job) return false;
-    logger.info({ job: job.id, version: job.version, resumeAfter: job.cursor }, 're-tier job started');
-    for (let index = 0; !this.stopped; index += 1) {
-      const outcome = await this.chunk(ctx, job.id, index);
-      if (outcome !== 'more') {
-        logger.info({ job: job.id, outcome }, 're-tier job ended');
-        break;
+    logger.info({ job: job.id, version: job.version }, 're-tier job started');
+    // The staged changes live in a temp table of this connection, so the run keeps one.
+    const connection = this.deps.dataSource.createQueryRunner();
+    await connection.connect();
+    try {
+      const session = onManager(ctx, connection.manager);
+      const published = await this.deps.registry.atVersion(session.db, job.program_id, job.version);
+      if (!published) throw new Error(`re-tier job ${job.id}: version ${job.version} not found`);
+      const { customers, staged } = await this.evaluation.stageRetier(session, published, { dropOnCommit: false });
+      await session.db.query(`UPDATE retier_job SET processed = $2, lease_until = now() + $3 * interval '1 millisecond' WHERE id = $1 AND status = $4`, [
+        job.id,
+        customers,
+        this.leaseMs,
+        RetierJobStatus.RUNNING,
+      ]);
+      logger.info({ job: job.id, customers, staged }, 're-tier job staged its changes');
+      let after: string | null = null;
+      for (let index = 0; !this.stopped; index += 1) {
+        const outcome = await this.chunk(session, job.id, published, after, index);
+        if (outcome.status !== 'more') {
+          logger.info({ job: job.id, outcome: outcome.status }, 're-tier job ended');
+          break;
+        }
+        after = outcome.lastId;
       }
+    } finally {
+      await connection.query('DROP TABLE IF EXISTS pg_temp.retier_stage').catch(() => undefined);
+      await connection.release();
     }
     return true;
   }
 
-  private chunk(ctx: Context, jobId: string, index: number): Promise<'more' | 'done' | 'superseded'> {
-    return withTransaction(ctx, async (tx) => {
-      const [job]: JobRow[] = await tx.db.query('SELECT id, program_id, version, status, cursor FROM retier_job WHERE id = $1 FOR UPDATE', [jobId]);
-      if (!job || job.status !== RetierJobStatus.RUNNING) return 'superseded';
-      const published = await this.deps.registry.atVersion(tx.db, job.program_id, job.version);
-      if (!published) throw new Error(`re-tier job ${jobId}: version ${job.version} not found`);
-      const chunk = await this.evaluation.recordChunk(tx, published, job.cursor, this.chunkSize, TierChangeCause.RULE_PUBLISH, true);
-      const done = chunk.customers < this.chunkSize;
+  private chunk(
+    session: Context,
+    jobId: string,
+    published: PublishedProgram,
+    after: string | null,
+    index: number,
+  ): Promise<{ status: 'more' | 'done' | 'superseded'; lastId: string | null }> {
+    return withTransaction(session, async (tx) => {
+      const [job]: JobRow[] = await tx.db.query('SELECT id, program_id, version, status FROM retier_job WHERE id = $1 FOR UPDATE', [jobId]);
+      if (!job || job.status !== RetierJobStatus.RUNNING) return { status: 'superseded' as const, lastId: null };
+      const chunk = await this.evaluation.applyStaged(tx, published, after, this.chunkSize, TierChangeCause.RULE_PUBLISH, true);
+      const done = chunk.staged < this.chunkSize;
       await tx.db.query(
-        `UPDATE retier_job SET cursor = COALESCE($2, cursor), processed = processed + $3, changed = changed + $4,
-                status = $5, finished_at = CASE WHEN $5 = 'DONE' THEN now() END,
-                lease_until = CASE WHEN $5 = 'DONE' THEN NULL ELSE now() + $6 * interval '1 millisecond' END
+        `UPDATE retier_job SET changed = changed + $2,
+                status = $3, finished_at = CASE WHEN $3 = 'DONE' THEN now() END,
+                lease_until = CASE WHEN $3 = 'DONE' THEN NULL ELSE now() + $4 * interval '1 millisecond' END
           WHERE id = $1`,
-        [jobId, chunk.lastId, chunk.customers, chunk.changes, done ? RetierJobStatus.DONE : RetierJobStatus.RUNNING, this.leaseMs],
+        [jobId, chunk.changes, done ? RetierJobStatus.DONE : RetierJobStatus.RUNNING, this.leaseMs],
       );
       if (done) {
         await tx.db.query('UPDATE tier_program SET retiered_version = $2 WHERE id = $1 AND published_version = $2', [job.program_id, job.version]);
       }
       await this.options.beforeCommit?.({ jobId, index });
-      return done ? 'done' : 'more';
+      return { status: done ? ('done' as const) : ('more' as const), lastId: chunk.lastId };
     });
   }
 }

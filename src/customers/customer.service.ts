@@ -1,9 +1,10 @@
 import { Context } from '../context';
-import { SQL_OUTSIDE, SqlParams, compileSqlClassifier } from '../engine';
+import { SQL_OUTSIDE, SqlParams, sqlClassifications } from '../engine';
 import { activeOverrideTier, storedWithOverride, withOverride } from '../evaluation/sql-classification';
 import { EvaluationService } from '../evaluation/evaluation.service';
 import { TierChange, TierChangeCause } from '../evaluation/tier-change.entity';
 import { FactService } from '../facts/fact.service';
+import { PublishedProgram } from '../programs/program-registry';
 import { DomainError } from '../shared/errors';
 import { isUuid } from '../shared/ids';
 import { Connection, decodeCursor, pageSize, toConnection } from '../shared/pagination';
@@ -52,39 +53,49 @@ export class CustomerService {
     const size = pageSize(first);
     const afterId = decodeCursor(after, UUID_CURSOR);
     if (filter.tierKey && !filter.programKey) throw new DomainError('BAD_USER_INPUT', 'filter.tierKey needs filter.programKey');
-    const params = new SqlParams();
-    const where: string[] = [];
+    let published: PublishedProgram | undefined;
     if (filter.programKey) {
-      const programs = await ctx.loaders.programs();
-      const published = programs.find((p) => p.program.key === filter.programKey);
+      published = (await ctx.loaders.programs()).find((p) => p.program.key === filter.programKey);
       if (!published) throw new DomainError('NOT_FOUND', `no tier program with key "${filter.programKey}"`);
       if (filter.tierKey && !published.tiers.some((t) => t.key === filter.tierKey)) {
         throw new DomainError('NOT_FOUND', `program "${filter.programKey}" has no tier "${filter.tierKey}"`);
       }
-      const tierKeys = published.tiers.map((t) => t.key);
-      const overrideTier = activeOverrideTier(published.program.id, params);
-      if (published.program.retieredVersion === published.version.version) {
-        const shown = storedWithOverride('a.tier_key', overrideTier, tierKeys, params);
-        const tier = filter.tierKey ? ` AND ${shown} = ${params.add(filter.tierKey, 'text')}` : '';
-        where.push(`EXISTS (SELECT 1 FROM tier_assignment a WHERE a.customer_id = c.id AND a.program_id = ${params.add(published.program.id, 'uuid')}${tier})`);
-      } else {
-        const classification = withOverride(compileSqlClassifier(published.evaluator.definition, 'c.facts', params), overrideTier, tierKeys, params);
-        where.push(filter.tierKey ? `${classification} = ${params.add(filter.tierKey, 'text')}` : `${classification} <> ${params.add(SQL_OUTSIDE, 'text')}`);
-      }
     }
-    if (filter.segment) where.push(`c.segment = ${params.add(filter.segment, 'text')}`);
-    const conditions = (extra: string[]) => (extra.length ? `WHERE ${extra.join(' AND ')}` : '');
+    /** The page after `page.after` (ordered by id), or with `page` null the count of all. */
+    const statement = (page: { after: string | null; limit: number } | null) => {
+      const params = new SqlParams();
+      const where: string[] = [];
+      let classifyIn: PublishedProgram | null = null;
+      if (published) {
+        const tierKeys = published.tiers.map((t) => t.key);
+        if (published.program.retieredVersion === published.version.version) {
+          const shown = storedWithOverride('a.tier_key', activeOverrideTier(published.program.id, params), tierKeys, params);
+          const tier = filter.tierKey ? ` AND ${shown} = ${params.add(filter.tierKey, 'text')}` : '';
+          where.push(`EXISTS (SELECT 1 FROM tier_assignment a WHERE a.customer_id = c.id AND a.program_id = ${params.add(published.program.id, 'uuid')}${tier})`);
+        } else {
+          classifyIn = published;
+        }
+      }
+      if (filter.segment) where.push(`c.segment = ${params.add(filter.segment, 'text')}`);
+      if (page?.after) where.push(`c.id > ${params.add(page.after, 'uuid')}`);
+      const order = page ? ' ORDER BY c.id' : '';
+      let sql = `SELECT c.* FROM customer c ${where.length ? `WHERE ${where.join(' AND ')}` : ''}${order}`;
+      if (classifyIn) {
+        const tierKeys = classifyIn.tiers.map((t) => t.key);
+        const shown = withOverride('r.k0', activeOverrideTier(classifyIn.program.id, params, 'r.id'), tierKeys, params);
+        const match = filter.tierKey ? `${shown} = ${params.add(filter.tierKey, 'text')}` : `${shown} <> ${params.add(SQL_OUTSIDE, 'text')}`;
+        sql = `SELECT r.* FROM (${sqlClassifications(sql, [classifyIn.evaluator.definition], params)}) r WHERE ${match}${page ? ' ORDER BY r.id' : ''}`;
+      }
+      sql = page ? `${sql} LIMIT ${params.add(page.limit, 'int')}` : `SELECT count(*)::int AS count FROM (${sql}) counted`;
+      return { sql, values: params.values };
+    };
     const count = async () => {
-      const [{ count: total }] = await ctx.db.query(`SELECT count(*)::int AS count FROM customer c ${conditions(where)}`, params.values);
+      const { sql, values } = statement(null);
+      const [{ count: total }] = await ctx.db.query(sql, values);
       return total as number;
     };
-    const pageParams = new SqlParams(params.values.length);
-    const pageWhere = afterId ? [...where, `c.id > ${pageParams.add(afterId, 'uuid')}`] : where;
-    const limit = pageParams.add(size + 1, 'int');
-    const rows: Record<string, unknown>[] = await ctx.db.query(
-      `SELECT c.* FROM customer c ${conditions(pageWhere)} ORDER BY c.id LIMIT ${limit}`,
-      [...params.values, ...pageParams.values],
-    );
+    const { sql, values } = statement({ after: afterId, limit: size + 1 });
+    const rows: Record<string, unknown>[] = await ctx.db.query(sql, values);
     return toConnection(rows.map((row) => customerFromRow(ctx, row)), size, (c) => c.id, count);
   }
 

@@ -12,7 +12,8 @@ export interface SeedProgress {
 
 /**
  * Inserts `count` demo customers in multi-row batches (existing externalIds are kept),
- * then assigns every program's tiers set-wise, one transaction per step.
+ * then assigns every program's tiers set-wise, one transaction per program. Progress of
+ * the assignment counts the customers each program stages for writing.
  */
 export async function seedDemoCustomers(ctx: Context, services: Services, count: number, onProgress: SeedProgress = () => {}): Promise<number> {
   let inserted = 0;
@@ -29,11 +30,9 @@ export async function seedDemoCustomers(ctx: Context, services: Services, count:
   }
   const total = await ctx.db.query('SELECT count(*)::int AS n FROM customer').then((r: { n: number }[]) => r[0].n);
   const programs = await ctx.loaders.programs();
-  let done = 0;
   for (const published of programs) {
-    await withTransaction(ctx, (tx) =>
-      services.evaluation.recordProgram(tx, published, TierChangeCause.CREATED, (n) => onProgress('evaluate', (done += n), total * programs.length)),
-    );
+    onProgress('evaluate', 0, total);
+    await withTransaction(ctx, (tx) => services.evaluation.recordProgram(tx, published, TierChangeCause.CREATED, (applied, staged) => onProgress('evaluate', applied, staged)));
   }
   return inserted;
 }

@@ -236,62 +236,139 @@ const PLAIN_DECIMAL = String.raw`^[ \t\n\v\f\r]*([+-]?([0-9]+\.?[0-9]*|\.[0-9]+)
 /** Strings for which parseFloat is NaN for certain: empty, blank, or starting with a character no number starts with. */
 const NEVER_NUMERIC = String.raw`^([ \t\n\v\f\r]*$|[ \t\n\v\f\r]*[^ \t\n\v\f\r0-9+.I\u0080-\uffff-])`;
 
-function numericSql(fact: string, op: NumericOperator, value: unknown, params: SqlParams): string {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new NotCompilable(`${op} needs a finite number to compile to SQL`);
-  const b = params.add(value, 'float8');
-  const sqlOp = NUMERIC[op];
-  const text = `(${fact} #>> '{}')`;
-  const element = `(${fact} -> 0)`;
-  // NULL means "cannot tell in SQL": the caller evaluates that customer with the closure.
-  return `(CASE jsonb_typeof(${fact})
-    WHEN 'number' THEN (${fact})::float8 ${sqlOp} ${b}
-    WHEN 'string' THEN CASE
-      WHEN length(${text}) <= 40 AND ${text} ~ '${PLAIN_DECIMAL}' THEN btrim(${text}, E' \\t\\n\\v\\f\\r')::float8 ${sqlOp} ${b}
-      WHEN ${text} ~ '${NEVER_NUMERIC}' THEN false
-      ELSE NULL END
-    WHEN 'array' THEN CASE
-      WHEN jsonb_array_length(${fact}) <> 1 THEN false
-      WHEN jsonb_typeof(${element}) = 'number' THEN (${element})::float8 ${sqlOp} ${b}
-      ELSE NULL END
-    ELSE false END)`;
+/**
+ * A fact as the numeric operators see it, from its JSONB value `v`. `state` is 1 when the
+ * operator compares `number` with its bound (JavaScript's parseFloat finds a number and `<`
+ * converts the value to `number`), 0 when the operator is false whatever the bound, and
+ * NULL when SQL cannot reproduce JavaScript's coercion (the row goes to Node).
+ */
+function numericView(v: string): { state: string; number: string } {
+  const text = `(${v} #>> '{}')`;
+  const plain = `length(${text}) <= 40 AND ${text} ~ '${PLAIN_DECIMAL}'`;
+  const single = `jsonb_array_length(${v}) = 1 AND jsonb_typeof(${v} -> 0) = 'number'`;
+  return {
+    state: `(CASE jsonb_typeof(${v})
+      WHEN 'number' THEN 1
+      WHEN 'string' THEN CASE WHEN ${plain} THEN 1 WHEN ${text} ~ '${NEVER_NUMERIC}' THEN 0 END
+      WHEN 'array' THEN CASE WHEN jsonb_array_length(${v}) <> 1 THEN 0 WHEN jsonb_typeof(${v} -> 0) = 'number' THEN 1 END
+      ELSE 0 END)`,
+    number: `(CASE jsonb_typeof(${v})
+      WHEN 'number' THEN (${v})::float8
+      WHEN 'string' THEN CASE WHEN ${plain} THEN btrim(${text}, E' \\t\\n\\v\\f\\r')::float8 END
+      WHEN 'array' THEN CASE WHEN ${single} THEN (${v} -> 0)::float8 END END)`,
+  };
 }
 
-function leafSql({ fact, operator, value }: Leaf, facts: string, params: SqlParams): string {
-  // A JSON null counts as a missing fact, as it does for the engine. Added on first use, so
-  // a constant comparison leaves no unreferenced (untyped) parameter behind.
-  let factSql: string | null = null;
-  const f = () => (factSql ??= `NULLIF(${facts} -> ${params.add(fact, 'text')}, 'null'::jsonb)`);
+/** How compiled SQL reads a customer's facts. */
+interface SqlFacts {
+  /** The fact's JSONB value; NULL when missing or JSON null (json-rules-engine's `undefined`). */
+  value(fact: string): string;
+  /** The fact for numeric operators (see numericView). */
+  numeric(fact: string): { state: string; number: string };
+}
+
+/** Reads facts from a JSONB expression at every use: for single predicates. */
+class InlineFacts implements SqlFacts {
+  constructor(
+    private readonly facts: string,
+    private readonly params: SqlParams,
+  ) {}
+
+  value(fact: string): string {
+    return `NULLIF(${this.facts} -> ${this.params.add(fact, 'text')}, 'null'::jsonb)`;
+  }
+
+  numeric(fact: string): { state: string; number: string } {
+    return numericView(this.value(fact));
+  }
+}
+
+/**
+ * Facts read once per row into columns of an inner query, so a ladder of thresholds on one
+ * fact costs one lookup, not one per tier. Every fact the rules use is registered before any
+ * rule is compiled, so compiling adds no parameters a failed rule could strand.
+ */
+class ProjectedFacts implements SqlFacts {
+  private readonly values = new Map<string, number>();
+  private readonly numerics = new Set<string>();
+  private readonly keys = new Map<string, string>();
+
+  constructor(
+    trees: Node[],
+    private readonly params: SqlParams,
+  ) {
+    const visit = (node: Node): void => {
+      if (node.kind === 'leaf') {
+        const { fact, operator } = node.leaf;
+        if (!this.values.has(fact)) this.values.set(fact, this.values.size);
+        if (operator in NUMERIC) this.numerics.add(fact);
+      } else if (node.kind === 'not') visit(node.child);
+      else node.children.forEach(visit);
+    };
+    trees.forEach(visit);
+  }
+
+  value(fact: string): string {
+    return `x._f${this.values.get(fact)}`;
+  }
+
+  numeric(fact: string): { state: string; number: string } {
+    const i = this.values.get(fact);
+    return { state: `x._s${i}`, number: `x._n${i}` };
+  }
+
+  /** The inner query's columns over the source's `facts`. */
+  columns(): string[] {
+    const columns: string[] = [];
+    for (const [fact, i] of this.values) {
+      const value = `NULLIF(s.facts -> ${this.params.add(fact, 'text')}, 'null'::jsonb)`;
+      columns.push(`${value} AS _f${i}`);
+      if (this.numerics.has(fact)) {
+        const { state, number } = numericView(value);
+        columns.push(`${state} AS _s${i}`, `${number} AS _n${i}`);
+      }
+    }
+    return columns;
+  }
+}
+
+function leafSql({ fact, operator, value }: Leaf, facts: SqlFacts, params: SqlParams): string {
   // JavaScript's === never holds between a stored (JSON) fact and a list, an object or a
   // non-finite number from a rule, so such comparisons are constants.
   const comparable = isScalar(value);
   const literal = () => params.add(JSON.stringify(value), 'jsonb');
   switch (operator) {
     case 'equal':
-      return comparable ? `COALESCE(${f()} = ${literal()}, false)` : 'false';
+      return comparable ? `COALESCE(${facts.value(fact)} = ${literal()}, false)` : 'false';
     case 'notEqual':
-      return comparable ? `(${f()} IS DISTINCT FROM ${literal()})` : 'true';
+      return comparable ? `(${facts.value(fact)} IS DISTINCT FROM ${literal()})` : 'true';
     case 'in':
     case 'notIn': {
       if (!Array.isArray(value)) throw new NotCompilable(`${operator} needs a list`);
       const list = params.add(value.filter(isScalar).map((v) => JSON.stringify(v)), 'jsonb[]');
-      const found = `COALESCE(${f()} = ANY(${list}), false)`;
+      const found = `COALESCE(${facts.value(fact)} = ANY(${list}), false)`;
       return operator === 'in' ? found : `NOT ${found}`;
     }
     case 'contains':
     case 'doesNotContain': {
       // json-rules-engine checks that the fact is a list before either operator runs.
-      const isList = `jsonb_typeof(${f()}) = 'array'`;
+      const f = facts.value(fact);
+      const isList = `jsonb_typeof(${f}) = 'array'`;
       if (!comparable) return operator === 'contains' ? 'false' : `COALESCE(${isList}, false)`;
-      const contained = `(${f()} @> jsonb_build_array(${literal()}))`;
+      const contained = `(${f} @> jsonb_build_array(${literal()}))`;
       return `COALESCE(${isList} AND ${operator === 'contains' ? contained : `NOT ${contained}`}, false)`;
     }
-    default:
-      if (operator in NUMERIC) return numericSql(f(), operator as NumericOperator, value, params);
-      throw new NotCompilable(`unknown operator "${operator}"`);
+    default: {
+      if (!(operator in NUMERIC)) throw new NotCompilable(`unknown operator "${operator}"`);
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw new NotCompilable(`${operator} needs a finite number to compile to SQL`);
+      const { state, number } = facts.numeric(fact);
+      // NULL means "cannot tell in SQL": the caller evaluates that customer in Node.
+      return `(CASE ${state} WHEN 1 THEN ${number} ${NUMERIC[operator as NumericOperator]} ${params.add(value, 'float8')} WHEN 0 THEN false END)`;
+    }
   }
 }
 
-function nodeSql(node: Node, facts: string, params: SqlParams): string {
+function nodeSql(node: Node, facts: SqlFacts, params: SqlParams): string {
   switch (node.kind) {
     case 'leaf':
       return leafSql(node.leaf, facts, params);
@@ -307,21 +384,32 @@ function nodeSql(node: Node, facts: string, params: SqlParams): string {
 /**
  * A condition tree as a SQL boolean over the JSONB expression `facts`. It is NULL for a
  * row SQL cannot decide exactly (only possible for facts that break their catalog type,
- * such as a numeric comparison on a string like "0x1A"); evaluate such rows with the closure.
+ * such as a numeric comparison on a string like "0x1A"); evaluate such rows in Node.
  */
 export function compileSqlPredicate(conditions: unknown, facts: string, params: SqlParams): string {
-  return nodeSql(parse(conditions), facts, params);
+  return nodeSql(parse(conditions), new InlineFacts(facts, params), params);
 }
 
 /** Values of a classification in SQL besides a tier key; tier keys never start with "~". */
 export const SQL_OUTSIDE = '~outside';
 export const SQL_NO_TIER = '~none';
 
+/** A rule parsed for SQL, or null when it cannot be: every row reaching it is then undecided. */
+function parsedOrNull(conditions: unknown): Node | null {
+  try {
+    return parse(conditions);
+  } catch (error) {
+    if (error instanceof NotCompilable) return null;
+    throw error;
+  }
+}
+
 /** A rule as SQL, or NULL (undecided for every row) when it cannot be compiled to SQL. */
-function sqlOrUndecided(conditions: unknown, facts: string, params: SqlParams): string {
+function ruleSql(node: Node | null, facts: SqlFacts, params: SqlParams): string {
+  if (!node) return 'NULL::boolean';
   const fork = params.fork();
   try {
-    const sql = compileSqlPredicate(conditions, facts, fork);
+    const sql = nodeSql(node, facts, fork);
     params.adopt(fork);
     return sql;
   } catch (error) {
@@ -331,21 +419,32 @@ function sqlOrUndecided(conditions: unknown, facts: string, params: SqlParams): 
 }
 
 /**
- * The program's classification as one SQL text expression over `facts`: a tier key,
- * SQL_NO_TIER, SQL_OUTSIDE, or NULL when SQL cannot decide the row (see compileSqlPredicate;
- * a rule that cannot be compiled to SQL leaves every row reaching it undecided). Each
- * predicate is evaluated at most once per row.
+ * Classifies every row of `source` (a SELECT with a JSONB column `facts`) under each
+ * program, as a query: the source's columns, then `k0`, `k1`, … per program, each a tier
+ * key, SQL_NO_TIER, SQL_OUTSIDE, or NULL when SQL cannot decide the row (a value breaking
+ * its catalog type, or a rule that cannot be compiled to SQL). Facts are read once per row
+ * in an inner query and each rule is evaluated at most once per row: both levels end in
+ * OFFSET 0, or PostgreSQL would inline the reads into every comparison and the CASE
+ * expressions into every reference to `k…` (20× slower). Rows stream in the source's order,
+ * so an outer LIMIT stops the work early.
  */
-export function compileSqlClassifier(program: ProgramDefinition, facts: string, params: SqlParams): string {
-  const tiers = [...program.tiers].sort((a, b) => b.rank - a.rank);
+export function sqlClassifications(source: string, programs: readonly ProgramDefinition[], params: SqlParams): string {
+  const parsed = programs.map((program) => ({
+    appliesTo: program.appliesTo ? parsedOrNull(program.appliesTo) : undefined,
+    tiers: [...program.tiers].sort((a, b) => b.rank - a.rank).map((t) => ({ key: t.key, node: parsedOrNull(t.rule.conditions) })),
+  }));
+  const trees = parsed.flatMap((p) => [p.appliesTo, ...p.tiers.map((t) => t.node)]).filter((n): n is Node => !!n);
+  const facts = new ProjectedFacts(trees, params);
   const branch = (predicate: string, then: string, otherwise: string) =>
     `(CASE COALESCE((${predicate})::int, 2) WHEN 1 THEN ${then} WHEN 2 THEN NULL ELSE ${otherwise} END)`;
-  let expression = params.add(SQL_NO_TIER, 'text');
-  for (const tier of [...tiers].reverse()) {
-    expression = branch(sqlOrUndecided(tier.rule.conditions, facts, params), params.add(tier.key, 'text'), expression);
-  }
-  if (program.appliesTo) {
-    expression = branch(sqlOrUndecided(program.appliesTo, facts, params), expression, params.add(SQL_OUTSIDE, 'text'));
-  }
-  return expression;
+  const classifications = parsed.map(({ appliesTo, tiers }, i) => {
+    let expression = params.add(SQL_NO_TIER, 'text');
+    for (const tier of [...tiers].reverse()) {
+      expression = branch(ruleSql(tier.node, facts, params), params.add(tier.key, 'text'), expression);
+    }
+    if (appliesTo !== undefined) expression = branch(ruleSql(appliesTo, facts, params), expression, params.add(SQL_OUTSIDE, 'text'));
+    return `${expression} AS k${i}`;
+  });
+  return `SELECT x.*, ${classifications.join(', ')}
+    FROM (SELECT ${['s.*', ...facts.columns()].join(', ')} FROM (${source}) s OFFSET 0) x OFFSET 0`;
 }

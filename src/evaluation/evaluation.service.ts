@@ -1,6 +1,6 @@
 import { Context } from '../context';
 import { Customer } from '../customers/customer.entity';
-import { Facts, nextTierUp } from '../engine';
+import { Facts, SQL_NO_TIER, SQL_OUTSIDE, SqlParams, nextTierUp, sqlClassifications } from '../engine';
 import { CustomerClassification } from '../loaders';
 import { PublishedProgram } from '../programs/program-registry';
 import { Connection, decodeCursor, pageSize, toConnection } from '../shared/pagination';
@@ -8,7 +8,8 @@ import { AssignmentSource, TierAssignment, TierExplanation } from './tier-assign
 import { TierChange, TierChangeCause } from './tier-change.entity';
 
 const FIRST_ID = '00000000-0000-0000-0000-000000000000';
-const RECORD_CHUNK = 2_000;
+/** Staged customers written per statement: large enough to amortise, small enough for short locks. */
+const RECORD_CHUNK = 20_000;
 
 /** A customer's fresh classification in one program beside what was stored. */
 interface Reconcilable {
@@ -95,45 +96,123 @@ export class EvaluationService {
   }
 
   /**
-   * Evaluates every customer against a newly published program version and stores the
-   * assignments and history rows, in keyset-ordered chunks. Runs in the caller's transaction.
+   * Assigns every customer a newly created program's tiers (or catches stored assignments
+   * up with a version), in the caller's transaction: staged in one set-based statement, then
+   * written in chunks. No lock is taken on customers: the caller must keep customer writes
+   * out (program creation holds `LOCK TABLE customer IN SHARE MODE`).
    */
-  async recordProgram(tx: Context, published: PublishedProgram, cause: TierChangeCause, onChunk?: (customers: number) => void): Promise<number> {
+  async recordProgram(tx: Context, published: PublishedProgram, cause: TierChangeCause, onChunk?: (applied: number, staged: number) => void): Promise<number> {
+    const { staged } = await this.stageRetier(tx, published, { dropOnCommit: true });
     let after: string | null = null;
-    let changed = 0;
+    let applied = 0;
+    let changes = 0;
     for (;;) {
-      const chunk = await this.recordChunk(tx, published, after, RECORD_CHUNK, cause, false);
-      if (chunk.customers === 0) return changed;
+      const chunk = await this.applyStaged(tx, published, after, RECORD_CHUNK, cause, false);
+      if (chunk.staged === 0) return changes;
       after = chunk.lastId;
-      changed += chunk.changes;
-      onChunk?.(chunk.customers);
+      applied += chunk.staged;
+      changes += chunk.changes;
+      onChunk?.(applied, staged);
     }
   }
 
   /**
-   * Re-evaluates the next `size` customers after `after` (by id) in one program and stores
-   * what changed. With `lock`, the customers are locked first, so a concurrent write to one
-   * of them waits and then evaluates with this version itself.
+   * Stages, in a temp table of this session (`retier_stage`), every customer whose stored
+   * assignment in the program differs from the version's classification, plus those SQL
+   * cannot classify: one set-based statement over the facts JSONB, the rules compiled to
+   * SQL, the stored assignments hash-joined in. Nothing is held in Node, and customers
+   * already up to date are simply not staged, so staging again after a crash leaves exactly
+   * the work that remains.
    */
-  async recordChunk(
+  async stageRetier(tx: Context, published: PublishedProgram, { dropOnCommit }: { dropOnCommit: boolean }): Promise<{ customers: number; staged: number }> {
+    await tx.db.query('DROP TABLE IF EXISTS pg_temp.retier_stage');
+    await tx.db.query(
+      `CREATE TEMP TABLE retier_stage (id uuid PRIMARY KEY, version int NOT NULL, k text, before text, had boolean NOT NULL)${dropOnCommit ? ' ON COMMIT DROP' : ''}`,
+    );
+    const params = new SqlParams();
+    const classified = sqlClassifications('SELECT c.id, c.version, c.facts FROM customer c', [published.evaluator.definition], params);
+    const [row]: { customers: number; staged: number }[] = await tx.db.query(
+      `WITH staged AS (
+         INSERT INTO retier_stage
+         SELECT x.id, x.version, x.k0, a.tier_key, a.customer_id IS NOT NULL
+           FROM (${classified}) x
+           LEFT JOIN tier_assignment a ON a.customer_id = x.id AND a.program_id = ${params.add(published.program.id, 'uuid')}
+          WHERE x.k0 IS NULL
+             OR CASE WHEN x.k0 = '${SQL_OUTSIDE}' THEN a.customer_id IS NOT NULL
+                     ELSE a.customer_id IS NULL OR a.tier_key IS DISTINCT FROM NULLIF(x.k0, '${SQL_NO_TIER}') END
+         RETURNING 1)
+       SELECT (SELECT count(*)::int FROM customer) AS customers, (SELECT count(*)::int FROM staged) AS staged`,
+      params.values,
+    );
+    await tx.db.query('ANALYZE retier_stage');
+    return row;
+  }
+
+  /**
+   * Writes the next `size` staged customers after `after` (by id): new assignments, changed
+   * tiers and removals, one history row for each write, in one statement. A write happens
+   * only where the stored assignment is still the one staged, so applying twice (another
+   * worker, a retry) writes nothing twice. With `lock`, each customer is locked and skipped
+   * if written since it was staged: that write classified it under this version itself.
+   * Customers SQL could not classify are classified here, in Node, under lock.
+   */
+  async applyStaged(
     tx: Context,
     published: PublishedProgram,
     after: string | null,
     size: number,
     cause: TierChangeCause,
     lock: boolean,
-  ): Promise<{ customers: number; lastId: string | null; changes: number }> {
-    const customers: { id: string; facts: Facts }[] = await tx.db.query(
-      `SELECT id, facts FROM customer WHERE id > $1 ORDER BY id LIMIT $2${lock ? ' FOR UPDATE' : ''}`,
-      [after ?? FIRST_ID, size],
+  ): Promise<{ staged: number; lastId: string | null; changes: number }> {
+    const params = new SqlParams();
+    const program = params.add(published.program.id, 'uuid');
+    const version = params.add(published.version.version, 'int');
+    const locked = lock
+      ? // Only staged customers are locked; `= ANY(ARRAY(…))` keeps it to primary-key probes.
+        `SELECT b.* FROM batch b JOIN customer c ON c.id = b.id AND c.version = b.version
+          WHERE c.id = ANY(ARRAY(SELECT id FROM batch WHERE k IS NOT NULL)) FOR UPDATE OF c`
+      : 'SELECT * FROM batch WHERE k IS NOT NULL';
+    const [row]: { staged: number; last_id: string | null; changes: number; undecided: string[] | null }[] = await tx.db.query(
+      `WITH batch AS MATERIALIZED (SELECT * FROM retier_stage WHERE id > ${params.add(after ?? FIRST_ID, 'uuid')} ORDER BY id LIMIT ${params.add(size, 'int')}),
+       locked AS MATERIALIZED (${locked}),
+       updated AS (
+         UPDATE tier_assignment a SET tier_key = NULLIF(l.k, '${SQL_NO_TIER}'), rule_version = ${version}, evaluated_at = now()
+           FROM locked l
+          WHERE l.had AND l.k <> '${SQL_OUTSIDE}' AND a.customer_id = l.id AND a.program_id = ${program} AND a.tier_key IS NOT DISTINCT FROM l.before
+         RETURNING a.customer_id),
+       inserted AS (
+         INSERT INTO tier_assignment (customer_id, program_id, tier_key, rule_version, source, evaluated_at)
+         SELECT id, ${program}, NULLIF(k, '${SQL_NO_TIER}'), ${version}, 'RULE', now() FROM locked WHERE NOT had AND k <> '${SQL_OUTSIDE}'
+         ON CONFLICT (customer_id, program_id) DO NOTHING
+         RETURNING customer_id),
+       removed AS (
+         DELETE FROM tier_assignment a USING locked l
+          WHERE l.had AND l.k = '${SQL_OUTSIDE}' AND a.customer_id = l.id AND a.program_id = ${program} AND a.tier_key IS NOT DISTINCT FROM l.before
+         RETURNING a.customer_id),
+       written AS (SELECT customer_id FROM updated UNION ALL SELECT customer_id FROM inserted UNION ALL SELECT customer_id FROM removed),
+       history AS (
+         INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, cause, rule_version)
+         SELECT l.id, ${program}, ${params.add(published.program.key, 'text')}, l.before,
+                CASE WHEN l.k IN ('${SQL_NO_TIER}', '${SQL_OUTSIDE}') THEN NULL ELSE l.k END,
+                ${params.add(cause, 'text')}, ${version}
+           FROM locked l JOIN written w ON w.customer_id = l.id ORDER BY l.id)
+       SELECT (SELECT count(*)::int FROM batch) AS staged, (SELECT id FROM batch ORDER BY id DESC LIMIT 1) AS last_id,
+              (SELECT count(*)::int FROM written) AS changes, (SELECT array_agg(id ORDER BY id) FROM batch WHERE k IS NULL) AS undecided`,
+      params.values,
     );
-    if (customers.length === 0) return { customers: 0, lastId: null, changes: 0 };
+    const undecided = row.undecided?.length ? await this.recordCustomers(tx, published, row.undecided, cause, lock) : 0;
+    return { staged: row.staged, lastId: row.last_id, changes: row.changes + undecided };
+  }
+
+  /** Classifies the given customers in Node (the rows SQL cannot decide) and stores what changed. */
+  private async recordCustomers(tx: Context, published: PublishedProgram, ids: string[], cause: TierChangeCause, lock: boolean): Promise<number> {
+    const customers: { id: string; facts: Facts }[] = await tx.db.query(
+      `SELECT id, facts FROM customer WHERE id = ANY($1::uuid[]) ORDER BY id${lock ? ' FOR UPDATE' : ''}`,
+      [ids],
+    );
     const stored: { customer_id: string; tier_key: string | null }[] = await tx.db.query(
-      // Joined to the chunk's ids so each is one primary-key probe; `customer_id = ANY(…)`
-      // was planned as a scan of the program's whole (program_id, tier_key) index range.
-      `SELECT a.customer_id, a.tier_key FROM unnest($2::uuid[]) AS chunk(id)
-         JOIN tier_assignment a ON a.customer_id = chunk.id AND a.program_id = $1`,
-      [published.program.id, customers.map((c) => c.id)],
+      'SELECT customer_id, tier_key FROM tier_assignment WHERE program_id = $1 AND customer_id = ANY($2::uuid[])',
+      [published.program.id, ids],
     );
     const previous = new Map(stored.map((a) => [a.customer_id, a.tier_key]));
     const items: Reconcilable[] = [];
@@ -141,8 +220,7 @@ export class EvaluationService {
       const { applies, tierKey } = await published.evaluator.classify(c.facts);
       items.push({ customerId: c.id, published, applies, tierKey, had: previous.has(c.id), before: previous.get(c.id) ?? null });
     }
-    const changes = await this.reconcile(tx, items, cause, cause);
-    return { customers: customers.length, lastId: customers[customers.length - 1].id, changes: changes.length };
+    return (await this.reconcile(tx, items, cause, cause)).length;
   }
 
   /**

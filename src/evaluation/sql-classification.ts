@@ -1,5 +1,5 @@
 import { Context } from '../context';
-import { Facts, ProgramEvaluator, SQL_NO_TIER, SQL_OUTSIDE, SqlParams, compileSqlClassifier } from '../engine';
+import { Facts, ProgramEvaluator, SQL_NO_TIER, SQL_OUTSIDE, SqlParams, sqlClassifications } from '../engine';
 import { ACTIVE_OVERRIDE } from './tier-override.entity';
 
 /**
@@ -53,13 +53,10 @@ export async function classifyCustomers(
     : '';
   const overrideTier = overridesOf ? 'o.tier_key' : 'NULL::text';
   const definitions = evaluators.map((e) => e.definition);
-  const rules = definitions.map((d, i) => `${compileSqlClassifier(d, 'c.facts', params)} AS r${i}`);
   const keys = definitions.map((_, i) => `k${i}`);
-  // Rules are classified once per row in the inner query (OFFSET 0 keeps PostgreSQL from
-  // pulling it up and copying the CASE expressions into every outer reference, which made
-  // the query 20× slower); the override is applied outside it.
-  const classified = `SELECT id, override_tier, ${keys.map((k, i) => `${withOverride(`r${i}`, 'override_tier', definitions[i].tiers.map((t) => t.key), params)} AS ${k}`).join(', ')}
-    FROM (SELECT c.id, ${overrideTier} AS override_tier, ${rules.join(', ')} FROM customer c ${overrideJoin} OFFSET 0) r`;
+  const rules = sqlClassifications(`SELECT c.id, ${overrideTier} AS override_tier, c.facts FROM customer c ${overrideJoin}`, definitions, params);
+  const classified = `SELECT id, override_tier, ${keys.map((k, i) => `${withOverride(`r.${k}`, 'override_tier', definitions[i].tiers.map((t) => t.key), params)} AS ${k}`).join(', ')}
+    FROM (${rules}) r`;
   const undecided = keys.map((k) => `${k} IS NULL`).join(' OR ');
   const differ = keys.slice(1).map((k) => `${k} IS DISTINCT FROM k0`).join(' OR ') || 'false';
   const rows: Record<string, unknown>[] = await ctx.db.query(

@@ -1,5 +1,6 @@
 import { Initial1763798400000 } from './1763798400000-initial';
 import { RuleAuthoring1763884800000 } from './1763884800000-rule-authoring';
+import { SetBasedRetier1764057600000 } from './1764057600000-set-based-retier';
 
 /** Every migration, in order; run at start-up. */
-export const migrations = [Initial1763798400000, RuleAuthoring1763884800000];
+export const migrations = [Initial1763798400000, RuleAuthoring1763884800000, SetBasedRetier1764057600000];

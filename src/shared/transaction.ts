@@ -1,4 +1,4 @@
-import { Context } from '../context';
+import { Context, onManager } from '../context';
 import { createLoaders } from '../loaders';
 import { UserError, UserErrors, userError } from './user-error';
 
@@ -6,7 +6,7 @@ type Payload = { userErrors: UserError[] };
 
 /** Runs `work` in one transaction, with a context whose `db` and loaders are the transaction's. */
 export function withTransaction<T>(ctx: Context, work: (tx: Context) => Promise<T>): Promise<T> {
-  return ctx.db.transaction((manager) => work({ ...ctx, db: manager, loaders: createLoaders(manager, ctx.deps.registry) }));
+  return ctx.db.transaction((manager) => work(onManager(ctx, manager)));
 }
 
 /**
