@@ -30,6 +30,8 @@ export interface CustomerWrite {
 }
 
 const UUID_CURSOR = /^[0-9a-f-]{36}$/;
+/** The columns customerFromRow reads. */
+const CUSTOMER_COLUMNS = ['id', 'external_id', 'name', 'segment', 'facts', 'version', 'created_at', 'updated_at'];
 
 export class CustomerService {
   constructor(
@@ -84,7 +86,7 @@ export class CustomerService {
         const tierKeys = classifyIn.tiers.map((t) => t.key);
         const shown = withOverride('r.k0', activeOverrideTier(classifyIn.program.id, params, 'r.id'), tierKeys, params);
         const match = filter.tierKey ? `${shown} = ${params.add(filter.tierKey, 'text')}` : `${shown} <> ${params.add(SQL_OUTSIDE, 'text')}`;
-        sql = `SELECT r.* FROM (${sqlClassifications(sql, [classifyIn.evaluator.definition], params)}) r WHERE ${match}${page ? ' ORDER BY r.id' : ''}`;
+        sql = `SELECT r.* FROM (${sqlClassifications(sql, CUSTOMER_COLUMNS, [classifyIn.evaluator.definition], params)}) r WHERE ${match}${page ? ' ORDER BY r.id' : ''}`;
       }
       sql = page ? `${sql} LIMIT ${params.add(page.limit, 'int')}` : `SELECT count(*)::int AS count FROM (${sql}) counted`;
       return { sql, values: params.values };

@@ -79,8 +79,13 @@ function factReader(key: string): (facts: Facts) => unknown {
   };
 }
 
-/** json-rules-engine's `numberValidator`. */
+/**
+ * json-rules-engine's `numberValidator`: `parseFloat(value).toString() !== 'NaN'`. For a
+ * number that round trip through strings is NaN exactly when the number is NaN, so numbers
+ * (nearly every fact a threshold meets) skip it.
+ */
 function isNumeric(factValue: unknown): boolean {
+  if (typeof factValue === 'number') return !Number.isNaN(factValue);
   return Number.parseFloat(factValue as string).toString() !== 'NaN';
 }
 
@@ -143,11 +148,19 @@ function nodeClosure(node: Node): Predicate {
     }
     case 'all': {
       const children = node.children.map(nodeClosure);
-      return (f) => children.every((c) => c(f));
+      if (children.length === 1) return children[0];
+      return (f) => {
+        for (const child of children) if (!child(f)) return false;
+        return true;
+      };
     }
     case 'any': {
       const children = node.children.map(nodeClosure);
-      return children.length === 0 ? () => true : (f) => children.some((c) => c(f));
+      if (children.length <= 1) return children[0] ?? (() => true);
+      return (f) => {
+        for (const child of children) if (child(f)) return true;
+        return false;
+      };
     }
   }
 }
@@ -284,24 +297,20 @@ class InlineFacts implements SqlFacts {
 }
 
 /**
- * Facts read once per row into columns of an inner query, so a ladder of thresholds on one
+ * Facts read once per row into columns of inner queries, so a ladder of thresholds on one
  * fact costs one lookup, not one per tier. Every fact the rules use is registered before any
  * rule is compiled, so compiling adds no parameters a failed rule could strand.
  */
 class ProjectedFacts implements SqlFacts {
-  private readonly values = new Map<string, number>();
-  private readonly numerics = new Set<string>();
-  private readonly keys = new Map<string, string>();
+  private readonly facts = new Map<string, number>();
+  private readonly numerics = new Set<number>();
 
-  constructor(
-    trees: Node[],
-    private readonly params: SqlParams,
-  ) {
+  constructor(trees: Node[]) {
     const visit = (node: Node): void => {
       if (node.kind === 'leaf') {
         const { fact, operator } = node.leaf;
-        if (!this.values.has(fact)) this.values.set(fact, this.values.size);
-        if (operator in NUMERIC) this.numerics.add(fact);
+        if (!this.facts.has(fact)) this.facts.set(fact, this.facts.size);
+        if (operator in NUMERIC) this.numerics.add(this.facts.get(fact)!);
       } else if (node.kind === 'not') visit(node.child);
       else node.children.forEach(visit);
     };
@@ -309,26 +318,25 @@ class ProjectedFacts implements SqlFacts {
   }
 
   value(fact: string): string {
-    return `x._f${this.values.get(fact)}`;
+    return `x._f${this.facts.get(fact)}`;
   }
 
   numeric(fact: string): { state: string; number: string } {
-    const i = this.values.get(fact);
+    const i = this.facts.get(fact);
     return { state: `x._s${i}`, number: `x._n${i}` };
   }
 
-  /** The inner query's columns over the source's `facts`. */
-  columns(): string[] {
-    const columns: string[] = [];
-    for (const [fact, i] of this.values) {
-      const value = `NULLIF(s.facts -> ${this.params.add(fact, 'text')}, 'null'::jsonb)`;
-      columns.push(`${value} AS _f${i}`);
-      if (this.numerics.has(fact)) {
-        const { state, number } = numericView(value);
-        columns.push(`${state} AS _s${i}`, `${number} AS _n${i}`);
-      }
-    }
-    return columns;
+  /** Columns of the first inner query: each fact's JSONB value, from the source's `facts`. */
+  values(params: SqlParams): string[] {
+    return [...this.facts].map(([fact, i]) => `NULLIF(s.facts -> ${params.add(fact, 'text')}, 'null'::jsonb) AS _f${i}`);
+  }
+
+  /** Columns of the second: the numeric view of each fact a numeric operator reads. */
+  numericViews(): string[] {
+    return [...this.numerics].flatMap((i) => {
+      const { state, number } = numericView(`v._f${i}`);
+      return [`${state} AS _s${i}`, `${number} AS _n${i}`];
+    });
   }
 }
 
@@ -420,21 +428,21 @@ function ruleSql(node: Node | null, facts: SqlFacts, params: SqlParams): string 
 
 /**
  * Classifies every row of `source` (a SELECT with a JSONB column `facts`) under each
- * program, as a query: the source's columns, then `k0`, `k1`, … per program, each a tier
- * key, SQL_NO_TIER, SQL_OUTSIDE, or NULL when SQL cannot decide the row (a value breaking
- * its catalog type, or a rule that cannot be compiled to SQL). Facts are read once per row
- * in an inner query and each rule is evaluated at most once per row: both levels end in
- * OFFSET 0, or PostgreSQL would inline the reads into every comparison and the CASE
- * expressions into every reference to `k…` (20× slower). Rows stream in the source's order,
- * so an outer LIMIT stops the work early.
+ * program, as a query answering the `keep` columns of the source, then `k0`, `k1`, … per
+ * program: a tier key, SQL_NO_TIER, SQL_OUTSIDE, or NULL when SQL cannot decide the row (a
+ * value breaking its catalog type, or a rule that cannot be compiled to SQL). Each fact is
+ * read once per row, its numeric view computed once, each rule evaluated at most once: the
+ * levels end in OFFSET 0, or PostgreSQL would inline the reads into every comparison and the
+ * CASE expressions into every reference to `k…` (20× slower). Rows stream in the source's
+ * order, so an outer LIMIT stops the work early.
  */
-export function sqlClassifications(source: string, programs: readonly ProgramDefinition[], params: SqlParams): string {
+export function sqlClassifications(source: string, keep: readonly string[], programs: readonly ProgramDefinition[], params: SqlParams): string {
   const parsed = programs.map((program) => ({
     appliesTo: program.appliesTo ? parsedOrNull(program.appliesTo) : undefined,
     tiers: [...program.tiers].sort((a, b) => b.rank - a.rank).map((t) => ({ key: t.key, node: parsedOrNull(t.rule.conditions) })),
   }));
   const trees = parsed.flatMap((p) => [p.appliesTo, ...p.tiers.map((t) => t.node)]).filter((n): n is Node => !!n);
-  const facts = new ProjectedFacts(trees, params);
+  const facts = new ProjectedFacts(trees);
   const branch = (predicate: string, then: string, otherwise: string) =>
     `(CASE COALESCE((${predicate})::int, 2) WHEN 1 THEN ${then} WHEN 2 THEN NULL ELSE ${otherwise} END)`;
   const classifications = parsed.map(({ appliesTo, tiers }, i) => {
@@ -445,6 +453,9 @@ export function sqlClassifications(source: string, programs: readonly ProgramDef
     if (appliesTo !== undefined) expression = branch(ruleSql(appliesTo, facts, params), expression, params.add(SQL_OUTSIDE, 'text'));
     return `${expression} AS k${i}`;
   });
-  return `SELECT x.*, ${classifications.join(', ')}
-    FROM (SELECT ${['s.*', ...facts.columns()].join(', ')} FROM (${source}) s OFFSET 0) x OFFSET 0`;
+  const columns = (alias: string) => keep.map((c) => `${alias}.${c}`);
+  const values = `SELECT ${[...columns('s'), ...facts.values(params)].join(', ')} FROM (${source}) s OFFSET 0`;
+  const numericViews = facts.numericViews();
+  const read = numericViews.length ? `SELECT ${['v.*', ...numericViews].join(', ')} FROM (${values}) v OFFSET 0` : values;
+  return `SELECT ${[...columns('x'), ...classifications].join(', ')} FROM (${read}) x OFFSET 0`;
 }

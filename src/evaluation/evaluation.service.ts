@@ -130,7 +130,7 @@ export class EvaluationService {
       `CREATE TEMP TABLE retier_stage (id uuid PRIMARY KEY, version int NOT NULL, k text, before text, had boolean NOT NULL)${dropOnCommit ? ' ON COMMIT DROP' : ''}`,
     );
     const params = new SqlParams();
-    const classified = sqlClassifications('SELECT c.id, c.version, c.facts FROM customer c', [published.evaluator.definition], params);
+    const classified = sqlClassifications('SELECT c.id, c.version, c.facts FROM customer c', ['id', 'version'], [published.evaluator.definition], params);
     const [row]: { customers: number; staged: number }[] = await tx.db.query(
       `WITH staged AS (
          INSERT INTO retier_stage

@@ -54,7 +54,7 @@ export async function classifyCustomers(
   const overrideTier = overridesOf ? 'o.tier_key' : 'NULL::text';
   const definitions = evaluators.map((e) => e.definition);
   const keys = definitions.map((_, i) => `k${i}`);
-  const rules = sqlClassifications(`SELECT c.id, ${overrideTier} AS override_tier, c.facts FROM customer c ${overrideJoin}`, definitions, params);
+  const rules = sqlClassifications(`SELECT c.id, ${overrideTier} AS override_tier, c.facts FROM customer c ${overrideJoin}`, ['id', 'override_tier'], definitions, params);
   const classified = `SELECT id, override_tier, ${keys.map((k, i) => `${withOverride(`r.${k}`, 'override_tier', definitions[i].tiers.map((t) => t.key), params)} AS ${k}`).join(', ')}
     FROM (${rules}) r`;
   const undecided = keys.map((k) => `${k} IS NULL`).join(' OR ');

@@ -12,10 +12,15 @@ export enum TierChangeCause {
 }
 registerEnumType(TierChangeCause, { name: 'TierChangeCause' });
 
-/** One row of a customer's tier history: appended whenever a stored tier changes. */
+/**
+ * One row of a customer's tier history: appended whenever a stored tier changes. Deleted
+ * with its customer or program by triggers rather than checked by foreign keys, which cost
+ * a locking probe of `customer` per row in set-wise re-tiers (see the migration).
+ */
 @ObjectType()
 @Entity('tier_change')
 @Index('tier_change_customer_idx', ['customerId', 'id'])
+@Index('tier_change_program_idx', ['programId'])
 export class TierChange {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id: string;
@@ -23,14 +28,14 @@ export class TierChange {
   @Column({ name: 'customer_id', type: 'uuid' })
   customerId: string;
 
-  @ManyToOne(() => Customer, { onDelete: 'CASCADE' })
+  @ManyToOne(() => Customer, { createForeignKeyConstraints: false })
   @JoinColumn({ name: 'customer_id' })
   customer?: Customer;
 
   @Column({ name: 'program_id', type: 'uuid' })
   programId: string;
 
-  @ManyToOne(() => TierProgram, { onDelete: 'CASCADE' })
+  @ManyToOne(() => TierProgram, { createForeignKeyConstraints: false })
   @JoinColumn({ name: 'program_id' })
   program?: TierProgram;
 

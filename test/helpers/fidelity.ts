@@ -130,7 +130,7 @@ async function checkBatch(cases: Case[], query: Query, report: FidelityReport, m
         rules.set(name, null);
       }
     }
-    columns.push(`(SELECT k0 FROM (${sqlClassifications(`SELECT ${factsParam} AS facts`, [c.program], params)}) r)`);
+    columns.push(`(SELECT k0 FROM (${sqlClassifications(`SELECT ${factsParam} AS facts`, [], [c.program], params)}) r)`);
     layout.push({ classification: columns.length - 1, rules });
   }
   const rowsPromise = query(`SELECT ${columns.map((c, i) => `${c} AS c${i}`).join(', ')}`, params.values);
