@@ -78,7 +78,7 @@ export async function benchApi(options: BenchOptions, db: BenchDatabase): Promis
   const raw = start('dist/scripts/bench/raw-handler.js', { DATABASE_URL: db.url, PORT: String(rawPort) });
   try {
     await ready(`http://127.0.0.1:${strataPort}/readyz`, strata);
-    await ready(`http://127.0.0.1:${rawPort}/`, raw);
+    await ready(`http://127.0.0.1:${rawPort}/healthz`, raw);
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
     const strataUrl = `http://127.0.0.1:${strataPort}/graphql`;
     const rawUrl = (path: string) => `http://127.0.0.1:${rawPort}${path}`;

@@ -6,6 +6,7 @@ import { benchApi } from './api';
 import { benchEvaluation } from './evaluation';
 import { benchFidelity } from './fidelity';
 import { benchPreview } from './preview';
+import { logger } from '../../src/shared/logger';
 import { benchRetier } from './retier';
 import { BenchDatabase, BenchOptions, Figure, benchDatabase, machine } from './support';
 
@@ -35,6 +36,8 @@ function count(raw: string, name: string): number {
  * writes them all to a file and drops the databases.
  */
 async function main(): Promise<void> {
+  // Job progress at info level would drown the figures.
+  if (!process.env.LOG_LEVEL) logger.level = 'warn';
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {

@@ -11,7 +11,8 @@ import { EntitlementCandidate, EntitlementPolicy, mergeEntitlements } from '../.
  * with Strata's own pure function. Answers the same JSON Strata's queries do.
  *   POST /card          { "externalId": "…" }
  *   POST /entitlements  { "externalIds": ["…", …] }
- * Every answer says how many SQL statements it took in `x-sql-statements`.
+ * Every answer says how many SQL statements it took in `x-sql-statements`; GET /healthz
+ * answers 200 once it listens.
  */
 
 const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 10, options: '-c jit=off' });
@@ -99,6 +100,10 @@ async function answer(path: string | undefined, body: Record<string, unknown>): 
 }
 
 const server = http.createServer((req, res) => {
+  if (req.url === '/healthz') {
+    res.writeHead(200).end();
+    return;
+  }
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', async () => {

@@ -30,9 +30,11 @@ export class ProgramRegistry {
       .addSelect('v.id', 'version_id')
       .orderBy('p.key')
       .getRawAndEntities<{ version_id: string }>();
-    return Promise.all(
-      entities.map(async (program, i) => ({ program, ...(await this.compiled(db, raw[i].version_id)) })),
-    );
+    // One after another: `db` may be a transaction's single connection, which must not
+    // run two queries at once. Compiled versions are cached, so this is rarely a query.
+    const published: PublishedProgram[] = [];
+    for (const [i, program] of entities.entries()) published.push({ program, ...(await this.compiled(db, raw[i].version_id)) });
+    return published;
   }
 
   /** A program at one of its versions (in force or not), compiled. */
