@@ -214,13 +214,6 @@ export function classifierOf(applies: Predicate | null, tiers: readonly { key: s
   };
 }
 
-/** The whole program as one closure. Throws NotCompilable when any rule cannot be compiled. */
-export function compileClassifier(program: ProgramDefinition): Classifier {
-  const applies = program.appliesTo ? compilePredicate(program.appliesTo) : null;
-  const tiers = [...program.tiers].sort((a, b) => b.rank - a.rank).map((t) => ({ key: t.key, test: compilePredicate(t.rule.conditions) }));
-  return classifierOf(applies, tiers);
-}
-
 // ---------------------------------------------------------------- SQL
 
 /** Bind parameters shared by every expression of one statement. */
