@@ -1,7 +1,9 @@
 import DataLoader from 'dataloader';
-import { EntityManager, In } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { Customer } from './customers/customer.entity';
+import { entityColumns, queryEntities } from './database/entity-rows';
 import { Classification } from './engine';
+import { EntitlementDefinition } from './entitlements/entitlement-definition.entity';
 import { EntitlementGrant } from './entitlements/entitlement-grant.entity';
 import { ACTIVE_OVERRIDE, TierOverride } from './evaluation/tier-override.entity';
 import { ProgramRegistry, PublishedProgram } from './programs/program-registry';
@@ -39,34 +41,41 @@ export function createLoaders(db: EntityManager, registry: ProgramRegistry): Loa
     programs: loadPrograms,
     customerById: new DataLoader(async (ids) => {
       const valid = ids.filter(isUuid);
-      const rows = valid.length ? await db.find(Customer, { where: { id: In(valid) } }) : [];
+      const rows = valid.length
+        ? await queryEntities(db, Customer, `SELECT ${entityColumns(db, Customer, 'c')} FROM customer c WHERE c.id = ANY($1::uuid[])`, [valid])
+        : [];
       const byId = new Map(rows.map((c) => [c.id, c]));
       return ids.map((id) => byId.get(id) ?? null);
     }),
     customerByExternalId: new DataLoader(async (externalIds) => {
-      const rows = await db.find(Customer, { where: { externalId: In([...externalIds]) } });
+      const rows = await queryEntities(db, Customer, `SELECT ${entityColumns(db, Customer, 'c')} FROM customer c WHERE c.external_id = ANY($1::text[])`, [
+        externalIds,
+      ]);
       const byExternalId = new Map(rows.map((c) => [c.externalId, c]));
       return externalIds.map((id) => byExternalId.get(id) ?? null);
     }),
     activeGrants: new DataLoader(async (customerIds) => {
-      const rows = await db
-        .createQueryBuilder(EntitlementGrant, 'g')
-        .innerJoinAndSelect('g.entitlement', 'd')
-        .where('g.customer_id = ANY(:ids)', { ids: customerIds })
-        .andWhere('g.revoked_at IS NULL')
-        .andWhere('(g.expires_at IS NULL OR g.expires_at > now())')
-        .orderBy('g.created_at')
-        .getMany();
+      const rows = await queryEntities(
+        db,
+        EntitlementGrant,
+        `SELECT ${entityColumns(db, EntitlementGrant, 'g')}, ${entityColumns(db, EntitlementDefinition, 'd', 'entitlement.')}
+           FROM entitlement_grant g JOIN entitlement_definition d ON d.key = g.entitlement_key
+          WHERE g.customer_id = ANY($1::uuid[]) AND g.revoked_at IS NULL AND (g.expires_at IS NULL OR g.expires_at > now())
+          ORDER BY g.created_at`,
+        [customerIds],
+        { entitlement: EntitlementDefinition },
+      );
       const byCustomer = new Map<string, EntitlementGrant[]>();
       for (const grant of rows) byCustomer.set(grant.customerId, [...(byCustomer.get(grant.customerId) ?? []), grant]);
       return customerIds.map((id) => byCustomer.get(id) ?? []);
     }),
     activeOverrides: new DataLoader(async (customerIds) => {
-      const rows = await db
-        .createQueryBuilder(TierOverride, 'o')
-        .where('o.customer_id = ANY(:ids)', { ids: customerIds })
-        .andWhere(ACTIVE_OVERRIDE)
-        .getMany();
+      const rows = await queryEntities(
+        db,
+        TierOverride,
+        `SELECT ${entityColumns(db, TierOverride, 'o')} FROM tier_override o WHERE o.customer_id = ANY($1::uuid[]) AND ${ACTIVE_OVERRIDE}`,
+        [customerIds],
+      );
       const byCustomer = new Map<string, TierOverride[]>();
       for (const o of rows) byCustomer.set(o.customerId, [...(byCustomer.get(o.customerId) ?? []), o]);
       return customerIds.map((id) => byCustomer.get(id) ?? []);

@@ -1,5 +1,5 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { ErrorRequestHandler } from 'express';
 import { GraphQLError, GraphQLSchema } from 'graphql';
@@ -112,7 +112,8 @@ export async function createServer(dataSource: DataSource, options: ServerOption
     formatError,
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    // No cache hints are set, and the cache-control plugin would wrap every field's resolver.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
   });
   await apollo.start();
 
