@@ -79,9 +79,9 @@ export async function benchEvaluation(options: BenchOptions, customers: number):
     options.log(`  evaluation run ${run + 1}/${options.runs}: Strata ${strataRun.toFixed(0)} ms, json-rules-engine ${naiveRun.toFixed(0)} ms`);
   }
   const rate = (ms: number) => Math.round((customers * 1000) / ms);
-  for (const [program, figures] of perProgram) {
-    const strata = summary(figures.strata, 1);
-    const naive = summary(figures.naive, 1);
+  const report = (program: string, strataRuns: number[], naiveRuns: number[], mismatches: number) => {
+    const strata = summary(strataRuns, 1);
+    const naive = summary(naiveRuns, 1);
     options.report({
       suite: 'evaluation',
       figure: 'throughput',
@@ -92,21 +92,9 @@ export async function benchEvaluation(options: BenchOptions, customers: number):
       strataPerSecond: rate(strata.median),
       jsonRulesEnginePerSecond: rate(naive.median),
       speedup: Math.round(naive.median / strata.median),
-      mismatches: figures.mismatches,
+      mismatches,
     });
-  }
-  const strata = summary(totals.strata, 1);
-  const naive = summary(totals.naive, 1);
-  options.report({
-    suite: 'evaluation',
-    figure: 'throughput',
-    program: 'all three',
-    customers,
-    strataMs: strata,
-    jsonRulesEngineMs: naive,
-    strataPerSecond: rate(strata.median),
-    jsonRulesEnginePerSecond: rate(naive.median),
-    speedup: Math.round(naive.median / strata.median),
-    mismatches: [...perProgram.values()].reduce((n, f) => n + f.mismatches, 0),
-  });
+  };
+  for (const [program, figures] of perProgram) report(program, figures.strata, figures.naive, figures.mismatches);
+  report('all three', totals.strata, totals.naive, [...perProgram.values()].reduce((n, f) => n + f.mismatches, 0));
 }
