@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { CostLimits, DEFAULT_COST_LIMITS } from './limits/cost-budgets';
 
 export interface Config {
   port: number;
@@ -13,6 +14,7 @@ export interface Config {
   /** Demo customers generated when the database has none (0 disables). */
   seedCustomers: number;
   production: boolean;
+  costLimits: CostLimits;
 }
 
 /** The only reader of process.env: validates once and fails with one message. */
@@ -37,12 +39,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminKey: env.STRATA_ADMIN_KEY || null,
     seedCustomers: int('SEED_CUSTOMERS', 10_000, 0, 10_000_000),
     production: env.NODE_ENV === 'production',
+    costLimits: {
+      maxCost: int('STRATA_MAX_QUERY_COST', DEFAULT_COST_LIMITS.maxCost, 1, 1_000_000),
+      bucketSize: int('STRATA_COST_BUCKET', DEFAULT_COST_LIMITS.bucketSize, 1, 100_000_000),
+      restorePerSecond: int('STRATA_COST_RESTORE_PER_SECOND', DEFAULT_COST_LIMITS.restorePerSecond, 1, 100_000_000),
+    },
   };
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     problems.push('DATABASE_URL must start with postgres:// or postgresql://');
   }
   if (config.adminKey !== null && config.adminKey.length < 16) {
     problems.push('STRATA_ADMIN_KEY must be at least 16 characters');
+  }
+  if (config.costLimits.bucketSize < config.costLimits.maxCost) {
+    problems.push('STRATA_COST_BUCKET must be at least STRATA_MAX_QUERY_COST, or the costliest allowed query could never run');
   }
   if (problems.length) throw new Error(`Invalid configuration: ${problems.join('; ')}`);
   return config;

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   await dataSource.initialize();
   await dataSource.runMigrations({ transaction: 'each' });
 
-  const strata = await createServer(dataSource, { production: config.production });
+  const strata = await createServer(dataSource, { production: config.production, costLimits: config.costLimits });
   const { adminKey } = await bootstrap(systemContext(strata.deps, 'start-up'), strata.services, config, embedded !== null);
 
   const server = strata.app.listen(config.port, () => {

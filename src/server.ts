@@ -1,4 +1,5 @@
 import { ApolloServer } from '@apollo/server';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { ErrorRequestHandler } from 'express';
@@ -27,6 +28,8 @@ import { explorerRouter } from './explorer';
 import { FactResolver } from './facts/fact.resolver';
 import { FactService } from './facts/fact.service';
 import { healthRouter } from './health';
+import { CostBudgets, CostLimits, DEFAULT_COST_LIMITS } from './limits/cost-budgets';
+import { costLimitPlugin } from './limits/cost-limit.plugin';
 import { ProgramRegistry } from './programs/program-registry';
 import { ProgramResolver } from './programs/program.resolver';
 import { ProgramService } from './programs/program.service';
@@ -98,6 +101,7 @@ export function resolverInstances(s: Services, runner: RetierRunner | null): Map
 /** Schema, Apollo and the HTTP routes over an initialised, migrated data source; tests call it too. */
 export interface ServerOptions {
   production: boolean;
+  costLimits?: CostLimits;
   retier?: RetierRunnerOptions & { start?: boolean };
 }
 
@@ -107,13 +111,24 @@ export async function createServer(dataSource: DataSource, options: ServerOption
   const runner = new RetierRunner(deps, services.evaluation, options.retier);
   const instances = resolverInstances(services, runner);
   const schema = await buildStrataSchema({ get: (cls) => instances.get(cls) });
+  const armor = new ApolloArmor(documentLimits(options.production)).protect();
   const apollo = new ApolloServer<Context>({
     schema,
     formatError,
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
-    // No cache hints are set, and the cache-control plugin would wrap every field's resolver.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    // graphql-js stops parsing at this many tokens and answers GRAPHQL_PARSE_FAILED (400).
+    parseOptions: { maxTokens: MAX_TOKENS },
+    validationRules: armor.validationRules,
+    plugins: [
+      ...armor.plugins,
+      costLimitPlugin(schema, new CostBudgets(options.costLimits ?? DEFAULT_COST_LIMITS)),
+      ApolloServerPluginLandingPageDisabled(),
+      // No cache hints are set, and the cache-control plugin would wrap every field's resolver.
+      ApolloServerPluginCacheControlDisabled(),
+    ],
   });
   await apollo.start();
 
@@ -145,6 +160,25 @@ export async function createServer(dataSource: DataSource, options: ServerOption
   app.use(jsonErrors);
   if (options.retier?.start !== false) runner.start();
   return { app, runner, apollo, schema, deps, services };
+}
+
+const MAX_TOKENS = 2_000;
+
+/**
+ * Limits on the document, checked while validating it, before anything executes (GraphQL
+ * Armor): depth, aliases and directives. Tokens are counted by graphql-js's parser (Armor's
+ * own counter answers HTTP 500), and cost is priced per field by costLimitPlugin. In
+ * production, "Did you mean …" hints would reveal the schema.
+ */
+export function documentLimits(production: boolean): ConstructorParameters<typeof ApolloArmor>[0] {
+  return {
+    maxTokens: { enabled: false },
+    maxDepth: { n: 12, ignoreIntrospection: true },
+    maxAliases: { n: 15 },
+    maxDirectives: { n: 10 },
+    costLimit: { enabled: false },
+    blockFieldSuggestion: { enabled: production },
+  };
 }
 
 /** Malformed or oversized bodies get a JSON error, never Express's HTML page with a stack. */

@@ -6,6 +6,7 @@ import { ConnectionType } from '../shared/pagination';
 import type { Connection } from '../shared/pagination';
 import { AuditEvent } from './audit-event.entity';
 import { AuditService } from './audit.service';
+import { pageCost } from '../limits/query-cost';
 
 export const AuditEventConnection = ConnectionType(AuditEvent, 'AuditEvent');
 
@@ -14,7 +15,7 @@ export class AuditResolver {
   constructor(private readonly audit: AuditService) {}
 
   @Authorized(Role.EDITOR, Role.APPROVER)
-  @Query(() => AuditEventConnection, { description: 'Changes to programs, rules, catalogs, grants, overrides and keys; newest first.' })
+  @Query(() => AuditEventConnection, { complexity: pageCost, description: 'Changes to programs, rules, catalogs, grants, overrides and keys; newest first.' })
   auditEvents(
     @Ctx() ctx: Context,
     @Arg('filter', () => AuditEventFilter, { nullable: true }) filter?: AuditEventFilter,

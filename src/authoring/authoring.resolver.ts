@@ -27,6 +27,7 @@ import { RetierJob } from './retier-job.entity';
 import { RetierRunner } from './retier-runner';
 import { RuleDraft } from './rule-draft.entity';
 import { SimulationService } from './simulation.service';
+import { SIMULATION_COST, fixedCost } from '../limits/query-cost';
 
 export const AUTHORS = [Role.EDITOR, Role.APPROVER];
 
@@ -53,7 +54,7 @@ export class RuleDraftResolver {
   }
 
   @Authorized(...AUTHORS)
-  @Query(() => RuleSimulation, { description: "The draft's impact on every customer: who would move from which tier to which. Writes nothing." })
+  @Query(() => RuleSimulation, { complexity: fixedCost(SIMULATION_COST), description: "The draft's impact on every customer: who would move from which tier to which. Writes nothing." })
   async ruleDraftSimulate(
     @Arg('id', () => ID) id: string,
     @Ctx() ctx: Context,

@@ -15,6 +15,7 @@ import { UserError } from '../shared/user-error';
 import { assertValidInput } from '../shared/validation';
 import { Customer } from './customer.entity';
 import { CustomerService } from './customer.service';
+import { pageCost } from '../limits/query-cost';
 
 @InputType()
 export class CustomerUpsertInput {
@@ -92,7 +93,7 @@ export class CustomerResolver {
   }
 
   @Authorized(Role.VIEWER)
-  @Query(() => CustomerConnection)
+  @Query(() => CustomerConnection, { complexity: pageCost })
   customers(
     @Ctx() ctx: Context,
     @Arg('filter', () => CustomerFilter, { nullable: true }) filter?: CustomerFilter,
@@ -142,7 +143,7 @@ export class CustomerResolver {
     return this.entitlementService.effective(ctx, customer);
   }
 
-  @FieldResolver(() => TierChangeConnection)
+  @FieldResolver(() => TierChangeConnection, { complexity: pageCost })
   tierHistory(
     @Root() customer: Customer,
     @Ctx() ctx: Context,

@@ -10,6 +10,7 @@ import { CustomerEntitlementSet } from './customer-entitlement.types';
 import { BetterEnum, EntitlementDefinition, EntitlementValueTypeEnum } from './entitlement-definition.entity';
 import { EntitlementGrant } from './entitlement-grant.entity';
 import { EntitlementService } from './entitlement.service';
+import { perIdCost } from '../limits/query-cost';
 
 @InputType()
 export class EntitlementDefineInput {
@@ -82,7 +83,7 @@ export class EntitlementResolver {
   }
 
   @Authorized(Role.VIEWER)
-  @Query(() => [CustomerEntitlementSet], { description: 'Up to 500 customers, answered in input order (ids, then externalIds).' })
+  @Query(() => [CustomerEntitlementSet], { complexity: perIdCost, description: 'Up to 500 customers, answered in input order (ids, then externalIds).' })
   customerEntitlements(
     @Ctx() ctx: Context,
     @Arg('ids', () => [ID], { nullable: true }) ids?: string[],

@@ -14,6 +14,7 @@ import { ProgramService } from './program.service';
 import { RuleSetVersion } from './rule-set-version.entity';
 import { TierProgram } from './tier-program.entity';
 import { Tier } from './tier.entity';
+import { DISTRIBUTION_COST, fixedCost } from '../limits/query-cost';
 
 @InputType()
 export class TierEntitlementInput {
@@ -137,7 +138,7 @@ export class ProgramResolver {
     return (await this.programs.publishedById(ctx, program.id))?.version ?? null;
   }
 
-  @FieldResolver(() => [TierCount], { description: 'Customers per tier, highest rank first; tierKey null = no tier.' })
+  @FieldResolver(() => [TierCount], { complexity: fixedCost(DISTRIBUTION_COST), description: 'Customers per tier, highest rank first; tierKey null = no tier.' })
   async distribution(@Root() program: TierProgram, @Ctx() ctx: Context): Promise<TierCount[]> {
     const published = await this.programs.publishedById(ctx, program.id);
     return published ? this.programs.distribution(ctx, published) : [];

@@ -13,6 +13,8 @@ export interface GraphQLResponse<T = any> {
   status: number;
   data?: T;
   errors?: { message: string; extensions?: { code?: string }; path?: string[] }[];
+  extensions?: Record<string, any>;
+  headers: Headers;
 }
 
 export interface TestApp {
@@ -29,10 +31,16 @@ export interface TestApp {
 }
 
 /** The real server on a fresh database over loopback HTTP, with rules/ loaded by default. */
-export async function startTestApp(options: { ruleFiles?: boolean; retier?: ServerOptions['retier'] } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { ruleFiles?: boolean; retier?: ServerOptions['retier']; production?: boolean; costLimits?: ServerOptions['costLimits'] } = {},
+): Promise<TestApp> {
   const queries = new QueryCounter();
   const db = await createTestDatabase(queries);
-  const strata = await createServer(db.dataSource, { production: false, retier: options.retier ?? { pollMs: 200 } });
+  const strata = await createServer(db.dataSource, {
+    production: options.production ?? false,
+    costLimits: options.costLimits,
+    retier: options.retier ?? { pollMs: 200 },
+  });
   const adminKey = newSecret();
   await strata.services.auth.ensureAdminKey(db.dataSource.manager, adminKey);
   if (options.ruleFiles !== false) await loadRuleFiles(systemContext(strata.deps, 'test'), strata.services, path.resolve('rules'));
@@ -45,7 +53,7 @@ export async function startTestApp(options: { ruleFiles?: boolean; retier?: Serv
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (key !== null) headers.authorization = `Bearer ${key}`;
     const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-    return { status: res.status, ...((await res.json()) as Omit<GraphQLResponse<T>, 'status'>) };
+    return { status: res.status, headers: res.headers, ...((await res.json()) as Omit<GraphQLResponse<T>, 'status' | 'headers'>) };
   };
 
   return {

@@ -1,0 +1,54 @@
+import { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError, GraphQLSchema } from 'graphql';
+import { Context } from '../context';
+import { CostBudgets } from './cost-budgets';
+import { queryCost } from './query-cost';
+
+/** `extensions.cost` of every answer, as Shopify reports it. */
+export interface CostReport {
+  requestedQueryCost: number;
+  maximumQueryCost: number;
+  throttleStatus: { maximumAvailable: number; currentlyAvailable: number; restoreRate: number };
+  /** Seconds to wait before this request could be afforded; only when refused. */
+  retryAfter?: number;
+}
+
+/**
+ * Prices each operation once it is parsed and validated, before any resolver runs:
+ * refuses it when it costs more than one request may (`QUERY_TOO_COSTLY`), or when the
+ * caller's key has not the points left (`RATE_LIMITED`, HTTP 429 with Retry-After), and
+ * reports the cost and the key's budget in `extensions.cost`.
+ */
+export function costLimitPlugin(schema: GraphQLSchema, budgets: CostBudgets): ApolloServerPlugin<Context> {
+  const { maxCost, bucketSize, restorePerSecond } = budgets.limits;
+  return {
+    async requestDidStart() {
+      let report: CostReport | null = null;
+      return {
+        async didResolveOperation({ document, request, operationName, contextValue }) {
+          const requested = queryCost(schema, document, request.variables ?? {}, operationName ?? undefined);
+          const status = (available: number) => ({ maximumAvailable: bucketSize, currentlyAvailable: available, restoreRate: restorePerSecond });
+          if (requested > maxCost) {
+            report = { requestedQueryCost: requested, maximumQueryCost: maxCost, throttleStatus: status(bucketSize) };
+            throw new GraphQLError(`this query costs ${requested} points; one request may cost at most ${maxCost} (ask for fewer items per page or fewer customers)`, {
+              extensions: { code: 'QUERY_TOO_COSTLY', http: { status: 400 } },
+            });
+          }
+          const spend = budgets.spend(contextValue.actor.keyId, requested);
+          report = { requestedQueryCost: requested, maximumQueryCost: maxCost, throttleStatus: status(spend.available) };
+          if (!spend.allowed) {
+            report.retryAfter = spend.retryAfterSeconds;
+            throw new GraphQLError(`this key has ${spend.available} of the ${requested} points this query costs; retry after ${spend.retryAfterSeconds} s`, {
+              extensions: { code: 'RATE_LIMITED', http: { status: 429, headers: new Map([['retry-after', String(spend.retryAfterSeconds)]]) } },
+            });
+          }
+        },
+        async willSendResponse({ response }) {
+          if (report && response.body.kind === 'single') {
+            response.body.singleResult.extensions = { ...response.body.singleResult.extensions, cost: report };
+          }
+        },
+      };
+    },
+  };
+}
