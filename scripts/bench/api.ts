@@ -74,7 +74,16 @@ export async function benchApi(options: BenchOptions, db: BenchDatabase): Promis
   const key = newSecret();
   const strataPort = await freePort();
   const rawPort = await freePort();
-  const strata = start('dist/src/index.js', { DATABASE_URL: db.url, PORT: String(strataPort), STRATA_ADMIN_KEY: key, NODE_ENV: 'production', LOG_LEVEL: 'warn' });
+  // A load test is one key spending far faster than any integrator may: lift its budget (priced all the same).
+  const strata = start('dist/src/index.js', {
+    DATABASE_URL: db.url,
+    PORT: String(strataPort),
+    STRATA_ADMIN_KEY: key,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    STRATA_COST_BUCKET: '100000000',
+    STRATA_COST_RESTORE_PER_SECOND: '100000000',
+  });
   const raw = start('dist/scripts/bench/raw-handler.js', { DATABASE_URL: db.url, PORT: String(rawPort) });
   try {
     await ready(`http://127.0.0.1:${strataPort}/readyz`, strata);
