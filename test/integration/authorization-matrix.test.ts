@@ -1,0 +1,132 @@
+import {
+  GraphQLField,
+  GraphQLInputType,
+  GraphQLObjectType,
+  GraphQLSchema,
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isScalarType,
+} from 'graphql';
+import { Role } from '../../src/auth/role';
+import { TestApp, startTestApp } from '../helpers/app';
+
+const { VIEWER, INTEGRATOR, EDITOR, APPROVER, ADMIN } = Role;
+const EVERYONE = [VIEWER, INTEGRATOR, EDITOR, APPROVER, ADMIN];
+
+/**
+ * Who may call what, as the contract and the README's "Access" section put it: everyone
+ * reads customers, tiers and catalogs; integrators write customers, facts, grants and
+ * overrides; editors define catalogs and programs and edit drafts; approvers approve,
+ * publish and roll back; authors (editors, approvers) read drafts, diffs, jobs and the
+ * audit trail; ADMIN does everything and alone creates keys. A root field missing here
+ * fails the test: a new operation must be placed in the matrix.
+ */
+const ALLOWED: Record<string, Role[]> = {
+  customer: EVERYONE,
+  customers: EVERYONE,
+  customerEntitlements: EVERYONE,
+  tierPrograms: EVERYONE,
+  tierProgram: EVERYONE,
+  evaluate: EVERYONE,
+  factDefinitions: EVERYONE,
+  entitlementDefinitions: EVERYONE,
+  ruleDraft: [EDITOR, APPROVER, ADMIN],
+  ruleDrafts: [EDITOR, APPROVER, ADMIN],
+  ruleDraftSimulate: [EDITOR, APPROVER, ADMIN],
+  ruleSetDiff: [EDITOR, APPROVER, ADMIN],
+  retierJob: [EDITOR, APPROVER, ADMIN],
+  auditEvents: [EDITOR, APPROVER, ADMIN],
+  customerUpsert: [INTEGRATOR, ADMIN],
+  customerFactsUpdate: [INTEGRATOR, ADMIN],
+  customerDelete: [INTEGRATOR, ADMIN],
+  entitlementGrant: [INTEGRATOR, ADMIN],
+  entitlementGrantRevoke: [INTEGRATOR, ADMIN],
+  tierOverrideSet: [INTEGRATOR, ADMIN],
+  tierOverrideRevoke: [INTEGRATOR, ADMIN],
+  factDefine: [EDITOR, ADMIN],
+  entitlementDefine: [EDITOR, ADMIN],
+  tierProgramCreate: [EDITOR, ADMIN],
+  ruleDraftCreate: [EDITOR, ADMIN],
+  ruleDraftUpdate: [EDITOR, ADMIN],
+  ruleDraftTierUpdate: [EDITOR, ADMIN],
+  ruleDraftTestCaseAdd: [EDITOR, ADMIN],
+  ruleDraftTestCaseRemove: [EDITOR, ADMIN],
+  ruleDraftSubmit: [EDITOR, ADMIN],
+  ruleDraftDiscard: [EDITOR, ADMIN],
+  ruleDraftApprove: [APPROVER, ADMIN],
+  ruleDraftPublish: [APPROVER, ADMIN],
+  ruleSetRollback: [APPROVER, ADMIN],
+  apiKeyCreate: [ADMIN],
+};
+
+const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
+
+/** A value of `type` that passes GraphQL's own coercion, so only authorization can refuse the call. */
+function sample(type: GraphQLInputType): unknown {
+  if (isNonNullType(type)) return sample(type.ofType);
+  if (isListType(type)) return [sample(type.ofType)];
+  if (isEnumType(type)) return type.getValues()[0].value;
+  if (isInputObjectType(type)) {
+    return Object.fromEntries(Object.values(type.getFields()).filter((f) => isNonNullType(f.type)).map((f) => [f.name, sample(f.type)]));
+  }
+  if (isScalarType(type)) {
+    const scalars: Record<string, unknown> = { ID: NO_SUCH_ID, String: 'authz-matrix', Int: 1, Float: 1, Boolean: true, DateTime: '2099-01-01T00:00:00Z', JSON: {}, JSONObject: {} };
+    if (type.name in scalars) return scalars[type.name];
+  }
+  throw new Error(`no sample for ${String(type)}`);
+}
+
+/** The smallest operation calling `field`: its required arguments as variables, `__typename` selected. */
+function operation(kind: 'query' | 'mutation', field: GraphQLField<unknown, unknown>) {
+  const required = field.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined);
+  const variables = Object.fromEntries(required.map((a) => [a.name, sample(a.type)]));
+  const declared = required.map((a) => `$${a.name}: ${String(a.type)}`).join(', ');
+  const passed = required.map((a) => `${a.name}: $${a.name}`).join(', ');
+  const selection = isScalarType(getNamedType(field.type)) ? '' : ' { __typename }';
+  return { query: `${kind}${declared ? `(${declared})` : ''} { ${field.name}${passed ? `(${passed})` : ''}${selection} }`, variables };
+}
+
+function rootFields(schema: GraphQLSchema): { kind: 'query' | 'mutation'; field: GraphQLField<unknown, unknown> }[] {
+  const of = (kind: 'query' | 'mutation', type: GraphQLObjectType | null | undefined) => Object.values(type?.getFields() ?? {}).map((field) => ({ kind, field }));
+  return [...of('query', schema.getQueryType()), ...of('mutation', schema.getMutationType())];
+}
+
+describe('authorization matrix (RELIABILITY.md S7): every query and mutation × every role and no key', () => {
+  let app: TestApp;
+  const keys = new Map<Role, string>();
+  beforeAll(async () => {
+    app = await startTestApp({ retier: { start: false } });
+    for (const role of EVERYONE) keys.set(role, await app.keyWithRoles(role));
+  });
+  afterAll(() => app.close());
+
+  it('places every root field of the schema in the matrix', () => {
+    expect(rootFields(app.strata.schema).map((r) => r.field.name).sort()).toEqual(Object.keys(ALLOWED).sort());
+  });
+
+  it('lets exactly the roles the contract names through, refuses the others with FORBIDDEN and no key with UNAUTHENTICATED', async () => {
+    const outcomes: string[] = [];
+    const expected: string[] = [];
+    for (const { kind, field } of rootFields(app.strata.schema)) {
+      const { query, variables } = operation(kind, field);
+      const anonymous = await app.gql(query, variables, null);
+      outcomes.push(`${field.name} without a key: ${anonymous.status} ${anonymous.errors?.[0]?.extensions?.code}`);
+      expected.push(`${field.name} without a key: 401 UNAUTHENTICATED`);
+      for (const role of EVERYONE) {
+        const res = await app.gql(query, variables, keys.get(role)!);
+        const codes = (res.errors ?? []).map((e) => e.extensions?.code);
+        const refused = codes.includes('FORBIDDEN');
+        // Anything but FORBIDDEN means the call got past authorization (NOT_FOUND, userErrors, data).
+        expect(codes).not.toContain('GRAPHQL_VALIDATION_FAILED');
+        expect(codes).not.toContain('INTERNAL_SERVER_ERROR');
+        outcomes.push(`${field.name} as ${role}: ${refused ? 'forbidden' : 'allowed'}`);
+        expected.push(`${field.name} as ${role}: ${(ALLOWED[field.name] ?? []).includes(role) ? 'allowed' : 'forbidden'}`);
+      }
+    }
+    expect(outcomes).toEqual(expected);
+    expect(outcomes).toHaveLength(Object.keys(ALLOWED).length * 6);
+  });
+});
