@@ -36,6 +36,7 @@ import { ProgramService } from './programs/program.service';
 import { buildStrataSchema } from './schema';
 import { formatError } from './shared/format-error';
 import { logger } from './shared/logger';
+import { withRequestId } from './shared/request-id';
 
 export interface Services {
   audit: AuditService;
@@ -138,7 +139,7 @@ export async function createServer(dataSource: DataSource, options: ServerOption
     const requestId = req.get('x-request-id')?.slice(0, 100) || randomUUID();
     res.locals.requestId = requestId;
     res.setHeader('x-request-id', requestId);
-    next();
+    withRequestId(requestId, next);
   });
   app.use(healthRouter(dataSource));
   app.use(explorerRouter());
@@ -193,5 +194,5 @@ const jsonErrors: ErrorRequestHandler = (err, _req, res, _next) => {
         : status === 500
           ? 'Internal server error'
           : 'bad request';
-  res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+  res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST', requestId: res.locals.requestId } }] });
 };

@@ -2,6 +2,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { logger } from './logger';
 import { DomainError } from './errors';
+import { currentRequestId } from './request-id';
 
 /** Codes raised by Apollo and graphql-js for bad requests; their messages are safe to show. */
 const CLIENT_CODES = new Set([
@@ -20,17 +21,18 @@ const CLIENT_CODES = new Set([
 /**
  * The one place errors become what clients see: domain errors keep their code and
  * message; anything unexpected is logged with its stack and answered without details.
+ * Every error carries the request id, which the log lines of the request carry too.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const requestId = currentRequestId();
   const original = unwrapResolverError(error);
   if (original instanceof DomainError) {
-    return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: { code: original.code } };
+    return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: { code: original.code, requestId } };
   }
   const code = formatted.extensions?.code;
   if (original instanceof GraphQLError && typeof code === 'string' && CLIENT_CODES.has(code)) {
-    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code, requestId } };
   }
   logger.error({ err: original, path: formatted.path }, 'unexpected error');
-  return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } };
 }
-

@@ -12,7 +12,7 @@ describe('API keys and roles', () => {
     for (const key of [null, 'sk_not-a-real-key']) {
       const res = await app.gql('{ factDefinitions { key } }', {}, key);
       expect(res.status).toBe(401);
-      expect(res.errors).toEqual([expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } })]);
+      expect(res.errors).toEqual([expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED', requestId: expect.any(String) } })]);
     }
   });
 
@@ -54,7 +54,7 @@ describe('API keys and roles', () => {
     await app.db.dataSource.query('ALTER TABLE fact_definition RENAME TO fact_definition_gone');
     try {
       const res = await app.gql('{ factDefinitions { key } }');
-      expect(res.errors).toEqual([{ message: 'Internal server error', path: ['factDefinitions'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+      expect(res.errors).toEqual([{ message: 'Internal server error', path: ['factDefinitions'], extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: expect.any(String) } }]);
       expect(JSON.stringify(res)).not.toMatch(/fact_definition|SELECT|at .*\.js/);
     } finally {
       await app.db.dataSource.query('ALTER TABLE fact_definition_gone RENAME TO fact_definition');

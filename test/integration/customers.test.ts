@@ -150,7 +150,9 @@ describe('customers over GraphQL', () => {
         body: '{"query": "{ tierPrograms { key } }"',
       });
       expect(res.status).toBe(400);
-      expect(await res.json()).toEqual({ errors: [{ message: 'the request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+      expect(await res.json()).toEqual({
+        errors: [{ message: 'the request body is not valid JSON', extensions: { code: 'BAD_REQUEST', requestId: res.headers.get('x-request-id') } }],
+      });
     });
 
     it('facts that are not a JSON object are rejected before any resolver runs', async () => {
