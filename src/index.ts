@@ -38,8 +38,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     server.close();
-    await strata.runner.stop();
-    await strata.apollo.stop();
+    await strata.stop();
     await dataSource.destroy();
     await embedded?.stop();
     process.exit(0);

@@ -15,7 +15,7 @@ import { PublishService } from './authoring/publish.service';
 import { RetierRunner, RetierRunnerOptions } from './authoring/retier-runner';
 import { SimulationService } from './authoring/simulation.service';
 import { AuthService } from './auth/auth.service';
-import { Context, ServerDeps, createContext } from './context';
+import { Context, ServerDeps, createContext, systemContext } from './context';
 import { CustomerResolver } from './customers/customer.resolver';
 import { CustomerService } from './customers/customer.service';
 import { EntitlementResolver } from './entitlements/entitlement.resolver';
@@ -33,6 +33,7 @@ import { costLimitPlugin } from './limits/cost-limit.plugin';
 import { ProgramRegistry } from './programs/program-registry';
 import { ProgramResolver } from './programs/program.resolver';
 import { ProgramService } from './programs/program.service';
+import { IdempotencyService } from './idempotency/idempotency.service';
 import { buildStrataSchema } from './schema';
 import { formatError } from './shared/format-error';
 import { logger } from './shared/logger';
@@ -50,6 +51,7 @@ export interface Services {
   drafts: DraftService;
   simulation: SimulationService;
   overrides: OverrideService;
+  idempotency: IdempotencyService;
 }
 
 export interface Strata {
@@ -60,6 +62,8 @@ export interface Strata {
   schema: GraphQLSchema;
   deps: ServerDeps;
   services: Services;
+  /** Stops the background work (re-tier runner, housekeeping) and Apollo; the caller closes HTTP and the pool. */
+  stop(): Promise<void>;
 }
 
 /** Every service, wired by hand: no DI container. */
@@ -81,6 +85,7 @@ export function createServices(): Services {
     drafts: new DraftService(programs, facts, publisher, audit),
     simulation: new SimulationService(programs),
     overrides: new OverrideService(evaluation, audit),
+    idempotency: new IdempotencyService(),
   };
 }
 
@@ -91,8 +96,8 @@ export function resolverInstances(s: Services, runner: RetierRunner | null): Map
     [OverrideResolver, new OverrideResolver(s.overrides)],
     [ProgramHistoryResolver, new ProgramHistoryResolver()],
     [RuleDraftResolver, new RuleDraftResolver(s.drafts, s.simulation, s.programs, s.publisher, runner)],
-    [CustomerResolver, new CustomerResolver(s.customers, s.evaluation, s.entitlements)],
-    [EntitlementResolver, new EntitlementResolver(s.entitlements)],
+    [CustomerResolver, new CustomerResolver(s.customers, s.evaluation, s.entitlements, s.idempotency)],
+    [EntitlementResolver, new EntitlementResolver(s.entitlements, s.idempotency)],
     [FactResolver, new FactResolver(s.facts)],
     [ProgramResolver, new ProgramResolver(s.programs, s.evaluation, s.facts)],
     [TierAssignmentResolver, new TierAssignmentResolver(s.evaluation)],
@@ -160,10 +165,19 @@ export async function createServer(dataSource: DataSource, options: ServerOption
   );
   app.use(jsonErrors);
   if (options.retier?.start !== false) runner.start();
-  return { app, runner, apollo, schema, deps, services };
+  const housekeeping = setInterval(() => {
+    services.idempotency.purge(systemContext(deps, 'housekeeping')).catch((err) => logger.warn({ err }, 'purging expired idempotency keys failed'));
+  }, HOUSEKEEPING_INTERVAL_MS).unref();
+  const stop = async () => {
+    clearInterval(housekeeping);
+    await runner.stop();
+    await apollo.stop();
+  };
+  return { app, runner, apollo, schema, deps, services, stop };
 }
 
 const MAX_TOKENS = 2_000;
+const HOUSEKEEPING_INTERVAL_MS = 15 * 60_000;
 
 /**
  * Limits on the document, checked while validating it, before anything executes (GraphQL

@@ -223,7 +223,7 @@ async function strataStatements(db: BenchDatabase, key: string, pick: () => stri
     return counts;
   } finally {
     await new Promise((resolve) => server.close(resolve));
-    await strata.apollo.stop();
+    await strata.stop();
     await dataSource.destroy();
   }
 }

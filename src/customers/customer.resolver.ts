@@ -1,4 +1,4 @@
-import { IsOptional, MaxLength, MinLength } from 'class-validator';
+import { IsOptional, MaxLength, Min, MinLength } from 'class-validator';
 import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../auth/role';
 import type { Context } from '../context';
@@ -13,8 +13,9 @@ import { JSONObjectScalar } from '../shared/scalars';
 import { runMutation } from '../shared/transaction';
 import { UserError } from '../shared/user-error';
 import { assertValidInput } from '../shared/validation';
+import { IDEMPOTENCY_KEY, IdempotencyService } from '../idempotency/idempotency.service';
 import { Customer } from './customer.entity';
-import { CustomerService } from './customer.service';
+import { CustomerService, customerWriteReplay } from './customer.service';
 import { pageCost } from '../limits/query-cost';
 
 @InputType()
@@ -36,6 +37,11 @@ export class CustomerUpsertInput {
 
   @Field(() => JSONObjectScalar, { description: 'Fact catalog key → value; replaces all facts.' })
   facts: Record<string, unknown>;
+
+  @Field(() => Int, { nullable: true, description: 'The version you read: the write is refused with CONFLICT unless the customer is still at it. Leave out to create or overwrite.' })
+  @IsOptional()
+  @Min(1)
+  expectedVersion?: number | null;
 }
 
 @InputType()
@@ -57,6 +63,9 @@ export class CustomerPayload {
 
   @Field(() => [TierChange], { description: 'The tier changes this write caused.' })
   tierChanges: TierChange[];
+
+  @Field({ description: 'True when this answers a retry: the idempotencyKey was seen, nothing was written again, and customer and tierChanges are what the first call returned.' })
+  replayed: boolean;
 
   @Field(() => [UserError])
   userErrors: UserError[];
@@ -80,6 +89,7 @@ export class CustomerResolver {
     private readonly customerService: CustomerService,
     private readonly evaluation: EvaluationService,
     private readonly entitlementService: EntitlementService,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
   @Authorized(Role.VIEWER)
@@ -105,11 +115,16 @@ export class CustomerResolver {
 
   @Authorized(Role.INTEGRATOR)
   @Mutation(() => CustomerPayload, { description: 'Create or replace by externalId; facts are checked against the catalog.' })
-  customerUpsert(@Arg('input') input: CustomerUpsertInput, @Ctx() ctx: Context): Promise<CustomerPayload> {
+  customerUpsert(
+    @Arg('input') input: CustomerUpsertInput,
+    @Ctx() ctx: Context,
+    @Arg('idempotencyKey', () => String, { nullable: true, description: IDEMPOTENCY_KEY }) idempotencyKey?: string,
+  ): Promise<CustomerPayload> {
     return runMutation(ctx, async (tx) => {
       await assertValidInput(input, ['input']);
-      return this.customerService.upsert(tx, input);
-    }, { customer: null, tierChanges: [] });
+      const call = { operation: 'customerUpsert', idempotencyKey, args: { input } };
+      return this.idempotency.once(tx, call, customerWriteReplay, () => this.customerService.upsert(tx, input));
+    }, { customer: null, tierChanges: [], replayed: false });
   }
 
   @Authorized(Role.INTEGRATOR)
@@ -118,8 +133,14 @@ export class CustomerResolver {
     @Arg('id', () => ID) id: string,
     @Arg('facts', () => JSONObjectScalar) facts: Record<string, unknown>,
     @Ctx() ctx: Context,
+    @Arg('expectedVersion', () => Int, { nullable: true, description: 'The version you read: refused with CONFLICT unless the customer is still at it.' })
+    expectedVersion?: number,
+    @Arg('idempotencyKey', () => String, { nullable: true, description: IDEMPOTENCY_KEY }) idempotencyKey?: string,
   ): Promise<CustomerPayload> {
-    return runMutation(ctx, (tx) => this.customerService.updateFacts(tx, id, facts), { customer: null, tierChanges: [] });
+    return runMutation(ctx, (tx) => {
+      const call = { operation: 'customerFactsUpdate', idempotencyKey, args: { id, facts, expectedVersion } };
+      return this.idempotency.once(tx, call, customerWriteReplay, () => this.customerService.updateFacts(tx, id, facts, expectedVersion));
+    }, { customer: null, tierChanges: [], replayed: false });
   }
 
   @Authorized(Role.INTEGRATOR)

@@ -1,9 +1,11 @@
+import { In } from 'typeorm';
 import { Context } from '../context';
 import { SQL_OUTSIDE, SqlParams, sqlClassifications } from '../engine';
 import { activeOverrideTier, storedWithOverride, withOverride } from '../evaluation/sql-classification';
 import { EvaluationService } from '../evaluation/evaluation.service';
 import { TierChange, TierChangeCause } from '../evaluation/tier-change.entity';
 import { FactService } from '../facts/fact.service';
+import { ReplayCodec } from '../idempotency/idempotency.service';
 import { PublishedProgram } from '../programs/program-registry';
 import { DomainError } from '../shared/errors';
 import { isUuid } from '../shared/ids';
@@ -16,6 +18,8 @@ export interface CustomerUpsertInput {
   name: string;
   segment?: string | null;
   facts: Record<string, unknown>;
+  /** The version the caller read; the write is refused unless it is still current. */
+  expectedVersion?: number | null;
 }
 
 export interface CustomerFilter {
@@ -28,6 +32,19 @@ export interface CustomerWrite {
   customer: Customer;
   tierChanges: TierChange[];
 }
+
+/**
+ * A customer write kept for idempotent replay: the customer as the write left it and the
+ * ids of the history rows it appended (history rows never change).
+ */
+export const customerWriteReplay: ReplayCodec<CustomerWrite> = {
+  store: ({ customer, tierChanges }) => ({ customer, tierChangeIds: tierChanges.map((c) => c.id) }),
+  async replay(tx, stored) {
+    const { customer, tierChangeIds } = stored as { customer: Record<string, unknown>; tierChangeIds: string[] };
+    const tierChanges = tierChangeIds.length ? await tx.db.find(TierChange, { where: { id: In(tierChangeIds) }, order: { id: 'ASC' } }) : [];
+    return { customer: tx.db.create(Customer, { ...customer, createdAt: new Date(customer.createdAt as string), updatedAt: new Date(customer.updatedAt as string) }), tierChanges };
+  },
+};
 
 const UUID_CURSOR = /^[0-9a-f-]{36}$/;
 /** The columns customerFromRow reads. */
@@ -101,34 +118,53 @@ export class CustomerService {
     return toConnection(rows.map((row) => customerFromRow(ctx, row)), size, (c) => c.id, count);
   }
 
-  /** Creates or replaces a customer by externalId, then re-evaluates and records its tiers. */
+  /**
+   * Creates or replaces a customer by externalId, then re-evaluates and records its tiers.
+   * With expectedVersion, only that version of an existing customer is replaced.
+   */
   async upsert(tx: Context, input: CustomerUpsertInput): Promise<CustomerWrite> {
     throwIfAny(this.facts.check(await this.facts.catalog(tx), input.facts, ['input', 'facts'], false));
+    const expected = input.expectedVersion ?? null;
     const rows: Record<string, unknown>[] = await tx.db.query(
       `INSERT INTO customer (external_id, name, segment, facts) VALUES ($1, $2, $3, $4)
        ON CONFLICT (external_id) DO UPDATE
          SET name = EXCLUDED.name, segment = EXCLUDED.segment, facts = EXCLUDED.facts,
              version = customer.version + 1, updated_at = now()
-       RETURNING *`,
-      [input.externalId, input.name, input.segment ?? null, JSON.stringify(input.facts)],
+         WHERE $5::int IS NULL OR customer.version = $5::int
+       RETURNING *, xmax = 0 AS inserted`,
+      [input.externalId, input.name, input.segment ?? null, JSON.stringify(input.facts), expected],
     );
+    if (expected !== null && rows[0]?.inserted !== false) {
+      const current = rows.length ? null : await this.versionOf(tx, 'external_id', input.externalId);
+      throwIfAny([versionConflict(['input', 'expectedVersion'], `customer "${input.externalId}"`, current, expected)]);
+    }
     return this.recorded(tx, rows[0]);
   }
 
   /** Merge patch: listed facts are set, a null value removes the fact. */
-  async updateFacts(tx: Context, id: string, patch: Record<string, unknown>): Promise<CustomerWrite> {
+  async updateFacts(tx: Context, id: string, patch: Record<string, unknown>, expectedVersion?: number | null): Promise<CustomerWrite> {
     throwIfAny(this.facts.check(await this.facts.catalog(tx), patch, ['facts'], true));
     const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== null));
     const removed = Object.keys(patch).filter((k) => patch[k] === null);
+    const expected = expectedVersion ?? null;
     const [rows]: [Record<string, unknown>[], number] = isUuid(id)
       ? await tx.db.query(
           `UPDATE customer SET facts = (facts || $2::jsonb) - $3::text[], version = version + 1, updated_at = now()
-            WHERE id = $1 RETURNING *`,
-          [id, JSON.stringify(set), removed],
+            WHERE id = $1 AND ($4::int IS NULL OR version = $4::int) RETURNING *`,
+          [id, JSON.stringify(set), removed, expected],
         )
       : [[], 0];
-    if (rows.length === 0) throwIfAny([userError('NOT_FOUND', ['id'], `no customer with id "${id}"`)]);
+    if (rows.length === 0) {
+      const current = isUuid(id) ? await this.versionOf(tx, 'id', id) : null;
+      if (current === null) throwIfAny([userError('NOT_FOUND', ['id'], `no customer with id "${id}"`)]);
+      throwIfAny([versionConflict(['expectedVersion'], `customer "${id}"`, current, expected!)]);
+    }
     return this.recorded(tx, rows[0]);
+  }
+
+  private async versionOf(tx: Context, column: 'id' | 'external_id', value: string): Promise<number | null> {
+    const rows: { version: number }[] = await tx.db.query(`SELECT version FROM customer WHERE ${column} = $1`, [value]);
+    return rows[0]?.version ?? null;
   }
 
   async delete(tx: Context, id: string): Promise<string> {
@@ -144,8 +180,18 @@ export class CustomerService {
   }
 }
 
-/** A customer entity from a raw `customer` row. */
-function customerFromRow(ctx: Context, row: Record<string, unknown>): Customer {
+function versionConflict(field: string[], what: string, current: number | null, expected: number) {
+  return userError(
+    'CONFLICT',
+    field,
+    current === null
+      ? `${what} does not exist, so it is not at version ${expected}; leave expectedVersion out to create it`
+      : `${what} is at version ${current}, not ${expected}: someone changed it; read it again and reapply your change`,
+  );
+}
+
+/** A customer entity from a raw `customer` row (or the same row kept as JSON). */
+export function customerFromRow(ctx: Context, row: Record<string, unknown>): Customer {
   return ctx.db.create(Customer, {
     id: row.id as string,
     externalId: row.external_id as string,
@@ -153,7 +199,7 @@ function customerFromRow(ctx: Context, row: Record<string, unknown>): Customer {
     segment: row.segment as string | null,
     facts: row.facts as Record<string, unknown>,
     version: row.version as number,
-    createdAt: row.created_at as Date,
-    updatedAt: row.updated_at as Date,
+    createdAt: new Date(row.created_at as Date | string),
+    updatedAt: new Date(row.updated_at as Date | string),
   });
 }

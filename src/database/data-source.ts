@@ -10,6 +10,7 @@ import { StoredTierAssignment } from '../evaluation/stored-tier-assignment.entit
 import { TierChange } from '../evaluation/tier-change.entity';
 import { TierOverride } from '../evaluation/tier-override.entity';
 import { FactDefinition } from '../facts/fact-definition.entity';
+import { IdempotentRequest } from '../idempotency/idempotent-request.entity';
 import { migrations } from '../migrations';
 import { RuleSetVersion } from '../programs/rule-set-version.entity';
 import { TierEntitlement } from '../programs/tier-entitlement.entity';
@@ -24,6 +25,7 @@ export const entities = [
   EntitlementDefinition,
   EntitlementGrant,
   FactDefinition,
+  IdempotentRequest,
   RetierJob,
   RuleDraft,
   RuleSetVersion,

@@ -9,7 +9,8 @@ import { assertValidInput } from '../shared/validation';
 import { CustomerEntitlementSet } from './customer-entitlement.types';
 import { BetterEnum, EntitlementDefinition, EntitlementValueTypeEnum } from './entitlement-definition.entity';
 import { EntitlementGrant } from './entitlement-grant.entity';
-import { EntitlementService } from './entitlement.service';
+import { EntitlementService, grantReplay } from './entitlement.service';
+import { IDEMPOTENCY_KEY, IdempotencyService } from '../idempotency/idempotency.service';
 import { perIdCost } from '../limits/query-cost';
 
 @InputType()
@@ -68,13 +69,19 @@ export class EntitlementGrantPayload {
   @Field(() => EntitlementGrant, { nullable: true })
   grant: EntitlementGrant | null;
 
+  @Field({ description: 'True when this answers a retry of entitlementGrant: the idempotencyKey was seen and no second grant was made.' })
+  replayed: boolean;
+
   @Field(() => [UserError])
   userErrors: UserError[];
 }
 
 @Resolver()
 export class EntitlementResolver {
-  constructor(private readonly entitlements: EntitlementService) {}
+  constructor(
+    private readonly entitlements: EntitlementService,
+    private readonly idempotency: IdempotencyService,
+  ) {}
 
   @Authorized(Role.VIEWER)
   @Query(() => [EntitlementDefinition])
@@ -103,16 +110,21 @@ export class EntitlementResolver {
 
   @Authorized(Role.INTEGRATOR)
   @Mutation(() => EntitlementGrantPayload)
-  entitlementGrant(@Arg('input') input: EntitlementGrantInput, @Ctx() ctx: Context): Promise<EntitlementGrantPayload> {
+  entitlementGrant(
+    @Arg('input') input: EntitlementGrantInput,
+    @Ctx() ctx: Context,
+    @Arg('idempotencyKey', () => String, { nullable: true, description: IDEMPOTENCY_KEY }) idempotencyKey?: string,
+  ): Promise<EntitlementGrantPayload> {
     return runMutation(ctx, async (tx) => {
       await assertValidInput(input, ['input']);
-      return { grant: await this.entitlements.grant(tx, input) };
-    }, { grant: null });
+      const call = { operation: 'entitlementGrant', idempotencyKey, args: { input } };
+      return this.idempotency.once(tx, call, grantReplay, async () => ({ grant: await this.entitlements.grant(tx, input) }));
+    }, { grant: null, replayed: false });
   }
 
   @Authorized(Role.INTEGRATOR)
   @Mutation(() => EntitlementGrantPayload)
   entitlementGrantRevoke(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<EntitlementGrantPayload> {
-    return runMutation(ctx, async (tx) => ({ grant: await this.entitlements.revoke(tx, id) }), { grant: null });
+    return runMutation(ctx, async (tx) => ({ grant: await this.entitlements.revoke(tx, id), replayed: false }), { grant: null, replayed: false });
   }
 }

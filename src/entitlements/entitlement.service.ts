@@ -3,6 +3,7 @@ import { Context } from '../context';
 import { effectiveTierKey } from '../evaluation/evaluation.service';
 import { Customer } from '../customers/customer.entity';
 import { Better, EntitlementCandidate, EntitlementPolicy, EntitlementValueType, mergeEntitlements } from '../engine';
+import { ReplayCodec } from '../idempotency/idempotency.service';
 import { DomainError } from '../shared/errors';
 import { catalogKeyProblem } from '../shared/catalog-key';
 import { isUuid } from '../shared/ids';
@@ -29,6 +30,14 @@ export interface EntitlementGrantInput {
 }
 
 export const MAX_BATCH = 500;
+
+/** A grant replays as the same grant, as it is now (only a revocation changes it). */
+export const grantReplay: ReplayCodec<{ grant: EntitlementGrant }> = {
+  store: ({ grant }) => ({ grantId: grant.id }),
+  async replay(tx, stored) {
+    return { grant: await tx.db.findOneOrFail(EntitlementGrant, { where: { id: (stored as { grantId: string }).grantId } }) };
+  },
+};
 
 export class EntitlementService {
   constructor(private readonly audit: AuditService) {}

@@ -72,8 +72,7 @@ export async function startTestApp(
     },
     async close() {
       await new Promise((resolve) => server.close(resolve));
-      await strata.runner.stop();
-      await strata.apollo.stop();
+      await strata.stop();
       await db.drop();
     },
   };
