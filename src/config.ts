@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { CostLimits, DEFAULT_COST_LIMITS } from './limits/cost-budgets';
+import { ShutdownOptions } from './shutdown';
 
 export interface Config {
   port: number;
@@ -15,6 +16,9 @@ export interface Config {
   seedCustomers: number;
   production: boolean;
   costLimits: CostLimits;
+  /** Longest a request's SQL statement may run; bulk re-tiering is exempt. */
+  statementTimeoutMs: number;
+  shutdown: ShutdownOptions;
 }
 
 /** The only reader of process.env: validates once and fails with one message. */
@@ -43,6 +47,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxCost: int('STRATA_MAX_QUERY_COST', DEFAULT_COST_LIMITS.maxCost, 1, 1_000_000),
       bucketSize: int('STRATA_COST_BUCKET', DEFAULT_COST_LIMITS.bucketSize, 1, 100_000_000),
       restorePerSecond: int('STRATA_COST_RESTORE_PER_SECOND', DEFAULT_COST_LIMITS.restorePerSecond, 1, 100_000_000),
+    },
+    statementTimeoutMs: int('STRATA_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    shutdown: {
+      drainDelayMs: int('STRATA_SHUTDOWN_DELAY_MS', 1_000, 0, 60_000),
+      graceMs: int('STRATA_SHUTDOWN_GRACE_MS', 8_000, 0, 600_000),
     },
   };
   if (config.databaseUrl && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {

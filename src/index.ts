@@ -6,6 +6,7 @@ import { systemContext } from './context';
 import { createDataSource } from './database/data-source';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 import { createServer } from './server';
+import { drainAndStop } from './shutdown';
 import { logger } from './shared/logger';
 
 async function main(): Promise<void> {
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
     logger.info({ dataDir: config.dataDir, port: config.embeddedPostgresPort }, 'no DATABASE_URL: starting embedded PostgreSQL');
     embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
   }
-  const dataSource = createDataSource({ url: config.databaseUrl ?? embedded!.url });
+  const dataSource = createDataSource({ url: config.databaseUrl ?? embedded!.url, statementTimeoutMs: config.statementTimeoutMs });
   await dataSource.initialize();
   await dataSource.runMigrations({ transaction: 'each' });
 
@@ -36,11 +37,13 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    server.close();
-    await strata.stop();
+    logger.info({ signal, ...config.shutdown }, 'shutting down: readiness 503, draining requests');
+    // Whatever happens below, the process ends soon after the grace period.
+    setTimeout(() => process.exit(1), config.shutdown.drainDelayMs + config.shutdown.graceMs + 10_000).unref();
+    const { completed } = await drainAndStop(server, strata, config.shutdown);
     await dataSource.destroy();
     await embedded?.stop();
+    logger.info({ completed }, completed ? 'stopped after every request finished' : 'stopped; requests still running at the grace period were cut');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

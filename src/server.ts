@@ -27,7 +27,7 @@ import { TierAssignmentResolver } from './evaluation/tier-assignment.resolver';
 import { explorerRouter } from './explorer';
 import { FactResolver } from './facts/fact.resolver';
 import { FactService } from './facts/fact.service';
-import { healthRouter } from './health';
+import { Readiness, healthRouter } from './health';
 import { CostBudgets, CostLimits, DEFAULT_COST_LIMITS } from './limits/cost-budgets';
 import { costLimitPlugin } from './limits/cost-limit.plugin';
 import { ProgramRegistry } from './programs/program-registry';
@@ -62,6 +62,8 @@ export interface Strata {
   schema: GraphQLSchema;
   deps: ServerDeps;
   services: Services;
+  /** /readyz answers 503 once draining is set (see drainAndStop). */
+  readiness: Readiness;
   /** Stops the background work (re-tier runner, housekeeping) and Apollo; the caller closes HTTP and the pool. */
   stop(): Promise<void>;
 }
@@ -138,15 +140,18 @@ export async function createServer(dataSource: DataSource, options: ServerOption
   });
   await apollo.start();
 
+  const readiness: Readiness = { draining: false };
   const app = express();
   app.disable('x-powered-by');
   app.use((req, res, next) => {
     const requestId = req.get('x-request-id')?.slice(0, 100) || randomUUID();
     res.locals.requestId = requestId;
     res.setHeader('x-request-id', requestId);
+    // While draining, clients are told to reconnect (elsewhere) after this answer.
+    if (readiness.draining) res.setHeader('connection', 'close');
     withRequestId(requestId, next);
   });
-  app.use(healthRouter(dataSource));
+  app.use(healthRouter(dataSource, readiness));
   app.use(explorerRouter());
   app.use(
     '/graphql',
@@ -173,7 +178,7 @@ export async function createServer(dataSource: DataSource, options: ServerOption
     await runner.stop();
     await apollo.stop();
   };
-  return { app, runner, apollo, schema, deps, services, stop };
+  return { app, runner, apollo, schema, deps, services, readiness, stop };
 }
 
 const MAX_TOKENS = 2_000;

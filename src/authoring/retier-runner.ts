@@ -116,6 +116,8 @@ export class RetierRunner {
     // The staged changes live in a temp table of this connection, so the run keeps one.
     const connection = this.deps.dataSource.createQueryRunner();
     await connection.connect();
+    // Staging classifies every customer: it may outlast the per-statement limit meant for requests.
+    await connection.query('SET statement_timeout = 0');
     try {
       const session = onManager(ctx, connection.manager);
       const published = await this.deps.registry.atVersion(session.db, job.program_id, job.version);
@@ -138,7 +140,7 @@ export class RetierRunner {
         after = outcome.lastId;
       }
     } finally {
-      await connection.query('DROP TABLE IF EXISTS pg_temp.retier_stage').catch(() => undefined);
+      await connection.query('DROP TABLE IF EXISTS pg_temp.retier_stage; RESET statement_timeout').catch(() => undefined);
       await connection.release();
     }
     return true;

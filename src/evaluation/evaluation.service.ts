@@ -102,6 +102,8 @@ export class EvaluationService {
    * out (program creation holds `LOCK TABLE customer IN SHARE MODE`).
    */
   async recordProgram(tx: Context, published: PublishedProgram, cause: TierChangeCause, onChunk?: (applied: number, staged: number) => void): Promise<number> {
+    // Classifying every customer may outlast the per-statement limit meant for requests.
+    await tx.db.query('SET LOCAL statement_timeout = 0');
     const { staged } = await this.stageRetier(tx, published, { dropOnCommit: true });
     let after: string | null = null;
     let applied = 0;

@@ -7,7 +7,7 @@ import { Context, systemContext } from '../../src/context';
 import { QueryCounter } from '../../src/database/query-counter';
 import { loadRuleFiles } from '../../src/programs/program-files';
 import { ServerOptions, Strata, createServer } from '../../src/server';
-import { TestDatabase, createTestDatabase } from './database';
+import { TestDatabase, createTestDatabase, migratedDatabase } from './database';
 
 export interface GraphQLResponse<T = any> {
   status: number;
@@ -19,6 +19,7 @@ export interface GraphQLResponse<T = any> {
 
 export interface TestApp {
   url: string;
+  server: Server;
   adminKey: string;
   strata: Strata;
   db: TestDatabase;
@@ -32,10 +33,17 @@ export interface TestApp {
 
 /** The real server on a fresh database over loopback HTTP, with rules/ loaded by default. */
 export async function startTestApp(
-  options: { ruleFiles?: boolean; retier?: ServerOptions['retier']; production?: boolean; costLimits?: ServerOptions['costLimits'] } = {},
+  options: {
+    ruleFiles?: boolean;
+    retier?: ServerOptions['retier'];
+    production?: boolean;
+    costLimits?: ServerOptions['costLimits'];
+    /** A server of the test's own (e.g. one it restarts) instead of a database cloned on the shared one. */
+    databaseUrl?: string;
+  } = {},
 ): Promise<TestApp> {
   const queries = new QueryCounter();
-  const db = await createTestDatabase(queries);
+  const db = options.databaseUrl ? await migratedDatabase(options.databaseUrl, queries) : await createTestDatabase(queries);
   const strata = await createServer(db.dataSource, {
     production: options.production ?? false,
     costLimits: options.costLimits,
@@ -58,6 +66,7 @@ export async function startTestApp(
 
   return {
     url,
+    server,
     adminKey,
     strata,
     db,

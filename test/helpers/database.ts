@@ -5,6 +5,7 @@ import { createDataSource } from '../../src/database/data-source';
 import { testDatabaseUrl } from './database-url';
 
 export interface TestDatabase {
+  url: string;
   dataSource: DataSource;
   drop(): Promise<void>;
 }
@@ -19,9 +20,11 @@ export async function createTestDatabase(queryLogger?: Logger): Promise<TestData
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   await admin.end();
-  const dataSource = createDataSource({ url: testDatabaseUrl(adminUrl, name), queryLogger, poolSize: 5 });
+  const url = testDatabaseUrl(adminUrl, name);
+  const dataSource = createDataSource({ url, queryLogger, poolSize: 5 });
   await dataSource.initialize();
   return {
+    url,
     dataSource,
     async drop() {
       await dataSource.destroy();
@@ -31,4 +34,12 @@ export async function createTestDatabase(queryLogger?: Logger): Promise<TestData
       await client.end();
     },
   };
+}
+
+/** A migrated data source on a database the caller owns; drop() only disconnects. */
+export async function migratedDatabase(url: string, queryLogger?: Logger): Promise<TestDatabase> {
+  const dataSource = createDataSource({ url, queryLogger, poolSize: 5 });
+  await dataSource.initialize();
+  await dataSource.runMigrations({ transaction: 'each' });
+  return { url, dataSource, drop: () => dataSource.destroy() };
 }

@@ -2,7 +2,11 @@ import express from 'express';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { onManager } from '../../src/context';
+import { createDataSource } from '../../src/database/data-source';
+import { TierChangeCause } from '../../src/evaluation/tier-change.entity';
 import { healthRouter } from '../../src/health';
+import { withTransaction } from '../../src/shared/transaction';
 import { loadRuleFiles } from '../../src/programs/program-files';
 import { TestApp, startTestApp } from '../helpers/app';
 import { createTestDatabase } from '../helpers/database';
@@ -78,5 +82,26 @@ describe('operations', () => {
 
     fs.writeFileSync(path.join(dir, 'visits.json'), '{ "key": ');
     await expect(loadRuleFiles(app.systemContext(), app.strata.services, dir)).rejects.toThrow(/visits\.json: not valid JSON/);
+  });
+
+  it('ends statements past the statement timeout and transactions left idle, but lets bulk re-tiering run as long as it needs', async () => {
+    const short = createDataSource({ url: app.db.url, poolSize: 1, statementTimeoutMs: 300 });
+    await short.initialize();
+    try {
+      expect(await short.query(`SELECT current_setting('statement_timeout') AS statement, current_setting('idle_in_transaction_session_timeout') AS idle`)).toEqual([
+        { statement: '300ms', idle: '1min' },
+      ]);
+      await expect(short.query('SELECT pg_sleep(1)')).rejects.toMatchObject({ driverError: { code: '57014' } });
+      const ctx = onManager(app.systemContext(), short.manager);
+      const [published] = await ctx.loaders.programs();
+      const inside = await withTransaction(ctx, async (tx) => {
+        await app.strata.services.evaluation.recordProgram(tx, published, TierChangeCause.RULE_PUBLISH);
+        return tx.db.query(`SELECT current_setting('statement_timeout') AS statement`);
+      });
+      expect(inside).toEqual([{ statement: '0' }]);
+      expect(await short.query(`SELECT current_setting('statement_timeout') AS statement`)).toEqual([{ statement: '300ms' }]);
+    } finally {
+      await short.destroy();
+    }
   });
 });
