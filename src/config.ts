@@ -19,6 +19,8 @@ export interface Config {
   /** Longest a request's SQL statement may run; bulk re-tiering is exempt. */
   statementTimeoutMs: number;
   shutdown: ShutdownOptions;
+  /** Customers a re-tier chunk writes (and locks) per transaction. */
+  retierChunkSize: number;
 }
 
 /** The only reader of process.env: validates once and fails with one message. */
@@ -48,6 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       bucketSize: int('STRATA_COST_BUCKET', DEFAULT_COST_LIMITS.bucketSize, 1, 100_000_000),
       restorePerSecond: int('STRATA_COST_RESTORE_PER_SECOND', DEFAULT_COST_LIMITS.restorePerSecond, 1, 100_000_000),
     },
+    retierChunkSize: int('STRATA_RETIER_CHUNK_SIZE', 2_000, 10, 100_000),
     statementTimeoutMs: int('STRATA_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
     shutdown: {
       drainDelayMs: int('STRATA_SHUTDOWN_DELAY_MS', 1_000, 0, 60_000),
