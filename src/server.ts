@@ -127,6 +127,9 @@ export async function createServer(dataSource: DataSource, options: ServerOption
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
+    // Shutdown is ours (drainAndStop): Apollo stopping itself on SIGTERM would fail the
+    // requests still in flight.
+    stopOnTerminationSignals: false,
     // graphql-js stops parsing at this many tokens and answers GRAPHQL_PARSE_FAILED (400).
     parseOptions: { maxTokens: MAX_TOKENS },
     validationRules: armor.validationRules,

@@ -16,9 +16,9 @@ export interface PrivatePostgres {
  * other tests use. Runs in a child process (private-postgres-server.mjs).
  */
 export async function startPrivatePostgres(port: number): Promise<PrivatePostgres> {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [path.join(__dirname, 'private-postgres-server.mjs'), String(port)], {
-    cwd: path.resolve(__dirname, '../..'),
-  });
+  // Resolved from the project root (jest's and the scripts' working directory): the .mjs
+  // file is not compiled into dist/.
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [path.resolve('test/helpers/private-postgres-server.mjs'), String(port)]);
   const lines = readline.createInterface({ input: child.stdout });
   const waiting: ((message: Record<string, unknown>) => void)[] = [];
   lines.on('line', (line) => waiting.shift()?.(JSON.parse(line)));
