@@ -11,16 +11,18 @@ import { TierChangeCause } from '../../src/evaluation/tier-change.entity';
 import { logger } from '../../src/shared/logger';
 import { withTransaction } from '../../src/shared/transaction';
 import { TestApp, startTestApp } from '../../test/helpers/app';
+import { changesUnderKills } from '../../test/helpers/audit-under-kills';
 import { customerFacts, largestProgram } from '../../test/helpers/largest-program';
 import { PrivatePostgres, startPrivatePostgres } from '../../test/helpers/private-postgres';
 import { recoveryTimes, steadyWrites } from '../../test/helpers/steady-writes';
 import { machine } from '../bench/support';
 
-const SUITES = ['r3', 'd4', 'd5', 'd6'] as const;
+const SUITES = ['r3', 'r6', 'd4', 'd5', 'd6'] as const;
 type Suite = (typeof SUITES)[number];
 const USAGE = `usage: npm run reliability -- [${SUITES.join('|')} …] [--seconds N] [--out FILE]
   (no suite: all of them; each runs on a PostgreSQL of its own, started and removed here)
   r3  the largest allowed program × 10,000 customers: time per customer by closures, SQL, json-rules-engine
+  r6  1,000 random audited changes, the built service SIGKILLed at random points 20 times
   d4  steady writes for --seconds (60), PostgreSQL stopped and started at a third of the way
   d5  steady writes for --seconds (60), every app connection terminated 10 times
   d6  the built service under steady writes gets SIGTERM: readiness, in-flight requests, exit`;
@@ -85,6 +87,21 @@ async function r3(customers: number, referenceSample: number): Promise<Figure> {
       jsonRulesEngineMs: { sample: referenceSample, p50: ms(percentile(reference, 50)), p99: ms(percentile(reference, 99)), max: ms(Math.max(...reference)) },
       sqlRetierMs: { total: sqlMs, perCustomer: ms(sqlMs / customers) },
       hangs: 0,
+    };
+  });
+}
+
+/** R6: every stored change audited although the service is killed 20 times. */
+async function r6(): Promise<Figure> {
+  return onPrivateApp(async (app) => {
+    const run = await changesUnderKills({ databaseUrl: app.db.url, adminKey: app.adminKey, changes: 1_000, kills: 20 });
+    return {
+      row: 'R6',
+      attempted: run.attempted,
+      acknowledged: run.acknowledged,
+      kills: run.kills,
+      changesWithoutAudit: run.changesWithoutAudit.length,
+      acknowledgedButMissing: run.acknowledgedButMissing.length,
     };
   });
 }
@@ -252,7 +269,8 @@ async function main(): Promise<void> {
   const started = new Date();
   for (const suite of suites) {
     process.stderr.write(`— ${suite}\n`);
-    const figure = suite === 'r3' ? await r3(10_000, 1_000) : suite === 'd4' ? await d4(seconds) : suite === 'd5' ? await d5(seconds) : await d6();
+    const runs: Record<Suite, () => Promise<Figure>> = { r3: () => r3(10_000, 1_000), r6, d4: () => d4(seconds), d5: () => d5(seconds), d6 };
+    const figure = await runs[suite]();
     figures.push(figure);
     process.stdout.write(JSON.stringify(figure) + '\n');
   }
