@@ -1,8 +1,6 @@
 import 'reflect-metadata';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -12,6 +10,7 @@ import { logger } from '../../src/shared/logger';
 import { withTransaction } from '../../src/shared/transaction';
 import { TestApp, startTestApp } from '../../test/helpers/app';
 import { changesUnderKills } from '../../test/helpers/audit-under-kills';
+import { ServiceProcess, freePort, startService } from '../../test/helpers/service-process';
 import { customerFacts, largestProgram } from '../../test/helpers/largest-program';
 import { PrivatePostgres, startPrivatePostgres } from '../../test/helpers/private-postgres';
 import { recoveryTimes, steadyWrites } from '../../test/helpers/steady-writes';
@@ -31,15 +30,6 @@ type Figure = Record<string, unknown> & { row: string };
 const NO_LIMITS = { maxCost: 5_000, bucketSize: 1e9, restorePerSecond: 1e9 };
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
 const ms = (n: number) => Math.round(n * 1000) / 1000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** An in-process Strata on a PostgreSQL of its own, removed afterwards. */
 async function onPrivateApp<T>(work: (app: TestApp, pg: PrivatePostgres) => Promise<T>): Promise<T> {
@@ -179,16 +169,11 @@ async function d5(seconds: number): Promise<Figure> {
 /** D6: SIGTERM to the built service under steady writes. */
 async function d6(): Promise<Figure> {
   const pg = await startPrivatePostgres(await freePort());
-  const port = await freePort();
   const adminKey = randomBytes(24).toString('hex');
-  const service = spawn(process.execPath, [path.resolve('dist/src/index.js')], {
-    env: { ...process.env, DATABASE_URL: pg.url, PORT: String(port), STRATA_ADMIN_KEY: adminKey, LOG_LEVEL: 'warn', STRATA_MAX_QUERY_COST: '5000', STRATA_COST_BUCKET: '100000000', STRATA_COST_RESTORE_PER_SECOND: '100000000' },
-    stdio: 'ignore',
-  });
-  const exited = new Promise<{ code: number | null; at: number }>((resolve) => service.once('exit', (code) => resolve({ code, at: Date.now() })));
-  const base = `http://127.0.0.1:${port}`;
+  let service: ServiceProcess | null = null;
   try {
-    for (let ready = false; !ready; await sleep(100)) ready = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+    service = await startService({ DATABASE_URL: pg.url, STRATA_ADMIN_KEY: adminKey, STRATA_COST_BUCKET: '100000000', STRATA_COST_RESTORE_PER_SECOND: '100000000' });
+    const { base, exited } = service;
     const outcomes = { ok: 0, answeredWithError: 0, refused: 0, cut: 0 };
     const cutIds: string[] = [];
     let stop = false;
@@ -220,7 +205,7 @@ async function d6(): Promise<Figure> {
     });
     await sleep(3_000);
     const signalled = Date.now();
-    service.kill('SIGTERM');
+    service.child.kill('SIGTERM');
     const readiness: number[] = [];
     for (;;) {
       const status = await fetch(`${base}/readyz`).then((r) => r.status, () => 0);
@@ -250,7 +235,7 @@ async function d6(): Promise<Figure> {
       exitSeconds: (at - signalled) / 1000,
     };
   } finally {
-    if (service.exitCode === null) service.kill('SIGKILL');
+    if (service && service.child.exitCode === null) service.child.kill('SIGKILL');
     await pg.destroy();
   }
 }

@@ -1,8 +1,5 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
-import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
+import { startService } from './service-process';
 
 export interface AuditRun {
   attempted: number;
@@ -70,15 +67,6 @@ async function randomChange(gql: Gql, n: number, customerId: string): Promise<st
   return discarded ? `rule_draft:${discarded.id}:${discarded.revision}` : null;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * RELIABILITY.md R6: random audited changes against the built service, which is killed
  * with SIGKILL at random points `kills` times (and started again each time); then every
@@ -90,14 +78,7 @@ export async function changesUnderKills(options: { databaseUrl: string; adminKey
   let customerId = '';
   let n = 0;
   for (let life = 0; life <= options.kills; life += 1) {
-    const port = await freePort();
-    const service: ChildProcess = spawn(process.execPath, [path.resolve('dist/src/index.js')], {
-      env: { ...process.env, DATABASE_URL: options.databaseUrl, PORT: String(port), STRATA_ADMIN_KEY: options.adminKey, LOG_LEVEL: 'fatal' },
-      stdio: 'ignore',
-    });
-    const exited = new Promise((resolve) => service.once('exit', resolve));
-    const base = `http://127.0.0.1:${port}`;
-    for (let ready = false; !ready; await sleep(50)) ready = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+    const { child: service, base, exited } = await startService({ DATABASE_URL: options.databaseUrl, STRATA_ADMIN_KEY: options.adminKey, LOG_LEVEL: 'fatal' });
     const gql: Gql = async (query, variables) => {
       const res = await fetch(`${base}/graphql`, {
         method: 'POST',

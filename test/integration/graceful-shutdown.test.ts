@@ -1,14 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
 import { Client } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TestApp, startTestApp } from '../helpers/app';
+import { startService } from '../helpers/service-process';
 
 // Fewer than the pool's 10 connections, so /readyz and late requests still get one.
 const IN_FLIGHT = 5;
-const SERVICE = path.resolve('dist/src/index.js');
 
 /**
  * RELIABILITY.md D6: the built service gets SIGTERM with requests in flight. Readiness
@@ -19,7 +15,6 @@ describe('graceful shutdown on SIGTERM', () => {
   let app: TestApp;
   let admin: Client;
   beforeAll(async () => {
-    if (!fs.existsSync(SERVICE)) throw new Error(`${SERVICE} is missing: npm test builds it (or run npm run build)`);
     app = await startTestApp({ retier: { start: false } });
     admin = new Client({ connectionString: app.db.url });
     await admin.connect();
@@ -29,25 +24,8 @@ describe('graceful shutdown on SIGTERM', () => {
     await app.close();
   });
 
-  async function startService(): Promise<{ child: ChildProcess; base: string }> {
-    const port = await new Promise<number>((resolve) => {
-      const probe = net.createServer().listen(0, '127.0.0.1', () => {
-        const { port: free } = probe.address() as net.AddressInfo;
-        probe.close(() => resolve(free));
-      });
-    });
-    const child = spawn(process.execPath, [SERVICE], {
-      env: { ...process.env, DATABASE_URL: app.db.url, PORT: String(port), STRATA_ADMIN_KEY: app.adminKey, LOG_LEVEL: 'warn', STRATA_SHUTDOWN_DELAY_MS: '500' },
-      stdio: 'ignore',
-    });
-    const base = `http://127.0.0.1:${port}`;
-    for (let ready = false; !ready; await sleep(50)) ready = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
-    return { child, base };
-  }
-
   it(`answers readiness 503 first, completes ${IN_FLIGHT} requests in flight and exits 0 within 10 s`, async () => {
-    const { child, base } = await startService();
-    const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.once('exit', (code) => resolve({ code, at: Date.now() })));
+    const { child, base, exited } = await startService({ DATABASE_URL: app.db.url, STRATA_ADMIN_KEY: app.adminKey, STRATA_SHUTDOWN_DELAY_MS: '500' });
     const gql = async (query: string, variables: Record<string, unknown>) => {
       const res = await fetch(`${base}/graphql`, {
         method: 'POST',

@@ -1,13 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Role } from '../../src/auth/role';
 import { seedDemoCustomers } from '../../src/demo/seed';
 import { TestApp, startTestApp } from '../helpers/app';
+import { startService } from '../helpers/service-process';
 
 const CUSTOMERS = 20_000;
-const SERVICE = path.resolve('dist/src/index.js');
 
 /**
  * RELIABILITY.md D9: the Strata service process is killed with SIGKILL in the middle of a
@@ -18,19 +15,13 @@ const SERVICE = path.resolve('dist/src/index.js');
 describe('re-tier job killed mid-run', () => {
   let app: TestApp;
   beforeAll(async () => {
-    if (!fs.existsSync(SERVICE)) throw new Error(`${SERVICE} is missing: npm test builds it (or run npm run build)`);
     app = await startTestApp({ retier: { start: false } });
     await seedDemoCustomers(app.systemContext(), app.strata.services, CUSTOMERS);
   });
   afterAll(() => app.close());
 
-  function startService(): ChildProcess {
-    return spawn(process.execPath, [SERVICE], {
-      env: { ...process.env, DATABASE_URL: app.db.url, PORT: '0', STRATA_RETIER_CHUNK_SIZE: '50', LOG_LEVEL: 'warn', STRATA_SHUTDOWN_DELAY_MS: '0' },
-      stdio: 'ignore',
-    });
-  }
-  const exited = (child: ChildProcess) => new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  /** Not waiting for readiness: the first kill may come while it starts. */
+  const worker = () => startService({ DATABASE_URL: app.db.url, STRATA_RETIER_CHUNK_SIZE: '50', STRATA_SHUTDOWN_DELAY_MS: '0' }, { waitReady: false });
   const job = async (id: string) =>
     (await app.db.dataSource.query('SELECT status, changed, attempts FROM retier_job WHERE id = $1', [id]))[0] as { status: string; changed: number; attempts: number };
 
@@ -73,22 +64,20 @@ describe('re-tier job killed mid-run', () => {
     const killedAt: number[] = [];
     for (const target of targets) {
       const attemptsBefore = (await job(jobId)).attempts;
-      const child = startService();
-      const exit = exited(child);
+      const { child, exited } = await worker();
       for (let now = await job(jobId); now.attempts <= attemptsBefore || now.changed < target; now = await job(jobId)) await sleep(2);
       child.kill('SIGKILL');
-      expect(await exit).toEqual({ code: null, signal: 'SIGKILL' });
+      expect(await exited).toMatchObject({ code: null, signal: 'SIGKILL' });
       const after = await job(jobId);
       expect(after.status).toBe('RUNNING');
       killedAt.push(after.changed);
       // The dead worker's lease runs out (60 s in production; here at once).
       await app.db.dataSource.query('UPDATE retier_job SET lease_until = now() WHERE id = $1', [jobId]);
     }
-    const last = startService();
-    const lastExit = exited(last);
+    const last = await worker();
     while ((await job(jobId)).status !== 'DONE') await sleep(20);
-    last.kill('SIGTERM');
-    expect(await lastExit).toEqual({ code: 0, signal: null });
+    last.child.kill('SIGTERM');
+    expect(await last.exited).toMatchObject({ code: 0, signal: null });
 
     const stored = new Map<string, string | null>(
       (await app.db.dataSource.query('SELECT customer_id, tier_key FROM tier_assignment WHERE program_id = $1', [program.id])).map((r: { customer_id: string; tier_key: string | null }) => [
