@@ -5,6 +5,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
+import { Role } from '../../src/auth/role';
+import { CostLimits } from '../../src/limits/cost-budgets';
 import { TierChangeCause } from '../../src/evaluation/tier-change.entity';
 import { logger } from '../../src/shared/logger';
 import { withTransaction } from '../../src/shared/transaction';
@@ -16,10 +18,11 @@ import { PrivatePostgres, startPrivatePostgres } from '../../test/helpers/privat
 import { recoveryTimes, steadyWrites } from '../../test/helpers/steady-writes';
 import { machine } from '../bench/support';
 
-const SUITES = ['r3', 'r6', 'd4', 'd5', 'd6'] as const;
+const SUITES = ['s6', 'r3', 'r6', 'd4', 'd5', 'd6'] as const;
 type Suite = (typeof SUITES)[number];
 const USAGE = `usage: npm run reliability -- [${SUITES.join('|')} …] [--seconds N] [--out FILE]
   (no suite: all of them; each runs on a PostgreSQL of its own, started and removed here)
+  s6  one key at twice its cost budget, one at half, for --seconds (60)
   r3  the largest allowed program × 10,000 customers: time per customer by closures, SQL, json-rules-engine
   r6  1,000 random audited changes, the built service SIGKILLed at random points 20 times
   d4  steady writes for --seconds (60), PostgreSQL stopped and started at a third of the way
@@ -32,15 +35,47 @@ const percentile = (values: number[], p: number) => [...values].sort((a, b) => a
 const ms = (n: number) => Math.round(n * 1000) / 1000;
 
 /** An in-process Strata on a PostgreSQL of its own, removed afterwards. */
-async function onPrivateApp<T>(work: (app: TestApp, pg: PrivatePostgres) => Promise<T>): Promise<T> {
+async function onPrivateApp<T>(work: (app: TestApp, pg: PrivatePostgres) => Promise<T>, costLimits: CostLimits = NO_LIMITS): Promise<T> {
   const pg = await startPrivatePostgres(await freePort());
-  const app = await startTestApp({ databaseUrl: pg.url, retier: { start: false }, costLimits: NO_LIMITS });
+  const app = await startTestApp({ databaseUrl: pg.url, retier: { start: false }, costLimits });
   try {
     return await work(app, pg);
   } finally {
     await app.close();
     await pg.destroy();
   }
+}
+
+/** S6: the per-key token bucket over a minute; each key may spend 100 points a second. */
+async function s6(seconds: number): Promise<Figure> {
+  const budget: CostLimits = { maxCost: 100, bucketSize: 100, restorePerSecond: 100 };
+  return onPrivateApp(async (app) => {
+    const greedy = await app.keyWithRoles(Role.VIEWER);
+    const modest = await app.keyWithRoles(Role.VIEWER);
+    const QUERY = '{ customers(first: 49) { edges { node { id } } } }'; // 99 points
+    const tally = { greedy: { sent: 0, served: 0, throttled: 0, throttledWithRetryAfter: 0 }, modest: { sent: 0, served: 0, throttled: 0 } };
+    const started = Date.now();
+    for (let tick = 0; tick < seconds * 4; tick += 1) {
+      await sleep(Math.max(0, started + tick * 250 - Date.now()));
+      if (tick % 2 === 0) {
+        // Two a second: 198 points a second, twice the budget.
+        const res = await app.gql(QUERY, undefined, greedy);
+        tally.greedy.sent += 1;
+        if (res.status === 429) {
+          tally.greedy.throttled += 1;
+          if (res.extensions?.cost.retryAfter >= 1 && res.headers.get('retry-after') === String(res.extensions?.cost.retryAfter)) tally.greedy.throttledWithRetryAfter += 1;
+        } else if (res.status === 200 && !res.errors) tally.greedy.served += 1;
+      }
+      if (tick % 8 === 0) {
+        // One every 2 s: 50 points a second, half the budget.
+        const res = await app.gql(QUERY, undefined, modest);
+        tally.modest.sent += 1;
+        if (res.status === 429) tally.modest.throttled += 1;
+        else if (res.status === 200 && !res.errors) tally.modest.served += 1;
+      }
+    }
+    return { row: 'S6', seconds, budgetPointsPerSecond: 100, ...tally, greedyServedPointsPerSecond: Math.round((tally.greedy.served * 99) / seconds) };
+  }, budget);
 }
 
 /** R3: bounded evaluation of the costliest program the validator accepts. */
@@ -254,7 +289,7 @@ async function main(): Promise<void> {
   const started = new Date();
   for (const suite of suites) {
     process.stderr.write(`— ${suite}\n`);
-    const runs: Record<Suite, () => Promise<Figure>> = { r3: () => r3(10_000, 1_000), r6, d4: () => d4(seconds), d5: () => d5(seconds), d6 };
+    const runs: Record<Suite, () => Promise<Figure>> = { s6: () => s6(seconds), r3: () => r3(10_000, 1_000), r6, d4: () => d4(seconds), d5: () => d5(seconds), d6 };
     const figure = await runs[suite]();
     figures.push(figure);
     process.stdout.write(JSON.stringify(figure) + '\n');
