@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TestApp, startTestApp } from '../helpers/app';
 import { PrivatePostgres, startPrivatePostgres } from '../helpers/private-postgres';
+import { freePort } from '../helpers/service-process';
 import { WriteLog, steadyWrites } from '../helpers/steady-writes';
 
 /**
@@ -12,7 +13,7 @@ describe('PostgreSQL stopped and restarted under the service', () => {
   let app: TestApp;
   let base: string;
   beforeAll(async () => {
-    pg = await startPrivatePostgres(55_000 + (process.pid % 1_000));
+    pg = await startPrivatePostgres(await freePort());
     app = await startTestApp({ databaseUrl: pg.url, retier: { start: false }, costLimits: { maxCost: 5_000, bucketSize: 1e9, restorePerSecond: 1e9 } });
     base = app.url.replace('/graphql', '');
   });
