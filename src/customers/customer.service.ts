@@ -190,8 +190,8 @@ function versionConflict(field: string[], what: string, current: number | null, 
   );
 }
 
-/** A customer entity from a raw `customer` row (or the same row kept as JSON). */
-export function customerFromRow(ctx: Context, row: Record<string, unknown>): Customer {
+/** A customer entity from a raw `customer` row. */
+function customerFromRow(ctx: Context, row: Record<string, unknown>): Customer {
   return ctx.db.create(Customer, {
     id: row.id as string,
     externalId: row.external_id as string,
@@ -199,7 +199,7 @@ export function customerFromRow(ctx: Context, row: Record<string, unknown>): Cus
     segment: row.segment as string | null,
     facts: row.facts as Record<string, unknown>,
     version: row.version as number,
-    createdAt: new Date(row.created_at as Date | string),
-    updatedAt: new Date(row.updated_at as Date | string),
+    createdAt: row.created_at as Date,
+    updatedAt: row.updated_at as Date,
   });
 }

@@ -51,10 +51,10 @@ export interface DataSourceOptions {
 const IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
 
 /**
- * A pg client that always has an 'error' listener. TypeORM listens on a checked-out
- * connection only until it hands the broken connection back, and pg-pool only on idle
- * ones; a second error from a connection PostgreSQL terminated (the notice, then the
- * socket closing) would otherwise be an unhandled 'error' event, which ends the process.
+ * A pg client that always has an 'error' listener. pg-pool listens on idle connections and
+ * TypeORM on checked-out ones, but pg-pool hands a connection to the next waiter inside the
+ * parse loop that may already hold PostgreSQL's termination message, before TypeORM has
+ * attached its listener: that 'error' event would be unhandled and end the process.
  */
 class GuardedClient extends Client {
   constructor(config?: string | ClientConfig) {
