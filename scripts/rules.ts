@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { exportRuleFiles, importRuleFiles } from '../src/programs/program-files';
+import { exportRuleFiles, importRuleFiles } from '../src/authoring/rule-files';
 import { withDatabase } from './database';
 
 const USAGE = `usage: npm run rules:export -- [dir]   writes catalog.json and one file per program (default: STRATA_RULES_DIR or rules/)

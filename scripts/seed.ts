@@ -1,7 +1,7 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { parseArgs } from 'node:util';
 import { seedDemoCustomers } from '../src/demo/seed';
-import { loadRuleFiles } from '../src/programs/program-files';
+import { loadRuleFiles } from '../src/authoring/rule-files';
 import { withDatabase } from './database';
 
 const USAGE = 'usage: npm run seed -- [--customers N]   (default 10000; DATABASE_URL or the embedded database)';

@@ -4,7 +4,7 @@ import { newSecret } from './auth/auth.service';
 import { Config } from './config';
 import { Context } from './context';
 import { seedDemoCustomers } from './demo/seed';
-import { loadRuleFiles } from './programs/program-files';
+import { loadRuleFiles } from './authoring/rule-files';
 import { Services } from './server';
 import { logger } from './shared/logger';
 

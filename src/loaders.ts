@@ -3,8 +3,9 @@ import { EntityManager } from 'typeorm';
 import { Customer } from './customers/customer.entity';
 import { entityColumns, queryEntities } from './database/entity-rows';
 import { Classification } from './engine';
-import { EntitlementDefinition } from './entitlements/entitlement-definition.entity';
+import { EntitlementDefinition } from './catalog/entitlement-definition.entity';
 import { EntitlementGrant } from './entitlements/entitlement-grant.entity';
+import type { EvaluatedCustomer } from './evaluation/evaluated-customer';
 import { ACTIVE_OVERRIDE, TierOverride } from './evaluation/tier-override.entity';
 import { ProgramRegistry, PublishedProgram } from './programs/program-registry';
 import { isUuid } from './shared/ids';
@@ -13,7 +14,7 @@ export interface CustomerClassification {
   published: PublishedProgram;
   /** The rules' verdict from the compiled evaluator; explanations are computed only when asked for. */
   classification: Classification;
-  /** An active override pinning the customer's tier in this program, if any. */
+  /** The customer's active override in this program, if any (evaluation/shown-tier decides whether it counts). */
   override: TierOverride | null;
 }
 
@@ -28,7 +29,7 @@ export interface Loaders {
   /** Unrevoked, unexpired tier overrides per customer id. */
   activeOverrides: DataLoader<string, TierOverride[]>;
   /** Live classification of a customer in every program in force, cached per customer version. */
-  classifications: DataLoader<Customer, CustomerClassification[], string>;
+  classifications: DataLoader<EvaluatedCustomer, CustomerClassification[], string>;
   /** Forgets everything cached: call after a write the loaders may have read before. */
   clear(): void;
 }
@@ -90,7 +91,7 @@ export function createLoaders(db: EntityManager, registry: ProgramRegistry): Loa
               published.map(async (p) => ({
                 published: p,
                 classification: await p.evaluator.classify(customer.facts),
-                override: mine.find((o) => o.programId === p.program.id && p.tiers.some((t) => t.key === o.tierKey)) ?? null,
+                override: mine.find((o) => o.programId === p.program.id) ?? null,
               })),
             );
           }),

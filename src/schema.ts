@@ -7,7 +7,7 @@ import { authChecker } from './auth/auth-checker';
 import { CustomerResolver } from './customers/customer.resolver';
 import { EntitlementResolver } from './entitlements/entitlement.resolver';
 import { OverrideResolver } from './evaluation/override.resolver';
-import { TierAssignmentResolver } from './evaluation/tier-assignment.resolver';
+import { ProgramEvaluationResolver, TierAssignmentResolver } from './evaluation/tier-assignment.resolver';
 import { FactResolver } from './facts/fact.resolver';
 import { ProgramResolver } from './programs/program.resolver';
 import { DateTimeScalar } from './shared/scalars';
@@ -19,6 +19,7 @@ export const resolvers = [
   EntitlementResolver,
   FactResolver,
   OverrideResolver,
+  ProgramEvaluationResolver,
   ProgramHistoryResolver,
   ProgramResolver,
   RuleDraftResolver,

@@ -12,7 +12,7 @@ import { ApiKeyResolver } from './auth/api-key.resolver';
 import { ProgramHistoryResolver, RuleDraftResolver } from './authoring/authoring.resolver';
 import { DraftService } from './authoring/draft.service';
 import { PublishService } from './authoring/publish.service';
-import { RetierRunner, RetierRunnerOptions } from './authoring/retier-runner';
+import { RetierRunner, RetierRunnerOptions } from './retier/retier-runner';
 import { SimulationService } from './authoring/simulation.service';
 import { AuthService } from './auth/auth.service';
 import { Context, ServerDeps, createContext, systemContext } from './context';
@@ -23,7 +23,8 @@ import { EntitlementService } from './entitlements/entitlement.service';
 import { EvaluationService } from './evaluation/evaluation.service';
 import { OverrideResolver } from './evaluation/override.resolver';
 import { OverrideService } from './evaluation/override.service';
-import { TierAssignmentResolver } from './evaluation/tier-assignment.resolver';
+import { ProgramEvaluationResolver, TierAssignmentResolver } from './evaluation/tier-assignment.resolver';
+import { RetierStage } from './evaluation/retier-stage';
 import { explorerRouter } from './explorer';
 import { FactResolver } from './facts/fact.resolver';
 import { FactService } from './facts/fact.service';
@@ -52,6 +53,8 @@ export interface Services {
   simulation: SimulationService;
   overrides: OverrideService;
   idempotency: IdempotencyService;
+  /** How re-tier jobs write a version's tiers (every RetierRunner uses it). */
+  retierStage: RetierStage;
 }
 
 export interface Strata {
@@ -72,8 +75,8 @@ export interface Strata {
 export function createServices(): Services {
   const audit = new AuditService();
   const facts = new FactService(audit);
-  const evaluation = new EvaluationService();
-  const programs = new ProgramService(facts, evaluation, audit);
+  const evaluation = new EvaluationService(facts);
+  const programs = new ProgramService(facts, audit);
   const publisher = new PublishService(programs, audit);
   return {
     audit,
@@ -82,12 +85,13 @@ export function createServices(): Services {
     evaluation,
     entitlements: new EntitlementService(audit),
     programs,
-    customers: new CustomerService(facts, evaluation),
+    customers: new CustomerService(facts, evaluation, audit),
     publisher,
     drafts: new DraftService(programs, facts, publisher, audit),
     simulation: new SimulationService(programs),
     overrides: new OverrideService(evaluation, audit),
     idempotency: new IdempotencyService(),
+    retierStage: new RetierStage(evaluation),
   };
 }
 
@@ -96,13 +100,14 @@ export function resolverInstances(s: Services, runner: RetierRunner | null): Map
     [ApiKeyResolver, new ApiKeyResolver(s.auth)],
     [AuditResolver, new AuditResolver(s.audit)],
     [OverrideResolver, new OverrideResolver(s.overrides)],
-    [ProgramHistoryResolver, new ProgramHistoryResolver()],
+    [ProgramHistoryResolver, new ProgramHistoryResolver(s.programs)],
     [RuleDraftResolver, new RuleDraftResolver(s.drafts, s.simulation, s.programs, s.publisher, runner)],
     [CustomerResolver, new CustomerResolver(s.customers, s.evaluation, s.entitlements, s.idempotency)],
     [EntitlementResolver, new EntitlementResolver(s.entitlements, s.idempotency)],
     [FactResolver, new FactResolver(s.facts)],
-    [ProgramResolver, new ProgramResolver(s.programs, s.evaluation, s.facts)],
+    [ProgramResolver, new ProgramResolver(s.programs)],
     [TierAssignmentResolver, new TierAssignmentResolver(s.evaluation)],
+    [ProgramEvaluationResolver, new ProgramEvaluationResolver(s.evaluation)],
   ]);
 }
 
@@ -116,7 +121,7 @@ export interface ServerOptions {
 export async function createServer(dataSource: DataSource, options: ServerOptions): Promise<Strata> {
   const deps: ServerDeps = { dataSource, registry: new ProgramRegistry() };
   const services = createServices();
-  const runner = new RetierRunner(deps, services.evaluation, options.retier);
+  const runner = new RetierRunner(deps, services.retierStage, options.retier);
   const instances = resolverInstances(services, runner);
   const schema = await buildStrataSchema({ get: (cls) => instances.get(cls) });
   const armor = new ApolloArmor(documentLimits(options.production)).protect();

@@ -1,4 +1,4 @@
-import { RetierRunner } from '../../src/authoring/retier-runner';
+import { RetierRunner } from '../../src/retier/retier-runner';
 import { ProgramDefinition, SQL_NO_TIER, SQL_OUTSIDE, SqlParams, sqlClassifications } from '../../src/engine';
 import { ProgramDocument } from '../../src/programs/rule-set-version.entity';
 import { definitionOf } from '../../src/programs/program.service';
@@ -75,7 +75,7 @@ export async function benchRetier(options: BenchOptions, db: BenchDatabase): Pro
 /** Publishes and runs the re-tier job to the end; answers how many customers changed tier. */
 async function strataRetier(db: BenchDatabase, document: ProgramDocument): Promise<number> {
   await publish(db, PROGRAM, document);
-  await new RetierRunner(db.deps, db.services.evaluation).drain();
+  await new RetierRunner(db.deps, db.services.retierStage).drain();
   const [job] = await db.dataSource.query(`SELECT status, changed FROM retier_job ORDER BY created_at DESC LIMIT 1`);
   if (job.status !== 'DONE') throw new Error(`re-tier job ended ${job.status}`);
   return job.changed;

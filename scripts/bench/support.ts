@@ -6,7 +6,7 @@ import { Context, ServerDeps, systemContext } from '../../src/context';
 import { createDataSource } from '../../src/database/data-source';
 import { seedDemoCustomers } from '../../src/demo/seed';
 import { ProgramDocument } from '../../src/programs/rule-set-version.entity';
-import { loadRuleFiles } from '../../src/programs/program-files';
+import { loadRuleFiles } from '../../src/authoring/rule-files';
 import { ProgramRegistry } from '../../src/programs/program-registry';
 import { PublishedProgram } from '../../src/programs/program-registry';
 import { Services, createServices } from '../../src/server';

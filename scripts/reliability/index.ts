@@ -5,12 +5,11 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
-import { Role } from '../../src/auth/role';
+import { Role } from '../../src/shared/role';
 import { CostLimits } from '../../src/limits/cost-budgets';
-import { TierChangeCause } from '../../src/evaluation/tier-change.entity';
 import { logger } from '../../src/shared/logger';
-import { withTransaction } from '../../src/shared/transaction';
 import { TestApp, startTestApp } from '../../test/helpers/app';
+import { createPublishedProgram, retierFromScratch } from '../../test/helpers/programs';
 import { changesUnderKills } from '../../test/helpers/audit-under-kills';
 import { ServiceProcess, freePort, startService } from '../../test/helpers/service-process';
 import { customerFacts, largestProgram } from '../../test/helpers/largest-program';
@@ -81,7 +80,7 @@ async function s6(seconds: number): Promise<Figure> {
 /** R3: bounded evaluation of the costliest program the validator accepts. */
 async function r3(customers: number, referenceSample: number): Promise<Figure> {
   return onPrivateApp(async (app) => {
-    const created = await app.gql(`mutation($input: TierProgramCreateInput!) { tierProgramCreate(input: $input) { userErrors { message } } }`, { input: largestProgram('largest') });
+    const created = await createPublishedProgram(app, largestProgram('largest'));
     if (created.data.tierProgramCreate.userErrors.length) throw new Error(JSON.stringify(created.data.tierProgramCreate.userErrors));
     await app.db.dataSource.query(`INSERT INTO customer (external_id, name, facts) SELECT 'r3-' || i, 'R3', f FROM unnest($1::jsonb[]) WITH ORDINALITY AS t(f, i)`, [
       Array.from({ length: customers }, (_, i) => JSON.stringify(customerFacts(i))),
@@ -100,9 +99,8 @@ async function r3(customers: number, referenceSample: number): Promise<Figure> {
       await published.evaluator.evaluate(customerFacts(Math.floor((i * customers) / referenceSample)));
       reference.push(Number(process.hrtime.bigint() - started) / 1e6);
     }
-    await app.db.dataSource.query('DELETE FROM tier_assignment WHERE program_id = $1', [published.program.id]);
     const sqlStarted = Date.now();
-    await withTransaction(ctx, (tx) => app.strata.services.evaluation.recordProgram(tx, published, TierChangeCause.RULE_PUBLISH));
+    await retierFromScratch(app, published);
     const sqlMs = Date.now() - sqlStarted;
     return {
       row: 'R3',

@@ -1,12 +1,32 @@
-import { Arg, Authorized, Ctx, Int, Query, Resolver } from 'type-graphql';
-import { AuditEventFilter } from '../authoring/authoring.types';
-import { Role } from '../auth/role';
+import { Arg, Authorized, Ctx, Field, InputType, Int, Query, Resolver } from 'type-graphql';
+import { Role } from '../shared/role';
 import type { Context } from '../context';
 import { ConnectionType } from '../shared/pagination';
 import type { Connection } from '../shared/pagination';
 import { AuditEvent } from './audit-event.entity';
 import { AuditService } from './audit.service';
 import { pageCost } from '../limits/query-cost';
+
+@InputType()
+export class AuditEventFilter {
+  @Field(() => String, { nullable: true })
+  entityType?: string | null;
+
+  @Field(() => String, { nullable: true })
+  entityKey?: string | null;
+
+  @Field(() => String, { nullable: true })
+  action?: string | null;
+
+  @Field(() => String, { nullable: true })
+  actorName?: string | null;
+
+  @Field(() => Date, { nullable: true })
+  since?: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  until?: Date | null;
+}
 
 export const AuditEventConnection = ConnectionType(AuditEvent, 'AuditEvent');
 

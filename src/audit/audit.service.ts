@@ -2,7 +2,7 @@ import { Context } from '../context';
 import { Connection, decodeCursor, pageSize, toConnection } from '../shared/pagination';
 import { AuditEvent } from './audit-event.entity';
 
-export type AuditEntityType = 'PROGRAM' | 'RULE_DRAFT' | 'FACT' | 'ENTITLEMENT' | 'GRANT' | 'OVERRIDE' | 'API_KEY';
+export type AuditEntityType = 'PROGRAM' | 'RULE_DRAFT' | 'FACT' | 'ENTITLEMENT' | 'GRANT' | 'OVERRIDE' | 'API_KEY' | 'CUSTOMER';
 
 export interface AuditEntry {
   action: string;
@@ -34,6 +34,15 @@ export class AuditService {
       after: (entry.after === undefined ? null : toJson(entry.after)) as never,
       requestId: tx.requestId,
     });
+  }
+
+  /** Whether the key recorded any of the actions on the entity. */
+  async wrote(ctx: Context, entityType: AuditEntityType, entityKey: string, actorKeyId: string, actions: readonly string[]): Promise<boolean> {
+    const rows = await ctx.db.query(
+      'SELECT 1 FROM audit_event WHERE entity_type = $1 AND entity_key = $2 AND actor_key_id = $3 AND action = ANY($4::text[]) LIMIT 1',
+      [entityType, entityKey, actorKeyId, actions],
+    );
+    return rows.length > 0;
   }
 
   /** Newest first. */

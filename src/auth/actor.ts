@@ -1,4 +1,4 @@
-import { Role } from './role';
+import { Role } from '../shared/role';
 
 /** Who is calling: the API key that authenticated the request. */
 export interface Actor {

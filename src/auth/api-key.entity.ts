@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { Role } from './role';
+import { Role } from '../shared/role';
 
 /** An API key; only the SHA-256 of its secret is stored. */
 @ObjectType()

@@ -6,7 +6,7 @@ import { UserError } from '../shared/user-error';
 import { assertValidInput } from '../shared/validation';
 import { ApiKey } from './api-key.entity';
 import { AuthService } from './auth.service';
-import { Role } from './role';
+import { Role } from '../shared/role';
 
 @InputType()
 export class ApiKeyCreateInput {

@@ -5,7 +5,7 @@ import { Context } from '../context';
 import { throwIfAny, userError } from '../shared/user-error';
 import { Actor } from './actor';
 import { ApiKey } from './api-key.entity';
-import { Role } from './role';
+import { Role } from '../shared/role';
 
 /** Secrets are 256 random bits, so one SHA-256 is a sound hash: nothing to brute-force. */
 export function hashSecret(secret: string): string {

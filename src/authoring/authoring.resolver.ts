@@ -1,12 +1,11 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { Role } from '../auth/role';
+import { Role } from '../shared/role';
 import type { Context } from '../context';
 import { RuleSetVersion } from '../programs/rule-set-version.entity';
-import { TierInput } from '../programs/program.resolver';
+import { TierInput, TierProgramCreateInput } from '../programs/program.resolver';
 import { ProgramService } from '../programs/program.service';
 import { TierProgram } from '../programs/tier-program.entity';
 import { DomainError } from '../shared/errors';
-import { isUuid } from '../shared/ids';
 import { JSONObjectScalar } from '../shared/scalars';
 import { runMutation } from '../shared/transaction';
 import { assertValidInput } from '../shared/validation';
@@ -18,13 +17,12 @@ import {
   RuleSimulation,
   RuleTestCase,
   RuleTestCaseInput,
-  TierDiffChange,
+  TierProgramCreatePayload,
 } from './authoring.types';
-import { diffDocuments } from './diff';
 import { DraftService } from './draft.service';
 import { PublishService } from './publish.service';
-import { RetierJob } from './retier-job.entity';
-import { RetierRunner } from './retier-runner';
+import { RetierJob } from '../retier/retier-job.entity';
+import { RetierRunner, findRetierJob, latestRetierJob } from '../retier/retier-runner';
 import { RuleDraft } from './rule-draft.entity';
 import { SimulationService } from './simulation.service';
 import { SIMULATION_COST, fixedCost } from '../limits/query-cost';
@@ -73,22 +71,24 @@ export class RuleDraftResolver {
     @Arg('toVersion', () => Int) toVersion: number,
     @Ctx() ctx: Context,
   ): Promise<RuleSetDiff> {
-    const program = await ctx.db.findOne(TierProgram, { where: { key: programKey } });
-    if (!program) throw new DomainError('NOT_FOUND', `no tier program with key "${programKey}"`);
-    const [from, to] = await Promise.all(
-      [fromVersion, toVersion].map(async (version) => {
-        const found = await ctx.db.findOne(RuleSetVersion, { where: { programId: program.id, version } });
-        if (!found) throw new DomainError('NOT_FOUND', `program "${programKey}" has no version ${version}`);
-        return found.document;
-      }),
-    );
-    return toDiff(`v${fromVersion}`, `v${toVersion}`, diffDocuments(from, to));
+    return this.drafts.versionDiff(ctx, programKey, fromVersion, toVersion);
   }
 
   @Authorized(...AUTHORS)
   @Query(() => RetierJob, { nullable: true })
   retierJob(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<RetierJob | null> {
-    return isUuid(id) ? ctx.db.findOne(RetierJob, { where: { id } }) : Promise.resolve(null);
+    return findRetierJob(ctx, id);
+  }
+
+  @Authorized(Role.EDITOR)
+  @Mutation(() => TierProgramCreatePayload, {
+    description: 'Creates a program with its version 1 as a draft; like any rule change it reaches customers once validated, approved by another key and published.',
+  })
+  tierProgramCreate(@Arg('input') input: TierProgramCreateInput, @Ctx() ctx: Context): Promise<TierProgramCreatePayload> {
+    return runMutation(ctx, async (tx) => {
+      await assertValidInput(input, ['input']);
+      return this.drafts.createProgram(tx, input);
+    }, { program: null, draft: null });
   }
 
   @Authorized(Role.EDITOR)
@@ -204,24 +204,22 @@ export class RuleDraftResolver {
   }
 
   @FieldResolver(() => RuleSetDiff, { description: 'The draft against the version it started from.' })
-  async diff(@Root() draft: RuleDraft, @Ctx() ctx: Context): Promise<RuleSetDiff> {
-    return toDiff(`v${draft.baseVersion}`, 'draft', diffDocuments(await this.drafts.baseDocument(ctx, draft), draft.document));
+  diff(@Root() draft: RuleDraft, @Ctx() ctx: Context): Promise<RuleSetDiff> {
+    return this.drafts.draftDiff(ctx, draft);
   }
 }
 
 @Resolver(() => TierProgram)
 export class ProgramHistoryResolver {
+  constructor(private readonly programs: ProgramService) {}
+
   @FieldResolver(() => [RuleSetVersion], { description: 'Every version, newest first.' })
   versions(@Root() program: TierProgram, @Ctx() ctx: Context): Promise<RuleSetVersion[]> {
-    return ctx.db.find(RuleSetVersion, { where: { programId: program.id }, order: { version: 'DESC' } });
+    return this.programs.versions(ctx, program.id);
   }
 
   @FieldResolver(() => RetierJob, { nullable: true, description: 'The most recent re-tier job.' })
   latestRetierJob(@Root() program: TierProgram, @Ctx() ctx: Context): Promise<RetierJob | null> {
-    return ctx.db.findOne(RetierJob, { where: { programId: program.id }, order: { createdAt: 'DESC' } });
+    return latestRetierJob(ctx, program.id);
   }
-}
-
-function toDiff(from: string, to: string, data: ReturnType<typeof diffDocuments>): RuleSetDiff {
-  return { from, to, appliesTo: data.appliesTo, tiers: data.tiers.map((t) => ({ ...t, change: t.change as TierDiffChange })) };
 }

@@ -2,9 +2,10 @@ import { MaxLength, MinLength } from 'class-validator';
 import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Customer } from '../customers/customer.entity';
 import { RuleSetVersion } from '../programs/rule-set-version.entity';
+import { TierProgram } from '../programs/tier-program.entity';
 import { JSONObjectScalar, JSONScalar } from '../shared/scalars';
 import { UserError } from '../shared/user-error';
-import { RetierJob } from './retier-job.entity';
+import { RetierJob } from '../retier/retier-job.entity';
 import { RuleDraft } from './rule-draft.entity';
 
 @ObjectType({ description: 'Something valid but probably unintended, such as customers no tier accepts.' })
@@ -174,6 +175,18 @@ export class RuleDraftPayload {
 }
 
 @ObjectType()
+export class TierProgramCreatePayload {
+  @Field(() => TierProgram, { nullable: true, description: 'The new program: no version is in force until its first draft is approved and published.' })
+  program: TierProgram | null;
+
+  @Field(() => RuleDraft, { nullable: true, description: "The program's first version, as a draft." })
+  draft: RuleDraft | null;
+
+  @Field(() => [UserError])
+  userErrors: UserError[];
+}
+
+@ObjectType()
 export class RuleSetPublishPayload {
   @Field(() => RuleDraft, { nullable: true, description: 'The published draft (null for a rollback).' })
   draft: RuleDraft | null;
@@ -188,23 +201,3 @@ export class RuleSetPublishPayload {
   userErrors: UserError[];
 }
 
-@InputType()
-export class AuditEventFilter {
-  @Field(() => String, { nullable: true })
-  entityType?: string | null;
-
-  @Field(() => String, { nullable: true })
-  entityKey?: string | null;
-
-  @Field(() => String, { nullable: true })
-  action?: string | null;
-
-  @Field(() => String, { nullable: true })
-  actorName?: string | null;
-
-  @Field(() => Date, { nullable: true })
-  since?: Date | null;
-
-  @Field(() => Date, { nullable: true })
-  until?: Date | null;
-}

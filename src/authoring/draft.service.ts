@@ -2,12 +2,15 @@ import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
 import { ProgramEvaluator } from '../engine';
 import { FactService } from '../facts/fact.service';
-import { ProgramService, definitionOf } from '../programs/program.service';
+import { ProgramService, definitionOf, documentOf } from '../programs/program.service';
+import { ProgramSpec } from '../rules/program-validator';
 import { ProgramDocument, RuleSetVersion } from '../programs/rule-set-version.entity';
 import { TierProgram } from '../programs/tier-program.entity';
 import { isUuid } from '../shared/ids';
 import { UserError, throwIfAny, userError } from '../shared/user-error';
-import { RuleDraftValidation, RuleTestResult, RuleWarning } from './authoring.types';
+import { RuleDraftValidation, RuleSetDiff, RuleTestResult, RuleWarning, TierDiffChange } from './authoring.types';
+import { diffDocuments } from './diff';
+import { DomainError } from '../shared/errors';
 import { analyzeCoverage } from './coverage';
 import { Published, PublishService } from './publish.service';
 import { OPEN_DRAFT_STATUSES, RuleDraft, RuleDraftStatus, RuleTestCase } from './rule-draft.entity';
@@ -15,6 +18,9 @@ import { OPEN_DRAFT_STATUSES, RuleDraft, RuleDraftStatus, RuleTestCase } from '.
 type Tier = ProgramDocument['tiers'][number];
 
 export const MAX_TEST_CASES = 200;
+
+/** Audited actions that write a draft's content. */
+const DRAFT_EDITS = ['ruleDraftCreate', 'ruleDraftUpdate', 'ruleDraftTierUpdate', 'ruleDraftTestCaseAdd', 'ruleDraftTestCaseRemove'];
 
 /**
  * Drafts of a program's next rule set. Every change names the revision it was made on and
@@ -39,6 +45,16 @@ export class DraftService {
     return query.getMany();
   }
 
+  /**
+   * A new program: created with no version in force and its first version as a draft, so it
+   * reaches customers only through validation, simulation, four-eyes approval and publishing.
+   */
+  async createProgram(tx: Context, spec: ProgramSpec): Promise<{ program: TierProgram; draft: RuleDraft }> {
+    const program = await this.programs.create(tx, spec);
+    const draft = await this.open(tx, program, 0, documentOf(spec));
+    return { program, draft };
+  }
+
   /** Opens a draft as a copy of the version in force; a program has one open draft at a time. */
   async create(tx: Context, programKey: string): Promise<RuleDraft> {
     const published = await this.programs.published(tx, programKey);
@@ -48,11 +64,15 @@ export class DraftService {
     if (open) {
       throwIfAny([userError('CONFLICT', ['programKey'], `program "${programKey}" already has an open draft (${open.id}, ${open.status}); edit or discard it`)]);
     }
+    return this.open(tx, program, version.version, version.document);
+  }
+
+  private async open(tx: Context, program: TierProgram, baseVersion: number, document: ProgramDocument): Promise<RuleDraft> {
     const draft = await tx.db.save(
       Object.assign(new RuleDraft(), {
         programId: program.id,
-        baseVersion: version.version,
-        document: version.document,
+        baseVersion,
+        document,
         testCases: [],
         revision: 1,
         status: RuleDraftStatus.EDITING,
@@ -61,7 +81,7 @@ export class DraftService {
         lastEditedBy: tx.actor.name,
       }),
     );
-    await this.audit.record(tx, { action: 'ruleDraftCreate', entityType: 'RULE_DRAFT', entityKey: draft.id, after: { programKey, baseVersion: version.version } });
+    await this.audit.record(tx, { action: 'ruleDraftCreate', entityType: 'RULE_DRAFT', entityKey: draft.id, after: { programKey: program.key, baseVersion } });
     return draft;
   }
 
@@ -117,14 +137,14 @@ export class DraftService {
     return this.transition(tx, draft, { status: RuleDraftStatus.SUBMITTED, submittedBy: tx.actor.name }, 'ruleDraftSubmit');
   }
 
-  /** Four-eyes: the approver must be another key than the one that edited the draft last. */
+  /** Four-eyes: no key that opened or edited the draft at any point may approve it (the audit log knows who did). */
   async approve(tx: Context, id: string, revision: number): Promise<RuleDraft> {
     const draft = await this.lockOpen(tx, id, revision);
     if (draft.status !== RuleDraftStatus.SUBMITTED) {
       throwIfAny([userError('CONFLICT', ['id'], `only a SUBMITTED draft can be approved; this one is ${draft.status}`)]);
     }
-    if (draft.lastEditorKeyId === tx.actor.keyId) {
-      throwIfAny([userError('SELF_APPROVAL', ['id'], `"${tx.actor.name}" edited this draft last, so another key must approve it (four-eyes)`)]);
+    if (draft.lastEditorKeyId === tx.actor.keyId || (await this.audit.wrote(tx, 'RULE_DRAFT', draft.id, tx.actor.keyId, DRAFT_EDITS))) {
+      throwIfAny([userError('SELF_APPROVAL', ['id'], `"${tx.actor.name}" helped write this draft, so a key that did not must approve it (four-eyes)`)]);
     }
     return this.transition(
       tx,
@@ -149,7 +169,7 @@ export class DraftService {
       throwIfAny([userError('CONFLICT', ['id'], `only an APPROVED draft can be published; this one is ${draft.status}`)]);
     }
     const program = await tx.db.findOneOrFail(TierProgram, { where: { id: draft.programId } });
-    if (program.publishedVersion !== draft.baseVersion) {
+    if ((program.publishedVersion ?? 0) !== draft.baseVersion) {
       throwIfAny([
         userError('CONFLICT', ['id'], `version ${program.publishedVersion} was published after this draft was opened from version ${draft.baseVersion}; open a new draft`),
       ]);
@@ -180,8 +200,28 @@ export class DraftService {
     return { errors, warnings, testResults, publishable: errors.length === 0 && testResults.every((t) => t.passed) };
   }
 
-  /** The draft's program document beside the version it started from. */
+  /** What changed between two versions of a program, per tier. */
+  async versionDiff(ctx: Context, programKey: string, fromVersion: number, toVersion: number): Promise<RuleSetDiff> {
+    const program = await ctx.db.findOne(TierProgram, { where: { key: programKey } });
+    if (!program) throw new DomainError('NOT_FOUND', `no tier program with key "${programKey}"`);
+    const [from, to] = await Promise.all(
+      [fromVersion, toVersion].map(async (version) => {
+        const found = await ctx.db.findOne(RuleSetVersion, { where: { programId: program.id, version } });
+        if (!found) throw new DomainError('NOT_FOUND', `program "${programKey}" has no version ${version}`);
+        return found.document;
+      }),
+    );
+    return toDiff(`v${fromVersion}`, `v${toVersion}`, diffDocuments(from, to));
+  }
+
+  /** The draft against the version it started from. */
+  async draftDiff(ctx: Context, draft: RuleDraft): Promise<RuleSetDiff> {
+    return toDiff(`v${draft.baseVersion}`, 'draft', diffDocuments(await this.baseDocument(ctx, draft), draft.document));
+  }
+
+  /** The draft's program document beside the version it started from (none for a new program). */
   async baseDocument(ctx: Context, draft: RuleDraft): Promise<ProgramDocument> {
+    if (draft.baseVersion === 0) return { appliesTo: null, tiers: [] };
     const base = await ctx.db.findOneOrFail(RuleSetVersion, { where: { programId: draft.programId, version: draft.baseVersion } });
     return base.document;
   }
@@ -236,6 +276,10 @@ export class DraftService {
     if (action) await this.audit.record(tx, { action, entityType: 'RULE_DRAFT', entityKey: draft.id, before, after });
     return tx.db.findOneOrFail(RuleDraft, { where: { id: draft.id } });
   }
+}
+
+function toDiff(from: string, to: string, data: ReturnType<typeof diffDocuments>): RuleSetDiff {
+  return { from, to, appliesTo: data.appliesTo, tiers: data.tiers.map((t) => ({ ...t, change: t.change as TierDiffChange })) };
 }
 
 /** Entitlement lists always present, so stored drafts and versions compare alike. */

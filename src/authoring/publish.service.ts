@@ -4,7 +4,9 @@ import { ProgramDocument, RuleSetStatus, RuleSetVersion } from '../programs/rule
 import { ProgramService } from '../programs/program.service';
 import { TierProgram } from '../programs/tier-program.entity';
 import { throwIfAny, userError } from '../shared/user-error';
-import { RetierJob, RetierJobStatus } from './retier-job.entity';
+import { TierChangeCause } from '../evaluation/tier-change.entity';
+import { RetierJob } from '../retier/retier-job.entity';
+import { enqueueRetier } from '../retier/retier-runner';
 
 export interface Published {
   version: RuleSetVersion;
@@ -30,18 +32,11 @@ export class PublishService {
          FROM tier_program p WHERE p.id = $1 FOR UPDATE`,
       [program.id],
     );
-    const next = locked.latest + 1;
+    const next = (locked.latest ?? 0) + 1;
     await tx.db.update(RuleSetVersion, { programId: program.id, status: RuleSetStatus.PUBLISHED }, { status: RuleSetStatus.SUPERSEDED });
     const version = await this.programs.insertVersion(tx, program.id, next, document);
     await tx.db.update(TierProgram, { id: program.id }, { publishedVersion: next });
-    await tx.db.query(
-      `UPDATE retier_job SET status = $2, finished_at = now(), lease_until = NULL WHERE program_id = $1 AND status IN ($3, $4)`,
-      [program.id, RetierJobStatus.SUPERSEDED, RetierJobStatus.PENDING, RetierJobStatus.RUNNING],
-    );
-    const [{ count }]: { count: number }[] = await tx.db.query('SELECT count(*)::int AS count FROM customer');
-    const retierJob = await tx.db.save(
-      Object.assign(new RetierJob(), { programId: program.id, version: next, status: RetierJobStatus.PENDING, total: count }),
-    );
+    const retierJob = await enqueueRetier(tx, program.id, next, TierChangeCause.RULE_PUBLISH);
     await this.audit.record(tx, {
       action,
       entityType: 'PROGRAM',

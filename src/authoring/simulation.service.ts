@@ -1,15 +1,20 @@
 import { Context } from '../context';
 import { Customer } from '../customers/customer.entity';
-import { ProgramEvaluator, SQL_NO_TIER, SQL_OUTSIDE, entitlementDeltas } from '../engine';
+import { ProgramEvaluator, entitlementDeltas } from '../engine';
 import type { EntitlementPolicy } from '../engine';
-import { classifyCustomers } from '../evaluation/sql-classification';
-import { EntitlementDefinition } from '../entitlements/entitlement-definition.entity';
+import { classifyCustomers } from '../evaluation/shown-tier-reads';
+import { decodeTier } from '../evaluation/shown-tier';
+import { TierProgram } from '../programs/tier-program.entity';
+import { EntitlementDefinition } from '../catalog/entitlement-definition.entity';
 import { ProgramService, definitionOf } from '../programs/program.service';
 import { DomainError } from '../shared/errors';
 import { RuleSimulation, TierMovement } from './authoring.types';
 import { RuleDraft } from './rule-draft.entity';
 
 export const MAX_SAMPLE = 20;
+
+/** A condition no customer meets (json-rules-engine's `any: []` is true, so not that). */
+const COVERS_NOBODY = { not: { all: [] } } as never;
 
 /**
  * The impact of a draft over every customer: one aggregate query classifies each customer
@@ -24,14 +29,16 @@ export class SimulationService {
       throw new DomainError('BAD_USER_INPUT', `sampleSize must be between 0 and ${MAX_SAMPLE}`);
     }
     const started = Date.now();
+    // A new program's first draft moves customers from outside the program into it.
     const published = await this.programs.publishedById(ctx, draft.programId);
-    if (!published) throw new DomainError('NOT_FOUND', 'the program of this draft has no version in force');
-    const current = published.evaluator.definition;
-    const next = definitionOf(published.program.key, draft.document);
+    const program = published?.program ?? (await ctx.db.findOneByOrFail(TierProgram, { id: draft.programId }));
+    const currentEvaluator = published?.evaluator ?? new ProgramEvaluator({ key: program.key, version: 0, appliesTo: COVERS_NOBODY, tiers: [] });
+    const current = currentEvaluator.definition;
+    const next = definitionOf(program.key, draft.document);
 
-    const cells = (await classifyCustomers(ctx, [published.evaluator, new ProgramEvaluator(next)], sampleSize, published.program.id)).map((g) => ({ from: g.keys[0], to: g.keys[1], count: g.count, sample: g.sample }));
+    const cells = (await classifyCustomers(ctx, [currentEvaluator, new ProgramEvaluator(next)], sampleSize, program.id)).map((g) => ({ from: g.keys[0], to: g.keys[1], count: g.count, sample: g.sample }));
     const policies = await this.policies(ctx);
-    const valuesBefore = new Map(published.tiers.map((t) => [t.key, new Map(t.entitlements.map((e) => [e.entitlementKey, e.value]))]));
+    const valuesBefore = new Map((published?.tiers ?? []).map((t) => [t.key, new Map(t.entitlements.map((e) => [e.entitlementKey, e.value]))]));
     const valuesAfter = new Map(draft.document.tiers.map((t) => [t.key, new Map(t.entitlements.map((e) => [e.key, e.value]))]));
     const none = new Map<string, unknown>();
     const rankOf = (tiers: readonly { key: string; rank: number }[], key: string) => tiers.find((t) => t.key === key)?.rank ?? -Infinity;
@@ -44,10 +51,10 @@ export class SimulationService {
     const movements: TierMovement[] = ordered.map((cell) => {
       const { gained, lost } = entitlementDeltas(valuesBefore.get(cell.from) ?? none, valuesAfter.get(cell.to) ?? none, (k) => policies.get(k));
       return {
-        fromTierKey: tierKeyOf(cell.from),
-        fromCovered: cell.from !== SQL_OUTSIDE,
-        toTierKey: tierKeyOf(cell.to),
-        toCovered: cell.to !== SQL_OUTSIDE,
+        fromTierKey: decodeTier(cell.from).tierKey,
+        fromCovered: decodeTier(cell.from).covered,
+        toTierKey: decodeTier(cell.to).tierKey,
+        toCovered: decodeTier(cell.to).covered,
         count: cell.count,
         sample: cell.sample.map((id) => customers.get(id)).filter((c) => c !== undefined),
         entitlementsGained: gained,
@@ -66,8 +73,4 @@ export class SimulationService {
     const definitions = await ctx.db.find(EntitlementDefinition);
     return new Map(definitions.map((d) => [d.key, d]));
   }
-}
-
-function tierKeyOf(sqlValue: string): string | null {
-  return sqlValue === SQL_OUTSIDE || sqlValue === SQL_NO_TIER ? null : sqlValue;
 }

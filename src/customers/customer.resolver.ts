@@ -1,6 +1,6 @@
 import { IsOptional, MaxLength, Min, MinLength } from 'class-validator';
 import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { Role } from '../auth/role';
+import { Role } from '../shared/role';
 import type { Context } from '../context';
 import { CustomerEntitlement } from '../entitlements/customer-entitlement.types';
 import { EntitlementService } from '../entitlements/entitlement.service';

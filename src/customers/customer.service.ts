@@ -1,7 +1,8 @@
 import { In } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
-import { SQL_OUTSIDE, SqlParams, sqlClassifications } from '../engine';
-import { activeOverrideTier, storedWithOverride, withOverride } from '../evaluation/sql-classification';
+import { SqlParams } from '../engine';
+import { countShowingTier, pageShowingTier } from '../evaluation/shown-tier-reads';
 import { EvaluationService } from '../evaluation/evaluation.service';
 import { TierChange, TierChangeCause } from '../evaluation/tier-change.entity';
 import { FactService } from '../facts/fact.service';
@@ -41,6 +42,8 @@ export const customerWriteReplay: ReplayCodec<CustomerWrite> = {
   store: ({ customer, tierChanges }) => ({ customer, tierChangeIds: tierChanges.map((c) => c.id) }),
   async replay(tx, stored) {
     const { customer, tierChangeIds } = stored as { customer: Record<string, unknown>; tierChangeIds: string[] };
+    const [exists] = await tx.db.query('SELECT 1 FROM customer WHERE id = $1', [customer.id]);
+    if (!exists) throwIfAny([userError('NOT_FOUND', [], `customer "${customer.externalId}" written by this idempotency key has since been deleted`)]);
     const tierChanges = tierChangeIds.length ? await tx.db.find(TierChange, { where: { id: In(tierChangeIds) }, order: { id: 'ASC' } }) : [];
     return { customer: tx.db.create(Customer, { ...customer, createdAt: new Date(customer.createdAt as string), updatedAt: new Date(customer.updatedAt as string) }), tierChanges };
   },
@@ -54,6 +57,7 @@ export class CustomerService {
   constructor(
     private readonly facts: FactService,
     private readonly evaluation: EvaluationService,
+    private readonly audit: AuditService,
   ) {}
 
   async find(ctx: Context, by: { id?: string | null; externalId?: string | null }): Promise<Customer | null> {
@@ -63,11 +67,7 @@ export class CustomerService {
     return by.id ? ctx.loaders.customerById.load(by.id) : ctx.loaders.customerByExternalId.load(by.externalId!);
   }
 
-  /**
-   * Customers ordered by id. Filtering by tier reads the stored assignments, which every
-   * write keeps equal to what a live evaluation shows; while a re-tier job is bringing them
-   * up to a newly published version, the tier is computed in SQL from the facts instead.
-   */
+  /** Customers ordered by id; by program and tier, the tier each customer shows (evaluation/shown-tier-reads). */
   async list(ctx: Context, filter: CustomerFilter, first?: number | null, after?: string | null): Promise<Connection<Customer>> {
     const size = pageSize(first);
     const afterId = decodeCursor(after, UUID_CURSOR);
@@ -80,41 +80,27 @@ export class CustomerService {
         throw new DomainError('NOT_FOUND', `program "${filter.programKey}" has no tier "${filter.tierKey}"`);
       }
     }
-    /** The page after `page.after` (ordered by id), or with `page` null the count of all. */
-    const statement = (page: { after: string | null; limit: number } | null) => {
-      const params = new SqlParams();
+    const source = (pageAfter: string | null, params: SqlParams) => {
       const where: string[] = [];
-      let classifyIn: PublishedProgram | null = null;
-      if (published) {
-        const tierKeys = published.tiers.map((t) => t.key);
-        if (published.program.retieredVersion === published.version.version) {
-          const shown = storedWithOverride('a.tier_key', activeOverrideTier(published.program.id, params), tierKeys, params);
-          const tier = filter.tierKey ? ` AND ${shown} = ${params.add(filter.tierKey, 'text')}` : '';
-          where.push(`EXISTS (SELECT 1 FROM tier_assignment a WHERE a.customer_id = c.id AND a.program_id = ${params.add(published.program.id, 'uuid')}${tier})`);
-        } else {
-          classifyIn = published;
-        }
-      }
       if (filter.segment) where.push(`c.segment = ${params.add(filter.segment, 'text')}`);
-      if (page?.after) where.push(`c.id > ${params.add(page.after, 'uuid')}`);
-      const order = page ? ' ORDER BY c.id' : '';
-      let sql = `SELECT c.* FROM customer c ${where.length ? `WHERE ${where.join(' AND ')}` : ''}${order}`;
-      if (classifyIn) {
-        const tierKeys = classifyIn.tiers.map((t) => t.key);
-        const shown = withOverride('r.k0', activeOverrideTier(classifyIn.program.id, params, 'r.id'), tierKeys, params);
-        const match = filter.tierKey ? `${shown} = ${params.add(filter.tierKey, 'text')}` : `${shown} <> ${params.add(SQL_OUTSIDE, 'text')}`;
-        sql = `SELECT r.* FROM (${sqlClassifications(sql, CUSTOMER_COLUMNS, [classifyIn.evaluator.definition], params)}) r WHERE ${match}${page ? ' ORDER BY r.id' : ''}`;
-      }
-      sql = page ? `${sql} LIMIT ${params.add(page.limit, 'int')}` : `SELECT count(*)::int AS count FROM (${sql}) counted`;
-      return { sql, values: params.values };
+      if (pageAfter) where.push(`c.id > ${params.add(pageAfter, 'uuid')}`);
+      return `SELECT c.* FROM customer c ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.id`;
     };
+    const match = published ? { published, tierKey: filter.tierKey ?? null } : null;
     const count = async () => {
-      const { sql, values } = statement(null);
-      const [{ count: total }] = await ctx.db.query(sql, values);
+      if (match) return countShowingTier(ctx, match, (params) => source(null, params), CUSTOMER_COLUMNS);
+      const params = new SqlParams();
+      const [{ count: total }] = await ctx.db.query(`SELECT count(*)::int AS count FROM (${source(null, params)}) counted`, params.values);
       return total as number;
     };
-    const { sql, values } = statement({ after: afterId, limit: size + 1 });
-    const rows: Record<string, unknown>[] = await ctx.db.query(sql, values);
+    let rows: Record<string, unknown>[];
+    if (match) {
+      rows = await pageShowingTier(ctx, match, source, CUSTOMER_COLUMNS, afterId, size + 1);
+    } else {
+      const params = new SqlParams();
+      const sql = `${source(afterId, params)} LIMIT ${params.add(size + 1, 'int')}`;
+      rows = await ctx.db.query(sql, params.values);
+    }
     return toConnection(rows.map((row) => customerFromRow(ctx, row)), size, (c) => c.id, count);
   }
 
@@ -167,9 +153,25 @@ export class CustomerService {
     return rows[0]?.version ?? null;
   }
 
+  /**
+   * Deletes a customer with its assignments, grants and overrides, audited with what it
+   * removed. Tier history stays, as a bank keeps the record of a closed relationship.
+   */
   async delete(tx: Context, id: string): Promise<string> {
-    const [, deleted]: [unknown, number] = isUuid(id) ? await tx.db.query('DELETE FROM customer WHERE id = $1', [id]) : [[], 0];
-    if (deleted === 0) throwIfAny([userError('NOT_FOUND', ['id'], `no customer with id "${id}"`)]);
+    const [removed]: Record<string, unknown>[] = isUuid(id)
+      ? await tx.db.query(
+          `WITH gone AS (DELETE FROM customer WHERE id = $1 RETURNING id, external_id, name, segment, facts, version)
+           SELECT g.*, (SELECT count(*)::int FROM tier_assignment WHERE customer_id = g.id) AS assignments,
+                  (SELECT count(*)::int FROM entitlement_grant WHERE customer_id = g.id) AS grants,
+                  (SELECT count(*)::int FROM tier_override WHERE customer_id = g.id) AS overrides,
+                  (SELECT count(*)::int FROM tier_change WHERE customer_id = g.id) AS "historyKept"
+             FROM gone g`,
+          [id],
+        )
+      : [];
+    if (!removed) throwIfAny([userError('NOT_FOUND', ['id'], `no customer with id "${id}"`)]);
+    const { id: _id, ...before } = removed;
+    await this.audit.record(tx, { action: 'customerDelete', entityType: 'CUSTOMER', entityKey: id, before });
     return id;
   }
 

@@ -1,6 +1,7 @@
 import { Context } from '../context';
 import { TierChangeCause } from '../evaluation/tier-change.entity';
-import { Services } from '../server';
+import { RetierRunner, enqueueRetier } from '../retier/retier-runner';
+import type { Services } from '../server';
 import { withTransaction } from '../shared/transaction';
 import { demoCustomer } from './demo-customers';
 
@@ -12,8 +13,8 @@ export interface SeedProgress {
 
 /**
  * Inserts `count` demo customers in multi-row batches (existing externalIds are kept),
- * then assigns every program's tiers set-wise, one transaction per program. Progress of
- * the assignment counts the customers each program stages for writing.
+ * then assigns every program's tiers by re-tier jobs, the one path for bulk assignment.
+ * Progress of the assignment counts the customers each program stages for writing.
  */
 export async function seedDemoCustomers(ctx: Context, services: Services, count: number, onProgress: SeedProgress = () => {}): Promise<number> {
   let inserted = 0;
@@ -29,10 +30,12 @@ export async function seedDemoCustomers(ctx: Context, services: Services, count:
     onProgress('insert', start + batch.length - 1, count);
   }
   const total = await ctx.db.query('SELECT count(*)::int AS n FROM customer').then((r: { n: number }[]) => r[0].n);
-  const programs = await ctx.loaders.programs();
-  for (const published of programs) {
-    onProgress('evaluate', 0, total);
-    await withTransaction(ctx, (tx) => services.evaluation.recordProgram(tx, published, TierChangeCause.CREATED, (applied, staged) => onProgress('evaluate', applied, staged)));
-  }
+  await withTransaction(ctx, async (tx) => {
+    for (const { program, version } of await tx.loaders.programs()) await enqueueRetier(tx, program.id, version.version, TierChangeCause.CREATED);
+  });
+  onProgress('evaluate', 0, total);
+  // Large chunks: nobody else writes customers while the demo is seeded.
+  const runner = new RetierRunner(ctx.deps, services.retierStage, { chunkSize: 20_000, onChunk: ({ written, staged }) => onProgress('evaluate', written, staged) });
+  await runner.drain();
   return inserted;
 }

@@ -1,8 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { Customer } from '../customers/customer.entity';
 import { JSONScalar } from '../shared/scalars';
-import { EntitlementDefinition } from './entitlement-definition.entity';
+import { EntitlementDefinition } from '../catalog/entitlement-definition.entity';
 
 /** An entitlement given to one customer directly, beside what their tiers give. */
 @ObjectType()
@@ -17,9 +16,10 @@ export class EntitlementGrant {
   @Column({ name: 'customer_id', type: 'uuid' })
   customerId: string;
 
-  @ManyToOne(() => Customer, { onDelete: 'CASCADE' })
+  // Named, not imported: customers/ depends on this folder, not the other way.
+  @ManyToOne('Customer', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'customer_id' })
-  customer?: Customer;
+  customer?: object;
 
   @Field()
   @Column({ name: 'entitlement_key', type: 'text' })

@@ -1,13 +1,13 @@
 import { IsOptional, MaxLength, MinLength } from 'class-validator';
 import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
-import { Role } from '../auth/role';
+import { Role } from '../shared/role';
 import type { Context } from '../context';
 import { JSONScalar } from '../shared/scalars';
 import { runMutation } from '../shared/transaction';
 import { UserError } from '../shared/user-error';
 import { assertValidInput } from '../shared/validation';
 import { CustomerEntitlementSet } from './customer-entitlement.types';
-import { BetterEnum, EntitlementDefinition, EntitlementValueTypeEnum } from './entitlement-definition.entity';
+import { BetterEnum, EntitlementDefinition, EntitlementValueTypeEnum } from '../catalog/entitlement-definition.entity';
 import { EntitlementGrant } from './entitlement-grant.entity';
 import { EntitlementService, grantReplay } from './entitlement.service';
 import { IDEMPOTENCY_KEY, IdempotencyService } from '../idempotency/idempotency.service';

@@ -1,7 +1,7 @@
 import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
-import { effectiveTierKey } from '../evaluation/evaluation.service';
-import { Customer } from '../customers/customer.entity';
+import type { EvaluatedCustomer } from '../evaluation/evaluated-customer';
+import { shownTier } from '../evaluation/shown-tier';
 import { Better, EntitlementCandidate, EntitlementPolicy, EntitlementValueType, mergeEntitlements } from '../engine';
 import { ReplayCodec } from '../idempotency/idempotency.service';
 import { DomainError } from '../shared/errors';
@@ -9,9 +9,9 @@ import { catalogKeyProblem } from '../shared/catalog-key';
 import { isUuid } from '../shared/ids';
 import { throwIfAny, userError } from '../shared/user-error';
 import { CustomerEntitlement, CustomerEntitlementSet, EntitlementSource } from './customer-entitlement.types';
-import { EntitlementDefinition } from './entitlement-definition.entity';
+import { EntitlementDefinition } from '../catalog/entitlement-definition.entity';
 import { EntitlementGrant } from './entitlement-grant.entity';
-import { entitlementValueProblem } from './entitlement-values';
+import { entitlementValueProblem } from '../catalog/entitlement-values';
 
 export interface EntitlementDefineInput {
   key: string;
@@ -35,7 +35,10 @@ export const MAX_BATCH = 500;
 export const grantReplay: ReplayCodec<{ grant: EntitlementGrant }> = {
   store: ({ grant }) => ({ grantId: grant.id }),
   async replay(tx, stored) {
-    return { grant: await tx.db.findOneOrFail(EntitlementGrant, { where: { id: (stored as { grantId: string }).grantId } }) };
+    const grant = await tx.db.findOne(EntitlementGrant, { where: { id: (stored as { grantId: string }).grantId } });
+    // Grants go with their customer: a retry after the delete learns so, as a first call would.
+    if (!grant) throwIfAny([userError('NOT_FOUND', ['input', 'customerId'], 'the grant this idempotency key wrote was removed when its customer was deleted')]);
+    return { grant: grant! };
   },
 };
 
@@ -75,13 +78,12 @@ export class EntitlementService {
   }
 
   /** Effective entitlements: tier values of every program the customer is in, plus active grants. */
-  async effective(ctx: Context, customer: Customer): Promise<CustomerEntitlement[]> {
+  async effective(ctx: Context, customer: EvaluatedCustomer): Promise<CustomerEntitlement[]> {
     const [classifications, grants] = await Promise.all([ctx.loaders.classifications.load(customer), ctx.loaders.activeGrants.load(customer.id)]);
     const policies = new Map<string, EntitlementPolicy>();
     const candidates: EntitlementCandidate[] = [];
-    for (const evaluated of classifications) {
-      const { published } = evaluated;
-      const tierKey = effectiveTierKey(evaluated);
+    for (const { published, classification, override } of classifications) {
+      const { tierKey } = shownTier(published, classification, override?.tierKey);
       const tier = tierKey ? published.tiers.find((t) => t.key === tierKey) : undefined;
       for (const value of tier?.entitlements ?? []) {
         policies.set(value.entitlementKey, value.entitlement);
@@ -139,7 +141,7 @@ export class EntitlementService {
 
   async grant(tx: Context, input: EntitlementGrantInput): Promise<EntitlementGrant> {
     const errors = [];
-    const customer = isUuid(input.customerId) ? await tx.db.findOne(Customer, { where: { id: input.customerId } }) : null;
+    const [customer] = isUuid(input.customerId) ? await tx.db.query('SELECT id FROM customer WHERE id = $1', [input.customerId]) : [];
     if (!customer) errors.push(userError('NOT_FOUND', ['input', 'customerId'], `no customer with id "${input.customerId}"`));
     const definition = await tx.db.findOne(EntitlementDefinition, { where: { key: input.key } });
     if (!definition) {

@@ -1,6 +1,6 @@
 import { IsOptional, MaxLength, MinLength } from 'class-validator';
 import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Resolver } from 'type-graphql';
-import { Role } from '../auth/role';
+import { Role } from '../shared/role';
 import type { Context } from '../context';
 import { runMutation } from '../shared/transaction';
 import { UserError } from '../shared/user-error';

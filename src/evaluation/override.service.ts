@@ -2,7 +2,8 @@ import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
 import { isUuid } from '../shared/ids';
 import { UserError, throwIfAny, userError } from '../shared/user-error';
-import { EvaluationService, effectiveTierKey } from './evaluation.service';
+import { EvaluationService } from './evaluation.service';
+import { shownTier } from './shown-tier';
 import { TierChange, TierChangeCause } from './tier-change.entity';
 import { ACTIVE_OVERRIDE, TierOverride } from './tier-override.entity';
 
@@ -49,7 +50,7 @@ export class OverrideService {
     if (!evaluated.classification.applies) {
       throwIfAny([userError('INVALID', ['input', 'programKey'], `program "${input.programKey}" does not cover this customer, so there is no tier to override`)]);
     }
-    const before = effectiveTierKey(evaluated);
+    const before = shownTier(evaluated.published, evaluated.classification, evaluated.override?.tierKey);
     const replaced = await tx.db
       .createQueryBuilder()
       .update(TierOverride)
@@ -68,8 +69,8 @@ export class OverrideService {
         revokedAt: null,
       }),
     );
-    const tierChanges =
-      before === input.tierKey ? [] : await this.evaluation.recordChange(tx, input.customerId, published!, before, input.tierKey, TierChangeCause.OVERRIDE);
+    const after = shownTier(published!, evaluated.classification, input.tierKey);
+    const tierChanges = await this.evaluation.recordChange(tx, input.customerId, published!, before, after, TierChangeCause.OVERRIDE);
     await this.audit.record(tx, { action: 'tierOverrideSet', entityType: 'OVERRIDE', entityKey: override.id, before: replaced.raw[0] ?? undefined, after: override });
     tx.loaders.clear();
     return { override, tierChanges };
@@ -87,8 +88,10 @@ export class OverrideService {
     let tierChanges: TierChange[] = [];
     const customer = await tx.loaders.customerById.load(override!.customerId);
     const evaluated = customer && (await tx.loaders.classifications.load(customer)).find((e) => e.published.program.id === override!.programId);
-    if (active && evaluated?.classification.applies && evaluated.classification.tierKey !== override!.tierKey) {
-      tierChanges = await this.evaluation.recordChange(tx, override!.customerId, evaluated.published, override!.tierKey, evaluated.classification.tierKey, TierChangeCause.OVERRIDE);
+    if (active && evaluated) {
+      const { published, classification } = evaluated;
+      const shownBefore = shownTier(published, classification, override!.tierKey);
+      tierChanges = await this.evaluation.recordChange(tx, override!.customerId, published, shownBefore, shownTier(published, classification, null), TierChangeCause.OVERRIDE);
     }
     await this.audit.record(tx, { action: 'tierOverrideRevoke', entityType: 'OVERRIDE', entityKey: saved.id, before, after: saved });
     return { override: saved, tierChanges };

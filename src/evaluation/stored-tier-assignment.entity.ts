@@ -1,5 +1,4 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { Customer } from '../customers/customer.entity';
 import { TierProgram } from '../programs/tier-program.entity';
 
 /**
@@ -13,9 +12,10 @@ export class StoredTierAssignment {
   @PrimaryColumn({ name: 'customer_id', type: 'uuid' })
   customerId: string;
 
-  @ManyToOne(() => Customer, { onDelete: 'CASCADE' })
+  // Named, not imported: customers/ depends on this folder, not the other way.
+  @ManyToOne('Customer', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'customer_id' })
-  customer?: Customer;
+  customer?: object;
 
   @PrimaryColumn({ name: 'program_id', type: 'uuid' })
   programId: string;

@@ -1,7 +1,23 @@
-import { FieldResolver, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, Field, FieldResolver, Float, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../context';
+import { DISTRIBUTION_COST, EXPLANATION_COST, fixedCost } from '../limits/query-cost';
+import { TierProgram } from '../programs/tier-program.entity';
+import { Role } from '../shared/role';
+import { JSONObjectScalar } from '../shared/scalars';
 import { EvaluationService } from './evaluation.service';
 import { TierAssignment, TierExplanation } from './tier-assignment.types';
-import { EXPLANATION_COST, fixedCost } from '../limits/query-cost';
+
+@ObjectType()
+export class TierCount {
+  @Field(() => String, { nullable: true, description: 'Null counts customers the program covers who match no tier.' })
+  tierKey: string | null;
+
+  @Field(() => Int)
+  count: number;
+
+  @Field(() => Float)
+  share: number;
+}
 
 @Resolver(() => TierAssignment)
 export class TierAssignmentResolver {
@@ -10,5 +26,22 @@ export class TierAssignmentResolver {
   @FieldResolver(() => TierExplanation, { complexity: fixedCost(EXPLANATION_COST), description: "The rules' verdict, also when an override decides the tier." })
   explanation(@Root() assignment: TierAssignment): Promise<TierExplanation> {
     return this.evaluation.explain(assignment);
+  }
+}
+
+/** The fields of programs that evaluate customers: programs/ knows nothing of tiers shown. */
+@Resolver(() => TierProgram)
+export class ProgramEvaluationResolver {
+  constructor(private readonly evaluation: EvaluationService) {}
+
+  @Authorized(Role.VIEWER)
+  @Query(() => TierAssignment, { description: 'What-if: the tier these facts would get in the program. Writes nothing.' })
+  evaluate(@Arg('programKey') programKey: string, @Arg('facts', () => JSONObjectScalar) facts: Record<string, unknown>, @Ctx() ctx: Context): Promise<TierAssignment> {
+    return this.evaluation.whatIf(ctx, programKey, facts);
+  }
+
+  @FieldResolver(() => [TierCount], { complexity: fixedCost(DISTRIBUTION_COST), description: 'Customers per tier shown, highest rank first; tierKey null = no tier.' })
+  distribution(@Root() program: TierProgram, @Ctx() ctx: Context): Promise<TierCount[]> {
+    return this.evaluation.distribution(ctx, program.id);
   }
 }

@@ -1,6 +1,5 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { Customer } from '../customers/customer.entity';
 import { TierProgram } from '../programs/tier-program.entity';
 
 export enum TierChangeCause {
@@ -13,9 +12,10 @@ export enum TierChangeCause {
 registerEnumType(TierChangeCause, { name: 'TierChangeCause' });
 
 /**
- * One row of a customer's tier history: appended whenever a stored tier changes. Deleted
- * with its customer or program by triggers rather than checked by foreign keys, which cost
- * a locking probe of `customer` per row in set-wise re-tiers (see the migration).
+ * One row of a customer's tier history: appended whenever the tier the customer *shows*
+ * changes (shown-tier.ts), with the rules' verdict beside it and the cause. Not checked by
+ * foreign keys, which cost a locking probe of `customer` per row in set-wise re-tiers; it
+ * outlives a deleted customer (a bank keeps the record) and goes with its program.
  */
 @ObjectType()
 @Entity('tier_change')
@@ -28,9 +28,10 @@ export class TierChange {
   @Column({ name: 'customer_id', type: 'uuid' })
   customerId: string;
 
-  @ManyToOne(() => Customer, { createForeignKeyConstraints: false })
+  // Named, not imported: customers/ depends on evaluation/, not the other way.
+  @ManyToOne('Customer', { createForeignKeyConstraints: false })
   @JoinColumn({ name: 'customer_id' })
-  customer?: Customer;
+  customer?: object;
 
   @Column({ name: 'program_id', type: 'uuid' })
   programId: string;
@@ -51,6 +52,10 @@ export class TierChange {
   @Field(() => String, { nullable: true })
   @Column({ name: 'to_tier_key', type: 'text', nullable: true })
   toTierKey: string | null;
+
+  @Field(() => String, { nullable: true, description: "The rules' own verdict after the change; differs from toTierKey when an override decides the tier." })
+  @Column({ name: 'rules_tier_key', type: 'text', nullable: true })
+  rulesTierKey: string | null;
 
   @Field(() => TierChangeCause)
   @Column({ type: 'text' })

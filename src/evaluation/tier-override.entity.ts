@@ -1,6 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { Customer } from '../customers/customer.entity';
 import { TierProgram } from '../programs/tier-program.entity';
 
 /** SQL condition on alias `o`: the override counts now. Expired overrides stop counting at once. */
@@ -19,9 +18,10 @@ export class TierOverride {
   @Column({ name: 'customer_id', type: 'uuid' })
   customerId: string;
 
-  @ManyToOne(() => Customer, { onDelete: 'CASCADE' })
+  // Named, not imported: customers/ depends on this folder, not the other way.
+  @ManyToOne('Customer', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'customer_id' })
-  customer?: Customer;
+  customer?: object;
 
   @Column({ name: 'program_id', type: 'uuid' })
   programId: string;

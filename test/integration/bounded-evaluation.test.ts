@@ -1,6 +1,5 @@
-import { TierChangeCause } from '../../src/evaluation/tier-change.entity';
-import { withTransaction } from '../../src/shared/transaction';
 import { TestApp, startTestApp } from '../helpers/app';
+import { createPublishedProgram, retierFromScratch } from '../helpers/programs';
 import { MAX_TIERS, customerFacts, largestProgram } from '../helpers/largest-program';
 
 const CUSTOMERS = 10_000;
@@ -25,19 +24,17 @@ describe('evaluation of the largest allowed program', () => {
   afterAll(() => app.close());
 
   it(`is accepted, compiled without fallbacks, and decided alike by closures, SQL and json-rules-engine for ${CUSTOMERS.toLocaleString('en')} customers`, async () => {
-    const created = await app.gql(`mutation($input: TierProgramCreateInput!) { tierProgramCreate(input: $input) { program { key tiers { key } } userErrors { code field message } } }`, {
-      input: largestProgram('largest'),
-    });
+    const created = await createPublishedProgram(app, largestProgram('largest'));
     expect(created.data.tierProgramCreate.userErrors).toEqual([]);
-    expect(created.data.tierProgramCreate.program.tiers).toHaveLength(MAX_TIERS);
+    const program = await app.gql(`{ tierProgram(key: "largest") { tiers { key } } }`);
+    expect(program.data.tierProgram.tiers).toHaveLength(MAX_TIERS);
 
     const ctx = app.systemContext();
     const published = (await app.strata.services.programs.published(ctx, 'largest'))!;
     expect(published.evaluator.fallbacks).toEqual([]);
 
-    // SQL: tierProgramCreate stored every customer's tier with the compiled SQL; do it again from scratch.
-    await app.db.dataSource.query('DELETE FROM tier_assignment WHERE program_id = $1', [published.program.id]);
-    await withTransaction(ctx, (tx) => app.strata.services.evaluation.recordProgram(tx, published, TierChangeCause.RULE_PUBLISH));
+    // SQL: the publish's job stored every customer's tier with the compiled SQL; do it again from scratch.
+    await retierFromScratch(app, published);
     const stored = new Map<string, string | null>(
       (
         await app.db.dataSource.query(

@@ -1,4 +1,4 @@
-import { Role } from '../../src/auth/role';
+import { Role } from '../../src/shared/role';
 import { TestApp, startTestApp } from '../helpers/app';
 
 const CLIENTS = 8;

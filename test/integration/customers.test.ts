@@ -162,13 +162,17 @@ describe('customers over GraphQL', () => {
     });
   });
 
-  it('deletes a customer with its assignments and history', async () => {
+  it('deletes a customer with its assignments, keeps its history and audits what it removed', async () => {
     const { customer } = await upsert({ externalId: 'c-7', name: 'Gone', facts: { customerType: 'individual', balance: 5 } });
     const history = async () => (await app.db.dataSource.query('SELECT count(*)::int AS n FROM tier_change WHERE customer_id = $1', [customer.id]))[0].n;
     expect(await history()).toBeGreaterThan(0);
     const res = await app.gql(`mutation($id: ID!) { customerDelete(id: $id) { deletedId userErrors { code } } }`, { id: customer.id });
     expect(res.data.customerDelete).toEqual({ deletedId: customer.id, userErrors: [] });
-    expect(await history()).toBe(0);
+    expect(await history()).toBeGreaterThan(0);
+    const audit = await app.gql(`query($key: String) { auditEvents(filter: { entityType: "CUSTOMER", entityKey: $key }) { edges { node { action before } } } }`, { key: customer.id });
+    expect(audit.data.auditEvents.edges).toEqual([
+      { node: { action: 'customerDelete', before: expect.objectContaining({ external_id: 'c-7', name: 'Gone', assignments: expect.any(Number), historyKept: expect.any(Number) }) } },
+    ]);
     const again = await app.gql(`mutation($id: ID!) { customerDelete(id: $id) { deletedId userErrors { code } } }`, { id: customer.id });
     expect(again.data.customerDelete).toEqual({ deletedId: null, userErrors: [{ code: 'NOT_FOUND' }] });
   });

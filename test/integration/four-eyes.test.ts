@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Role } from '../../src/auth/role';
+import { Role } from '../../src/shared/role';
 import { TestApp, startTestApp } from '../helpers/app';
 
 type Actor = 'editor1' | 'editor2' | 'approver' | 'lead1' | 'lead2';
@@ -19,6 +19,8 @@ type Action = { kind: 'edit' | 'tierEdit' | 'testCase' | 'submit'; actor: Actor 
 interface Model {
   status: 'EDITING' | 'SUBMITTED' | 'APPROVED';
   lastEditor: Actor;
+  /** Every key that opened or edited the draft: none of them may approve it. */
+  authors: Set<Actor>;
   approvedBy: Actor | null;
 }
 
@@ -26,8 +28,8 @@ const PAYLOAD = 'draft { revision status approvedBy lastEditedBy } userErrors { 
 
 /**
  * RELIABILITY.md R7: random sequences of edits, submissions and approvals by five keys
- * (two editors, an approver, two keys holding both roles). Nobody approves a draft their key
- * edited last, and any edit withdraws a submission or approval.
+ * (two editors, an approver, two keys holding both roles). No key approves a draft it opened
+ * or edited at any point, and any edit withdraws a submission or approval.
  */
 describe('four-eyes approval', () => {
   let app: TestApp;
@@ -50,6 +52,22 @@ describe('four-eyes approval', () => {
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('approve' as const), actor: fc.constantFrom(...APPROVERS) }) },
   );
 
+  it('refuses approval by a key that edited earlier, after another key edited last (issue 12, item 2)', async () => {
+    const opened = await app.gql(`mutation { ruleDraftCreate(programKey: "retail-bank") { draft { id revision document } } }`, {}, keys.lead1);
+    const { id, document } = opened.data.ruleDraftCreate.draft;
+    const everyone = { ...document, tiers: document.tiers.map((t: { rule: unknown }, i: number) => (i === 0 ? { ...t, rule: { conditions: { all: [] } } } : t)) };
+    const edited = await app.gql(`mutation($id: ID!, $doc: JSONObject!) { ruleDraftUpdate(id: $id, revision: 1, document: $doc) { ${PAYLOAD} } }`, { id, doc: everyone }, keys.lead1);
+    expect(edited.data.ruleDraftUpdate.userErrors).toEqual([]);
+    const testCase = { name: 'rich', facts: { customerType: 'individual', balance: 600_000 }, expectedTierKey: 'A' };
+    const added = await app.gql(`mutation($id: ID!, $t: RuleTestCaseInput!) { ruleDraftTestCaseAdd(id: $id, revision: 2, testCase: $t) { ${PAYLOAD} } }`, { id, t: testCase }, keys.editor2);
+    expect(added.data.ruleDraftTestCaseAdd.userErrors).toEqual([]);
+    const submitted = await app.gql(`mutation($id: ID!) { ruleDraftSubmit(id: $id, revision: 3) { ${PAYLOAD} } }`, { id }, keys.lead1);
+    expect(submitted.data.ruleDraftSubmit.userErrors).toEqual([]);
+    const approved = await app.gql(`mutation($id: ID!) { ruleDraftApprove(id: $id, revision: 4) { ${PAYLOAD} } }`, { id }, keys.lead1);
+    expect(approved.data.ruleDraftApprove.userErrors.map((e: { code: string }) => e.code)).toEqual(['SELF_APPROVAL']);
+    await app.gql(`mutation($id: ID!) { ruleDraftDiscard(id: $id, revision: 4) { userErrors { message } } }`, { id }, keys.lead1);
+  });
+
   it('refuses every self-approval and withdraws every approval an edit follows', async () => {
     let step = 0;
     await fc.assert(
@@ -57,7 +75,7 @@ describe('four-eyes approval', () => {
         const opened = await app.gql(`mutation { ruleDraftCreate(programKey: "retail-bank") { draft { id revision document } userErrors { message } } }`, {}, keys[creator]);
         const { id, document } = opened.data.ruleDraftCreate.draft;
         let revision: number = opened.data.ruleDraftCreate.draft.revision;
-        const model: Model = { status: 'EDITING', lastEditor: creator, approvedBy: null };
+        const model: Model = { status: 'EDITING', lastEditor: creator, authors: new Set([creator]), approvedBy: null };
         for (const { kind, actor } of actions) {
           step += 1;
           const key = keys[actor];
@@ -88,7 +106,7 @@ describe('four-eyes approval', () => {
           // The contract, applied to the model.
           const errors = res.userErrors.map((e: { code: string }) => e.code);
           if (kind === 'approve') {
-            const self = actor === model.lastEditor;
+            const self = model.authors.has(actor);
             if (model.status === 'SUBMITTED' && self) tally.selfApprovalsTried += 1;
             if (model.status === 'SUBMITTED' && !self) {
               expect({ step, errors }).toEqual({ step, errors: [] });
@@ -109,6 +127,7 @@ describe('four-eyes approval', () => {
             model.status = 'EDITING';
             model.approvedBy = null;
             model.lastEditor = actor;
+            model.authors.add(actor);
           }
           if (errors.length === 0) {
             revision = res.draft.revision;
@@ -118,7 +137,7 @@ describe('four-eyes approval', () => {
               approvedBy: model.approvedBy && names[model.approvedBy],
               lastEditedBy: names[model.lastEditor],
             });
-            if (res.draft.status === 'APPROVED' && res.draft.approvedBy === res.draft.lastEditedBy) tally.selfApprovalsAllowed += 1;
+            if (res.draft.status === 'APPROVED' && model.approvedBy && model.authors.has(model.approvedBy)) tally.selfApprovalsAllowed += 1;
           }
         }
         if (model.status === 'APPROVED') tally.approvalsKept += 1;
@@ -126,14 +145,13 @@ describe('four-eyes approval', () => {
       }),
       { numRuns: 80 },
     );
-    // The stored record agrees: no approval in the audit log by the key that edited last before it.
-    const approvals: { approver: string; last_editor: string }[] = await app.db.dataSource.query(`
+    // The stored record agrees: no approval in the audit log by a key that wrote the draft before it.
+    const approvals: { approver: string; wrote: boolean }[] = await app.db.dataSource.query(`
       SELECT a.actor_key_id AS approver,
-             (SELECT e.actor_key_id FROM audit_event e WHERE e.entity_key = a.entity_key AND e.id < a.id
-                AND e.action IN ('ruleDraftCreate', 'ruleDraftUpdate', 'ruleDraftTierUpdate', 'ruleDraftTestCaseAdd', 'ruleDraftTestCaseRemove')
-              ORDER BY e.id DESC LIMIT 1) AS last_editor
+             EXISTS (SELECT 1 FROM audit_event e WHERE e.entity_key = a.entity_key AND e.id < a.id AND e.actor_key_id = a.actor_key_id
+                AND e.action IN ('ruleDraftCreate', 'ruleDraftUpdate', 'ruleDraftTierUpdate', 'ruleDraftTestCaseAdd', 'ruleDraftTestCaseRemove')) AS wrote
         FROM audit_event a WHERE a.action = 'ruleDraftApprove'`);
-    expect(approvals.filter((a) => a.approver === a.last_editor)).toEqual([]);
+    expect(approvals.filter((a) => a.wrote)).toEqual([]);
     expect(approvals).toHaveLength(tally.approvals);
     expect(tally.selfApprovalsAllowed).toBe(0);
     expect(tally.selfApprovalsTried).toBeGreaterThan(0);

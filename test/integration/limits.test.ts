@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { getIntrospectionQuery } from 'graphql';
 import fs from 'node:fs';
-import { Role } from '../../src/auth/role';
+import { Role } from '../../src/shared/role';
 import { GraphQLResponse, TestApp, startTestApp } from '../helpers/app';
 
 /** Codes that mean "refused by a limit" rather than answered. */

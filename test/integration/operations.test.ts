@@ -2,12 +2,12 @@ import express from 'express';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { onManager } from '../../src/context';
+import { RetierRunner, enqueueRetier } from '../../src/retier/retier-runner';
 import { createDataSource } from '../../src/database/data-source';
 import { TierChangeCause } from '../../src/evaluation/tier-change.entity';
 import { healthRouter } from '../../src/health';
 import { withTransaction } from '../../src/shared/transaction';
-import { loadRuleFiles } from '../../src/programs/program-files';
+import { loadRuleFiles } from '../../src/authoring/rule-files';
 import { TestApp, startTestApp } from '../helpers/app';
 import { createTestDatabase } from '../helpers/database';
 
@@ -92,12 +92,16 @@ describe('operations', () => {
         { statement: '300ms', idle: '1min' },
       ]);
       await expect(short.query('SELECT pg_sleep(1)')).rejects.toMatchObject({ driverError: { code: '57014' } });
-      const ctx = onManager(app.systemContext(), short.manager);
-      const [published] = await ctx.loaders.programs();
-      const inside = await withTransaction(ctx, async (tx) => {
-        await app.strata.services.evaluation.recordProgram(tx, published, TierChangeCause.RULE_PUBLISH);
-        return tx.db.query(`SELECT current_setting('statement_timeout') AS statement`);
+      await app.strata.runner.stop();
+      const [published] = await app.systemContext().loaders.programs();
+      await withTransaction(app.systemContext(), (tx) => enqueueRetier(tx, published.program.id, published.version.version, TierChangeCause.RULE_PUBLISH));
+      let inside: unknown;
+      const runner = new RetierRunner({ ...app.strata.deps, dataSource: short }, app.strata.services.retierStage, {
+        beforeCommit: async ({ tx }) => {
+          inside = await tx.db.query(`SELECT current_setting('statement_timeout') AS statement`);
+        },
       });
+      expect(await runner.runOne()).toBe(true);
       expect(inside).toEqual([{ statement: '0' }]);
       expect(await short.query(`SELECT current_setting('statement_timeout') AS statement`)).toEqual([{ statement: '300ms' }]);
     } finally {

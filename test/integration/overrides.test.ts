@@ -1,4 +1,4 @@
-import { Role } from '../../src/auth/role';
+import { Role } from '../../src/shared/role';
 import { TestApp, startTestApp } from '../helpers/app';
 
 const CARD = `id tier(programKey: "retail-bank") { source tier { key } override { reason expiresAt createdBy }

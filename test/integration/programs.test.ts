@@ -1,9 +1,13 @@
 import { seedDemoCustomers } from '../../src/demo/seed';
+import { Role } from '../../src/shared/role';
 import { TestApp, startTestApp } from '../helpers/app';
+import { createPublishedProgram } from '../helpers/programs';
 
+const PROGRAM_FIELDS = 'key name tiers { key rank rule entitlements { entitlement { key } value } } publishedVersion { version status document publishedAt } distribution { tierKey count share }';
 const CREATE = `mutation($input: TierProgramCreateInput!) {
   tierProgramCreate(input: $input) {
-    program { key name tiers { key rank rule entitlements { entitlement { key } value } } publishedVersion { version status document publishedAt } distribution { tierKey count share } }
+    program { ${PROGRAM_FIELDS} }
+    draft { id status baseVersion }
     userErrors { code field message }
   }
 }`;
@@ -35,15 +39,32 @@ describe('tier programs over GraphQL', () => {
     expect(res.data.tierProgram.tiers.map((t: { key: string }) => t.key)).toEqual(['A1', 'A2', 'B1', 'B2', 'C']);
   });
 
-  it('creates a program, publishes version 1 and assigns the customers that already exist', async () => {
+  it('creates a program as a draft that reaches no customer until another key approves and publishes it', async () => {
+    const editor = await app.keyWithRoles(Role.EDITOR, Role.APPROVER);
+    const res = await app.gql(CREATE, { input: loyalty({ key: 'everyone-free', tiers: [{ key: 'ALL', name: 'All', rank: 1, rule: { conditions: { all: [] } }, entitlements: [{ key: 'feeDiscountPct', value: 100 }] }] }) }, editor);
+    const { program, draft, userErrors } = res.data.tierProgramCreate;
+    expect(userErrors).toEqual([]);
+    expect(program).toMatchObject({ key: 'everyone-free', publishedVersion: null, tiers: [], distribution: [] });
+    expect(draft).toMatchObject({ status: 'EDITING', baseVersion: 0 });
+    const card = await app.gql(`{ customers(first: 100) { edges { node { entitlements { key value } } } } }`);
+    expect(card.data.customers.edges.flatMap((e: any) => e.node.entitlements).filter((e: any) => e.key === 'feeDiscountPct' && e.value === 100)).toEqual([]);
+    const submitted = await app.gql(`mutation($id: ID!) { ruleDraftSubmit(id: $id, revision: 1) { userErrors { code } } }`, { id: draft.id }, editor);
+    expect(submitted.data.ruleDraftSubmit.userErrors).toEqual([]);
+    const approved = await app.gql(`mutation($id: ID!) { ruleDraftApprove(id: $id, revision: 2) { userErrors { code } } }`, { id: draft.id }, editor);
+    expect(approved.data.ruleDraftApprove.userErrors).toEqual([{ code: 'SELF_APPROVAL' }]);
+    const simulated = await app.gql(`query($id: ID!) { ruleDraftSimulate(id: $id) { customers moving movements { fromCovered toTierKey count } } }`, { id: draft.id }, editor);
+    expect(simulated.data.ruleDraftSimulate.movements.every((m: any) => !m.fromCovered && m.toTierKey === 'ALL')).toBe(true);
+    await app.gql(`mutation($id: ID!) { ruleDraftDiscard(id: $id, revision: 2) { userErrors { code } } }`, { id: draft.id }, editor);
+  });
+
+  it('publishes a new program after four-eyes approval and assigns the customers that already exist', async () => {
     const upsert = `mutation($input: CustomerUpsertInput!) { customerUpsert(input: $input) { customer { id } } }`;
     await app.gql(upsert, { input: { externalId: 'old-1', name: 'Old', facts: { customerType: 'individual', tenureMonths: 100, balance: 5 } } });
     await app.gql(upsert, { input: { externalId: 'new-1', name: 'New', facts: { customerType: 'individual', tenureMonths: 2 } } });
     await app.gql(upsert, { input: { externalId: 'corp-1', name: 'Corp', facts: { customerType: 'corporate' } } });
 
-    const res = await app.gql(CREATE, { input: loyalty() });
-    const payload = res.data.tierProgramCreate;
-    expect(payload.userErrors).toEqual([]);
+    expect((await createPublishedProgram(app, loyalty())).data.tierProgramCreate.userErrors).toEqual([]);
+    const payload = (await app.gql(`{ program: tierProgram(key: "loyalty") { ${PROGRAM_FIELDS} } }`)).data;
     expect(payload.program.publishedVersion).toMatchObject({ version: 1, status: 'PUBLISHED', document: { tiers: [expect.objectContaining({ key: 'GOLD' }), expect.objectContaining({ key: 'MEMBER' })] } });
     expect(payload.program.tiers[0]).toMatchObject({ key: 'GOLD', entitlements: [{ entitlement: { key: 'feeDiscountPct' }, value: 60 }] });
     expect(payload.program.distribution).toEqual([
@@ -63,6 +84,7 @@ describe('tier programs over GraphQL', () => {
     const res = await app.gql(CREATE, { input: loyalty({ key: 'retail-bank' }) });
     expect(res.data.tierProgramCreate).toEqual({
       program: null,
+      draft: null,
       userErrors: [{ code: 'CONFLICT', field: ['input', 'key'], message: 'a tier program with key "retail-bank" already exists' }],
     });
   });
@@ -119,7 +141,7 @@ describe('tier programs over GraphQL', () => {
   });
 });
 
-describe('creating a program while customers are written', () => {
+describe('publishing a new program while customers are written', () => {
   let app: TestApp;
   beforeAll(async () => {
     app = await startTestApp();
@@ -130,7 +152,7 @@ describe('creating a program while customers are written', () => {
 
   it('leaves no customer without an assignment in the new program', async () => {
     const upsert = `mutation($input: CustomerUpsertInput!) { customerUpsert(input: $input) { userErrors { code } } }`;
-    const created = app.gql(CREATE, { input: loyalty() });
+    const created = createPublishedProgram(app, loyalty());
     const writes: Promise<unknown>[] = [];
     for (let i = 0; i < 40; i++) {
       writes.push(app.gql(upsert, { input: { externalId: `race-${i}`, name: 'R', facts: { customerType: 'individual', tenureMonths: i * 3 } } }));

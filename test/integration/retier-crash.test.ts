@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Role } from '../../src/auth/role';
+import { Role } from '../../src/shared/role';
 import { seedDemoCustomers } from '../../src/demo/seed';
 import { TestApp, startTestApp } from '../helpers/app';
 import { startService } from '../helpers/service-process';

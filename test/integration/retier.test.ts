@@ -1,4 +1,4 @@
-import { RetierRunner } from '../../src/authoring/retier-runner';
+import { RetierRunner } from '../../src/retier/retier-runner';
 import { Context, onManager } from '../../src/context';
 import { TierChangeCause } from '../../src/evaluation/tier-change.entity';
 import { PublishedProgram } from '../../src/programs/program-registry';
@@ -91,7 +91,7 @@ describe('re-tiering after a publish', () => {
     let after: string | null = null;
     let changes = 0;
     for (;;) {
-      const chunk = await withTransaction(ctx, (tx) => app.strata.services.evaluation.applyStaged(tx, version, after, 3, TierChangeCause.RULE_PUBLISH, true));
+      const chunk = await withTransaction(ctx, (tx) => app.strata.services.retierStage.applyChunk(tx, version, after, 3, TierChangeCause.RULE_PUBLISH));
       if (chunk.staged === 0) return changes;
       changes += chunk.changes;
       after = chunk.lastId;
@@ -100,8 +100,7 @@ describe('re-tiering after a publish', () => {
 
   it('skips a customer written after staging: that write already used the new rules', async () => {
     const v2 = await publish(threshold('C', 11_000));
-    await session(async (ctx) => {
-      const { staged } = await app.strata.services.evaluation.stageRetier(ctx, v2, { dropOnCommit: false });
+    await session((ctx) => app.strata.services.retierStage.withStage(ctx, v2, async ({ staged }) => {
       // C → D: 10,000, 10,500, 10,999; hex 0x2904 (10,500) is staged too, for Node to classify.
       expect(staged).toBe(4);
       // 10,500 → 12,000 keeps C under the new rules too, so the write leaves the stored tier
@@ -110,7 +109,7 @@ describe('re-tiering after a publish', () => {
       const write = await app.gql(`mutation($id: ID!) { customerFactsUpdate(id: $id, facts: { balance: 12000 }) { tierChanges { toTierKey } } }`, { id });
       expect(write.data.customerFactsUpdate.tierChanges).toEqual([]);
       expect(await applyAll(ctx, v2)).toBe(3);
-    });
+    }));
     const { stored, shown } = await storedAndShown();
     expect(stored).toEqual(shown);
     expect(stored).toMatchObject({ 'c-2': 'D', 'c-3': 'C', 'c-4': 'D', 'c-5': 'C', hex: 'D' });
@@ -122,11 +121,11 @@ describe('re-tiering after a publish', () => {
   it('writes each change once when two workers apply the same staged changes', async () => {
     const v3 = await publish(threshold('B', 30_000));
     const changes = await session((a) =>
-      session(async (b) => {
-        await app.strata.services.evaluation.stageRetier(a, v3, { dropOnCommit: false });
-        await app.strata.services.evaluation.stageRetier(b, v3, { dropOnCommit: false });
-        return [await applyAll(a, v3), await applyAll(b, v3)];
-      }),
+      session((b) =>
+        app.strata.services.retierStage.withStage(a, v3, () =>
+          app.strata.services.retierStage.withStage(b, v3, async () => [await applyAll(a, v3), await applyAll(b, v3)]),
+        ),
+      ),
     );
     // 40,000 moves from C to B; the second worker finds it written and writes nothing.
     expect(changes).toEqual([1, 0]);
@@ -139,7 +138,7 @@ describe('re-tiering after a publish', () => {
     await publish((doc) => {
       doc.appliesTo = { all: [{ fact: 'customerType', operator: 'equal', value: 'individual' }, { fact: 'tenureMonths', operator: 'greaterThanInclusive', value: 12 }] };
     });
-    await new RetierRunner(app.strata.deps, app.strata.services.evaluation, { chunkSize: 2 }).drain();
+    await new RetierRunner(app.strata.deps, app.strata.services.retierStage, { chunkSize: 2 }).drain();
     const { stored, shown } = await storedAndShown();
     expect(stored).toEqual(shown);
     for (const left of ['c-0', 'c-1', 'c-2', 'c-3']) expect(stored).not.toHaveProperty(left);
@@ -153,10 +152,12 @@ describe('re-tiering after a publish', () => {
 
   it('finds nothing to write when re-staged after everything was applied', async () => {
     const current = await published();
-    await session(async (ctx) => {
-      expect(await app.strata.services.evaluation.stageRetier(ctx, current, { dropOnCommit: false })).toEqual({ customers: 12, staged: 1 });
-      // The one staged row is the hex customer, which SQL leaves to Node every time; Node finds it current.
-      expect(await applyAll(ctx, current)).toBe(0);
-    });
+    await session((ctx) =>
+      app.strata.services.retierStage.withStage(ctx, current, async (staged) => {
+        expect(staged).toEqual({ customers: 12, staged: 1 });
+        // The one staged row is the hex customer, which SQL leaves to Node every time; Node finds it current.
+        expect(await applyAll(ctx, current)).toBe(0);
+      }),
+    );
   });
 });

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { exportRuleFiles, importRuleFiles } from '../../src/programs/program-files';
-import { Role } from '../../src/auth/role';
+import { exportRuleFiles, importRuleFiles } from '../../src/authoring/rule-files';
+import { Role } from '../../src/shared/role';
 import { TestApp, startTestApp } from '../helpers/app';
 
 describe('rules as files: export and import', () => {

@@ -1,5 +1,5 @@
 import { ProgramEvaluator } from '../../src/engine';
-import { classifyCustomers } from '../../src/evaluation/sql-classification';
+import { classifyCustomers } from '../../src/evaluation/shown-tier-reads';
 import { TestApp, startTestApp } from '../helpers/app';
 
 describe('classifying every customer in SQL', () => {

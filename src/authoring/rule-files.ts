@@ -4,8 +4,8 @@ import { Context } from '../context';
 import { EntitlementDefineInput } from '../entitlements/entitlement.service';
 import { FactDefineInput } from '../facts/fact.service';
 import { ProgramSpec } from '../rules/program-validator';
-import { Services } from '../server';
-import { documentOf } from './program.service';
+import type { Services } from '../server';
+import { documentOf } from '../programs/program.service';
 import { logger } from '../shared/logger';
 import { withTransaction } from '../shared/transaction';
 import { UserErrors } from '../shared/user-error';
@@ -24,7 +24,7 @@ export interface RuleFilesResult {
 /**
  * Loads `catalog.json` (facts and entitlements) and every other `*.json` (one program each)
  * from `dir`, in one transaction, at start-up. Idempotent: catalog entries are (re)defined,
- * programs that exist are left as they are. Any invalid file stops everything with an
+ * programs that exist are left as they are; a new program is published and re-tiered by a job. Any invalid file stops everything with an
  * error naming the file and the problem.
  */
 export function loadRuleFiles(ctx: Context, services: Services, dir: string): Promise<RuleFilesResult> {
@@ -50,7 +50,10 @@ async function applyRuleFiles(ctx: Context, services: Services, dir: string, dif
       const spec = readJson(filePath) as ProgramSpec;
       const existing = await services.programs.published(tx, spec.key);
       if (!existing) {
-        await explained(filePath, '', () => services.programs.create(tx, spec, []));
+        // The system publishes a file's new program itself (audited as such); its customers
+        // are assigned by the re-tier job, as after any publish.
+        const program = await explained(filePath, '', () => services.programs.create(tx, spec, []));
+        await services.publisher.publish(tx, program, documentOf(spec), 'ruleFilePublish', { file: path.basename(filePath) });
         result.created.push(spec.key);
       } else if (canonical(documentOf(spec)) === canonical(existing.version.document)) {
         result.unchanged.push(spec.key);

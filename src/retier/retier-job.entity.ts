@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { TierChangeCause } from '../evaluation/tier-change.entity';
 import { TierProgram } from '../programs/tier-program.entity';
 
 export enum RetierJobStatus {
@@ -12,7 +13,8 @@ export enum RetierJobStatus {
 registerEnumType(RetierJobStatus, { name: 'RetierJobStatus' });
 
 /**
- * Re-tiering every customer after a publish (see RetierRunner): the changes are staged
+ * Re-tiering every customer under a version: after a publish, a program's creation or a
+ * seed, the one path by which a version's tiers reach stored assignments (RetierRunner). The changes are staged
  * set-wise, then each chunk's assignments, history rows and counters commit in one
  * transaction; after a crash the next run stages what remains, so nothing is lost or repeated.
  */
@@ -34,6 +36,10 @@ export class RetierJob {
   @Field(() => Int, { description: 'The rule-set version being applied.' })
   @Column({ type: 'integer' })
   version: number;
+
+  /** Written on each history row the job appends. */
+  @Column({ type: 'text', default: TierChangeCause.RULE_PUBLISH })
+  cause: TierChangeCause;
 
   @Field(() => RetierJobStatus)
   @Column({ type: 'text' })

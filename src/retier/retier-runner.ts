@@ -1,18 +1,44 @@
 import { Context, ServerDeps, onManager, systemContext } from '../context';
-import { EvaluationService } from '../evaluation/evaluation.service';
-import { PublishedProgram } from '../programs/program-registry';
+import { RetierStage } from '../evaluation/retier-stage';
 import { TierChangeCause } from '../evaluation/tier-change.entity';
+import { PublishedProgram } from '../programs/program-registry';
+import { isUuid } from '../shared/ids';
 import { logger } from '../shared/logger';
 import { withTransaction } from '../shared/transaction';
-import { RetierJobStatus } from './retier-job.entity';
+import { RetierJob, RetierJobStatus } from './retier-job.entity';
+
+/**
+ * Enqueues the re-tier of every customer under a program version, in the caller's
+ * transaction, and supersedes the program's unfinished jobs (the new one re-tiers everyone).
+ */
+export async function enqueueRetier(tx: Context, programId: string, version: number, cause: TierChangeCause): Promise<RetierJob> {
+  await tx.db.query(`UPDATE retier_job SET status = $2, finished_at = now(), lease_until = NULL WHERE program_id = $1 AND status IN ($3, $4)`, [
+    programId,
+    RetierJobStatus.SUPERSEDED,
+    RetierJobStatus.PENDING,
+    RetierJobStatus.RUNNING,
+  ]);
+  const [{ count }]: { count: number }[] = await tx.db.query('SELECT count(*)::int AS count FROM customer');
+  return tx.db.save(Object.assign(new RetierJob(), { programId, version, cause, status: RetierJobStatus.PENDING, total: count }));
+}
 
 export interface RetierRunnerOptions {
   chunkSize?: number;
   /** How long a worker owns a job without progress before another may take it over. */
   leaseMs?: number;
   pollMs?: number;
+  /** Called after each chunk commits: customers written so far of those staged. */
+  onChunk?: (progress: { jobId: string; written: number; staged: number }) => void;
   /** Called inside each chunk's transaction just before it commits (tests inject crashes here). */
-  beforeCommit?: (chunk: { jobId: string; index: number }) => void | Promise<void>;
+  beforeCommit?: (chunk: { jobId: string; index: number; tx: Context }) => void | Promise<void>;
+}
+
+export function findRetierJob(ctx: Context, id: string): Promise<RetierJob | null> {
+  return isUuid(id) ? ctx.db.findOne(RetierJob, { where: { id } }) : Promise.resolve(null);
+}
+
+export function latestRetierJob(ctx: Context, programId: string): Promise<RetierJob | null> {
+  return ctx.db.findOne(RetierJob, { where: { programId }, order: { createdAt: 'DESC' } });
 }
 
 interface JobRow {
@@ -20,11 +46,12 @@ interface JobRow {
   program_id: string;
   version: number;
   status: RetierJobStatus;
+  cause: TierChangeCause;
 }
 
 /**
  * Runs re-tier jobs from the `retier_job` table. A run stages every customer whose tier
- * changes in one set-based statement (EvaluationService.stageRetier), then writes them in
+ * changes in one set-based statement (evaluation's RetierStage), then writes them in
  * chunks, each committing its assignments, history rows and the job's counters together.
  * A crash loses nothing and repeats nothing: the next run stages again, and customers
  * already written are no longer staged. Jobs are hand-rolled rather than pg-boss because of
@@ -46,7 +73,7 @@ export class RetierRunner {
 
   constructor(
     private readonly deps: ServerDeps,
-    private readonly evaluation: EvaluationService,
+    private readonly stage: RetierStage,
     private readonly options: RetierRunnerOptions = {},
   ) {
     this.chunkSize = options.chunkSize ?? 2_000;
@@ -108,7 +135,7 @@ export class RetierRunner {
         WHERE id = (SELECT id FROM retier_job
                      WHERE status = $3 OR (status = $1 AND lease_until < now())
                      ORDER BY created_at FOR UPDATE SKIP LOCKED LIMIT 1)
-        RETURNING id, program_id, version, status`,
+        RETURNING id, program_id, version, status, cause`,
       [RetierJobStatus.RUNNING, this.leaseMs, RetierJobStatus.PENDING],
     );
     if (!job) return false;
@@ -122,25 +149,29 @@ export class RetierRunner {
       const session = onManager(ctx, connection.manager);
       const published = await this.deps.registry.atVersion(session.db, job.program_id, job.version);
       if (!published) throw new Error(`re-tier job ${job.id}: version ${job.version} not found`);
-      const { customers, staged } = await this.evaluation.stageRetier(session, published, { dropOnCommit: false });
-      await session.db.query(`UPDATE retier_job SET processed = $2, lease_until = now() + $3 * interval '1 millisecond' WHERE id = $1 AND status = $4`, [
-        job.id,
-        customers,
-        this.leaseMs,
-        RetierJobStatus.RUNNING,
-      ]);
-      logger.info({ job: job.id, customers, staged }, 're-tier job staged its changes');
-      let after: string | null = null;
-      for (let index = 0; !this.stopped; index += 1) {
-        const outcome = await this.chunk(session, job.id, published, after, index);
-        if (outcome.status !== 'more') {
-          logger.info({ job: job.id, outcome: outcome.status }, 're-tier job ended');
-          break;
+      await this.stage.withStage(session, published, async ({ customers, staged }) => {
+        await session.db.query(`UPDATE retier_job SET processed = $2, lease_until = now() + $3 * interval '1 millisecond' WHERE id = $1 AND status = $4`, [
+          job.id,
+          customers,
+          this.leaseMs,
+          RetierJobStatus.RUNNING,
+        ]);
+        logger.info({ job: job.id, customers, staged }, 're-tier job staged its changes');
+        let after: string | null = null;
+        let written = 0;
+        for (let index = 0; !this.stopped; index += 1) {
+          const outcome = await this.chunk(session, job, published, after, index);
+          written += outcome.staged;
+          this.options.onChunk?.({ jobId: job.id, written, staged });
+          if (outcome.status !== 'more') {
+            logger.info({ job: job.id, outcome: outcome.status }, 're-tier job ended');
+            break;
+          }
+          after = outcome.lastId;
         }
-        after = outcome.lastId;
-      }
+      });
     } finally {
-      await connection.query('DROP TABLE IF EXISTS pg_temp.retier_stage; RESET statement_timeout').catch(() => undefined);
+      await connection.query('RESET statement_timeout').catch(() => undefined);
       await connection.release();
     }
     return true;
@@ -148,15 +179,15 @@ export class RetierRunner {
 
   private chunk(
     session: Context,
-    jobId: string,
+    { id: jobId, cause }: JobRow,
     published: PublishedProgram,
     after: string | null,
     index: number,
-  ): Promise<{ status: 'more' | 'done' | 'superseded'; lastId: string | null }> {
+  ): Promise<{ status: 'more' | 'done' | 'superseded'; lastId: string | null; staged: number }> {
     return withTransaction(session, async (tx) => {
-      const [job]: JobRow[] = await tx.db.query('SELECT id, program_id, version, status FROM retier_job WHERE id = $1 FOR UPDATE', [jobId]);
-      if (!job || job.status !== RetierJobStatus.RUNNING) return { status: 'superseded' as const, lastId: null };
-      const chunk = await this.evaluation.applyStaged(tx, published, after, this.chunkSize, TierChangeCause.RULE_PUBLISH, true);
+      const [job]: JobRow[] = await tx.db.query('SELECT id, program_id, version, status, cause FROM retier_job WHERE id = $1 FOR UPDATE', [jobId]);
+      if (!job || job.status !== RetierJobStatus.RUNNING) return { status: 'superseded' as const, lastId: null, staged: 0 };
+      const chunk = await this.stage.applyChunk(tx, published, after, this.chunkSize, cause);
       const done = chunk.staged < this.chunkSize;
       await tx.db.query(
         `UPDATE retier_job SET changed = changed + $2,
@@ -168,8 +199,8 @@ export class RetierRunner {
       if (done) {
         await tx.db.query('UPDATE tier_program SET retiered_version = $2 WHERE id = $1 AND published_version = $2', [job.program_id, job.version]);
       }
-      await this.options.beforeCommit?.({ jobId, index });
-      return { status: done ? ('done' as const) : ('more' as const), lastId: chunk.lastId };
+      await this.options.beforeCommit?.({ jobId, index, tx });
+      return { status: done ? ('done' as const) : ('more' as const), lastId: chunk.lastId, staged: chunk.staged };
     });
   }
 }

@@ -1,0 +1,128 @@
+import { Context } from '../context';
+import { Facts, SQL_NO_TIER, SQL_OUTSIDE, SqlParams, sqlClassifications } from '../engine';
+import type { PublishedProgram } from '../programs/program-registry';
+import { EvaluationService, Reconcilable } from './evaluation.service';
+import { activeOverrideJoin, shownTierSql, storedShownTierSql, tierKeyOfSql } from './shown-tier';
+import { TierChangeCause } from './tier-change.entity';
+
+const FIRST_ID = '00000000-0000-0000-0000-000000000000';
+
+export interface StagedChunk {
+  /** Staged customers read by this chunk; fewer than asked for means the stage is used up. */
+  staged: number;
+  lastId: string | null;
+  /** Assignments written (the rules' verdict changed). */
+  changes: number;
+}
+
+/**
+ * The set-based form of EvaluationService.reconcile: how a re-tier writes a program version's
+ * verdicts for every customer. `withStage` stages, in a temp table of the session's own
+ * connection, every customer whose stored assignment differs from the version's verdict (one
+ * statement over the facts JSONB, the rules compiled to SQL); `applyChunk` writes the next
+ * staged customers, each under lock, with a history row wherever the shown tier changes.
+ * Customers already up to date are not staged, so staging again after a crash leaves exactly
+ * the work that remains. The retier/ runner is the one caller.
+ */
+export class RetierStage {
+  constructor(private readonly evaluation: EvaluationService) {}
+
+  /** Stages the version's changes on `session` (one connection), runs `work`, and drops the stage. */
+  async withStage<T>(session: Context, published: PublishedProgram, work: (staged: { customers: number; staged: number }) => Promise<T>): Promise<T> {
+    await session.db.query('DROP TABLE IF EXISTS pg_temp.retier_stage');
+    try {
+      await session.db.query('CREATE TEMP TABLE retier_stage (id uuid PRIMARY KEY, version int NOT NULL, k text, before text, had boolean NOT NULL)');
+      const params = new SqlParams();
+      const classified = sqlClassifications('SELECT c.id, c.version, c.facts FROM customer c', ['id', 'version'], [published.evaluator.definition], params);
+      const [row]: { customers: number; staged: number }[] = await session.db.query(
+        `WITH staged AS (
+           INSERT INTO retier_stage
+           SELECT x.id, x.version, x.k0, a.tier_key, a.customer_id IS NOT NULL
+             FROM (${classified}) x
+             LEFT JOIN tier_assignment a ON a.customer_id = x.id AND a.program_id = ${params.add(published.program.id, 'uuid')}
+            WHERE x.k0 IS NULL
+               OR CASE WHEN x.k0 = '${SQL_OUTSIDE}' THEN a.customer_id IS NOT NULL
+                       ELSE a.customer_id IS NULL OR a.tier_key IS DISTINCT FROM NULLIF(x.k0, '${SQL_NO_TIER}') END
+           RETURNING 1)
+         SELECT (SELECT count(*)::int FROM customer) AS customers, (SELECT count(*)::int FROM staged) AS staged`,
+        params.values,
+      );
+      await session.db.query('ANALYZE retier_stage');
+      return await work(row);
+    } finally {
+      await session.db.query('DROP TABLE IF EXISTS pg_temp.retier_stage').catch(() => undefined);
+    }
+  }
+
+  /**
+   * Writes the next `size` staged customers after `after` (by id) in the caller's transaction
+   * on the staging session: new assignments, changed tiers and removals in one statement.
+   * Each customer is locked and skipped if written since it was staged (that write
+   * evaluated it under this version itself), and a write happens only where the stored
+   * assignment is still the one staged, so applying twice (another worker, a retry) writes
+   * nothing twice. Customers SQL could not classify are classified here, in Node, under lock.
+   */
+  async applyChunk(tx: Context, published: PublishedProgram, after: string | null, size: number, cause: TierChangeCause): Promise<StagedChunk> {
+    const params = new SqlParams();
+    const program = params.add(published.program.id, 'uuid');
+    const version = params.add(published.version.version, 'int');
+    const before = `CASE WHEN l.had THEN ${storedShownTierSql(published, 'l.before', 'l.override_tier', params)} ELSE '${SQL_OUTSIDE}' END`;
+    const shown = shownTierSql(published, 'l.k', 'l.override_tier', params);
+    const [row]: { staged: number; last_id: string | null; changes: number; undecided: string[] | null }[] = await tx.db.query(
+      `WITH batch AS MATERIALIZED (SELECT * FROM retier_stage WHERE id > ${params.add(after ?? FIRST_ID, 'uuid')} ORDER BY id LIMIT ${params.add(size, 'int')}),
+       locked AS MATERIALIZED (
+         -- Only staged customers are locked; = ANY(ARRAY(…)) keeps it to primary-key probes.
+         SELECT b.*, o.tier_key AS override_tier FROM batch b JOIN customer c ON c.id = b.id AND c.version = b.version
+           ${activeOverrideJoin(published.program.id, params, 'b.id')}
+          WHERE c.id = ANY(ARRAY(SELECT id FROM batch WHERE k IS NOT NULL)) FOR UPDATE OF c),
+       updated AS (
+         UPDATE tier_assignment a SET tier_key = NULLIF(l.k, '${SQL_NO_TIER}'), rule_version = ${version}, evaluated_at = now()
+           FROM locked l
+          WHERE l.had AND l.k <> '${SQL_OUTSIDE}' AND a.customer_id = l.id AND a.program_id = ${program} AND a.tier_key IS NOT DISTINCT FROM l.before
+         RETURNING a.customer_id),
+       inserted AS (
+         INSERT INTO tier_assignment (customer_id, program_id, tier_key, rule_version, source, evaluated_at)
+         SELECT id, ${program}, NULLIF(k, '${SQL_NO_TIER}'), ${version}, 'RULE', now() FROM locked WHERE NOT had AND k <> '${SQL_OUTSIDE}'
+         ON CONFLICT (customer_id, program_id) DO NOTHING
+         RETURNING customer_id),
+       removed AS (
+         DELETE FROM tier_assignment a USING locked l
+          WHERE l.had AND l.k = '${SQL_OUTSIDE}' AND a.customer_id = l.id AND a.program_id = ${program} AND a.tier_key IS NOT DISTINCT FROM l.before
+         RETURNING a.customer_id),
+       written AS (SELECT customer_id FROM updated UNION ALL SELECT customer_id FROM inserted UNION ALL SELECT customer_id FROM removed),
+       moves AS (SELECT l.id, ${before} AS from_code, ${shown} AS to_code, l.k, l.had FROM locked l JOIN written w ON w.customer_id = l.id),
+       history AS (
+         INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version)
+         SELECT m.id, ${program}, ${params.add(published.program.key, 'text')}, ${tierKeyOfSql('m.from_code')}, ${tierKeyOfSql('m.to_code')}, ${tierKeyOfSql('m.k')},
+                ${params.add(cause, 'text')}, ${version}
+           FROM moves m WHERE m.from_code IS DISTINCT FROM m.to_code ORDER BY m.id)
+       SELECT (SELECT count(*)::int FROM batch) AS staged, (SELECT id FROM batch ORDER BY id DESC LIMIT 1) AS last_id,
+              (SELECT count(*)::int FROM written) AS changes, (SELECT array_agg(id ORDER BY id) FROM batch WHERE k IS NULL) AS undecided`,
+      params.values,
+    );
+    const undecided = row.undecided?.length ? await this.reconcileInNode(tx, published, row.undecided, cause) : 0;
+    return { staged: row.staged, lastId: row.last_id, changes: row.changes + undecided };
+  }
+
+  /** The rows SQL could not decide, through the Node form under lock; returns the assignments written. */
+  private async reconcileInNode(tx: Context, published: PublishedProgram, ids: string[], cause: TierChangeCause): Promise<number> {
+    const params = new SqlParams();
+    const rows: { id: string; facts: Facts; tier_key: string | null; had: boolean; override_tier: string | null }[] = await tx.db.query(
+      `SELECT c.id, c.facts, a.tier_key, a.customer_id IS NOT NULL AS had, o.tier_key AS override_tier
+         FROM customer c
+         LEFT JOIN tier_assignment a ON a.customer_id = c.id AND a.program_id = ${params.add(published.program.id, 'uuid')}
+         ${activeOverrideJoin(published.program.id, params, 'c.id')}
+        WHERE c.id = ANY(${params.add(ids, 'uuid[]')}) ORDER BY c.id FOR UPDATE OF c`,
+      params.values,
+    );
+    const items: Reconcilable[] = [];
+    let writes = 0;
+    for (const c of rows) {
+      const verdict = await published.evaluator.classify(c.facts);
+      if (verdict.applies ? !c.had || c.tier_key !== verdict.tierKey : c.had) writes += 1;
+      items.push({ customerId: c.id, published, verdict, overrideTierKey: c.override_tier, had: c.had, before: c.tier_key });
+    }
+    await this.evaluation.reconcile(tx, items, cause, cause);
+    return writes;
+  }
+}

@@ -1,0 +1,184 @@
+import { Context } from '../context';
+import { Facts, ProgramEvaluator, SQL_OUTSIDE, SqlParams, sqlClassifications } from '../engine';
+import type { PublishedProgram } from '../programs/program-registry';
+import { activeOverrideJoin, assignmentsCurrent, decodeTier, encodeTier, shownTier, shownTierSql, storedShownTierSql } from './shown-tier';
+
+/**
+ * Set-wise reads of shown tiers (lists by tier, distributions, simulations). Each is one
+ * SQL statement over the forms in shown-tier.ts; the rows SQL cannot decide (facts that
+ * break their catalog type) are decided in Node by the same owner, so no read drops them.
+ */
+
+/**
+ * `source` (a SELECT with columns `id` and `facts`, in the order wanted) with each row's
+ * shown tier code in the program as `code`, beside the `keep` columns. Reads the stored
+ * assignments when they are current (customers without one are left out: they are outside),
+ * else classifies the facts in SQL (customers outside are coded SQL_OUTSIDE).
+ */
+function withShownTier(published: PublishedProgram, source: string, keep: readonly string[], params: SqlParams): string {
+  const columns = keep.map((k) => `s.${k}`).join(', ');
+  if (assignmentsCurrent(published)) {
+    return `SELECT ${columns}, ${storedShownTierSql(published, 'a.tier_key', 'o.tier_key', params)} AS code
+      FROM (${source}) s
+      JOIN tier_assignment a ON a.customer_id = s.id AND a.program_id = ${params.add(published.program.id, 'uuid')}
+      ${activeOverrideJoin(published.program.id, params, 's.id')}`;
+  }
+  const facts = keep.includes('facts') ? '' : ', s.facts';
+  const overridden = `SELECT ${columns}, o.tier_key AS override_tier${facts} FROM (${source}) s ${activeOverrideJoin(published.program.id, params, 's.id')}`;
+  const classified = sqlClassifications(overridden, [...keep, 'override_tier'], [published.evaluator.definition], params);
+  return `SELECT ${keep.map((k) => `r.${k}`).join(', ')}, ${shownTierSql(published, 'r.k0', 'r.override_tier', params)} AS code FROM (${classified}) r`;
+}
+
+/** Node decides the rows SQL could not: id → shown tier code. */
+async function decideInNode(ctx: Context, published: PublishedProgram, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const params = new SqlParams();
+  const rows: { id: string; facts: Facts; override_tier: string | null }[] = await ctx.db.query(
+    `SELECT c.id, c.facts, o.tier_key AS override_tier FROM customer c ${activeOverrideJoin(published.program.id, params, 'c.id')}
+      WHERE c.id = ANY(${params.add(ids, 'uuid[]')})`,
+    params.values,
+  );
+  const codes = new Map<string, string>();
+  for (const row of rows) codes.set(row.id, encodeTier(shownTier(published, await published.evaluator.classify(row.facts), row.override_tier)));
+  return codes;
+}
+
+/** Customers the program covers per shown tier (null = no tier). */
+export async function countShownTiers(ctx: Context, published: PublishedProgram): Promise<Map<string | null, number>> {
+  const params = new SqlParams();
+  const rows: { code: string | null; count: number; undecided: string[] | null }[] = await ctx.db.query(
+    `SELECT code, count(*)::int AS count, CASE WHEN code IS NULL THEN array_agg(id) END AS undecided
+       FROM (${withShownTier(published, 'SELECT c.id, c.facts FROM customer c', ['id'], params)}) x GROUP BY code`,
+    params.values,
+  );
+  const counts = new Map<string | null, number>();
+  const add = (code: string, n: number) => {
+    const { covered, tierKey } = decodeTier(code);
+    if (covered) counts.set(tierKey, (counts.get(tierKey) ?? 0) + n);
+  };
+  for (const row of rows) {
+    if (row.code !== null) add(row.code, row.count);
+    else for (const code of (await decideInNode(ctx, published, row.undecided ?? [])).values()) add(code, 1);
+  }
+  return counts;
+}
+
+/** Which customers a list by program wants: those covered, or those showing one tier. */
+export interface ShownTierMatch {
+  published: PublishedProgram;
+  tierKey: string | null;
+}
+
+function matches(match: ShownTierMatch, code: string): boolean {
+  const { covered, tierKey } = decodeTier(code);
+  return covered && (match.tierKey === null || tierKey === match.tierKey);
+}
+
+function matchSql(match: ShownTierMatch, params: SqlParams): string {
+  return match.tierKey === null ? `x.code <> ${params.add(SQL_OUTSIDE, 'text')}` : `x.code = ${params.add(match.tierKey, 'text')}`;
+}
+
+/**
+ * A page of `source` rows (a SELECT of customer rows ordered by id, built for a cursor and a
+ * limit) whose shown tier matches. Rows SQL cannot decide are read too and decided in Node;
+ * when that leaves the page short, the next rows are read, so a page is never cut short.
+ */
+export async function pageShowingTier(
+  ctx: Context,
+  match: ShownTierMatch,
+  source: (after: string | null, params: SqlParams) => string,
+  keep: readonly string[],
+  after: string | null,
+  limit: number,
+): Promise<Record<string, unknown>[]> {
+  const page: Record<string, unknown>[] = [];
+  for (let cursor = after; page.length < limit; ) {
+    const params = new SqlParams();
+    const rows: Record<string, unknown>[] = await ctx.db.query(
+      `SELECT x.* FROM (${withShownTier(match.published, source(cursor, params), keep, params)}) x
+        WHERE ${matchSql(match, params)} OR x.code IS NULL ORDER BY x.id LIMIT ${params.add(limit, 'int')}`,
+      params.values,
+    );
+    const decided = await decideInNode(ctx, match.published, rows.filter((r) => r.code === null).map((r) => r.id as string));
+    for (const row of rows) {
+      if (matches(match, (row.code as string | null) ?? decided.get(row.id as string)!)) page.push(row);
+    }
+    if (rows.length < limit) break;
+    cursor = rows[rows.length - 1].id as string;
+  }
+  return page.slice(0, limit);
+}
+
+/** How many `source` rows (a SELECT of customer rows) show a matching tier. */
+export async function countShowingTier(ctx: Context, match: ShownTierMatch, source: (params: SqlParams) => string, keep: readonly string[]): Promise<number> {
+  const params = new SqlParams();
+  const [row]: { count: number; undecided: string[] | null }[] = await ctx.db.query(
+    `SELECT count(*) FILTER (WHERE ${matchSql(match, params)})::int AS count, array_agg(x.id) FILTER (WHERE x.code IS NULL) AS undecided
+       FROM (${withShownTier(match.published, source(params), keep, params)}) x`,
+    params.values,
+  );
+  const decided = await decideInNode(ctx, match.published, row.undecided ?? []);
+  return row.count + [...decided.values()].filter((code) => matches(match, code)).length;
+}
+
+/** Customers sharing one shown tier under each of the ladders. */
+export interface ClassifiedGroup {
+  /** Per ladder: a tier code (see shown-tier.ts). */
+  keys: string[];
+  count: number;
+  /** Up to `sampleSize` customer ids from groups whose keys differ. */
+  sample: string[];
+}
+
+/**
+ * Classifies every customer live under each program version in one aggregate query over the
+ * facts JSONB, compiled from the rule documents, with the program's active overrides applied
+ * to every ladder (simulation compares what customers would show). Rows SQL cannot decide are
+ * classified in Node instead, so the counts are exact.
+ */
+export async function classifyCustomers(ctx: Context, evaluators: ProgramEvaluator[], sampleSize = 0, overridesOf: string | null = null): Promise<ClassifiedGroup[]> {
+  const params = new SqlParams();
+  // A hash join against the few active overrides, not one index probe per customer.
+  const overrideJoin = overridesOf ? activeOverrideJoin(overridesOf, params, 'c.id') : '';
+  const overrideTier = overridesOf ? 'o.tier_key' : 'NULL::text';
+  const definitions = evaluators.map((e) => e.definition);
+  const keys = definitions.map((_, i) => `k${i}`);
+  const rules = sqlClassifications(`SELECT c.id, ${overrideTier} AS override_tier, c.facts FROM customer c ${overrideJoin}`, ['id', 'override_tier'], definitions, params);
+  const classified = `SELECT id, override_tier, ${keys.map((k, i) => `${shownTierSql(definitions[i], `r.${k}`, 'override_tier', params)} AS ${k}`).join(', ')}
+    FROM (${rules}) r`;
+  const undecided = keys.map((k) => `${k} IS NULL`).join(' OR ');
+  const differ = keys.slice(1).map((k) => `${k} IS DISTINCT FROM k0`).join(' OR ') || 'false';
+  const rows: Record<string, unknown>[] = await ctx.db.query(
+    `SELECT ${keys.join(', ')}, count(*)::int AS count,
+            (array_agg(id) FILTER (WHERE ${differ}))[1:${Number(sampleSize)}] AS sample
+       FROM (${classified}) x GROUP BY ${keys.join(', ')}`,
+    params.values,
+  );
+  const groups = new Map<string, ClassifiedGroup>();
+  const add = (groupKeys: string[], count: number, ids: string[]) => {
+    const id = groupKeys.join('\u0000');
+    const group = groups.get(id) ?? { keys: groupKeys, count: 0, sample: [] };
+    group.count += count;
+    group.sample = [...group.sample, ...ids].slice(0, sampleSize);
+    groups.set(id, group);
+  };
+  let anyUndecided = false;
+  for (const row of rows) {
+    const groupKeys = keys.map((k) => row[k] as string | null);
+    if (groupKeys.includes(null)) anyUndecided = true;
+    else add(groupKeys as string[], row.count as number, (row.sample as string[] | null) ?? []);
+  }
+  if (anyUndecided) {
+    const leftovers: { id: string; facts: Facts; override_tier: string | null }[] = await ctx.db.query(
+      `SELECT x.id, c.facts, x.override_tier FROM (${classified}) x JOIN customer c ON c.id = x.id WHERE ${undecided} ORDER BY x.id`,
+      params.values,
+    );
+    for (const row of leftovers) {
+      const groupKeys = await Promise.all(
+        evaluators.map(async (evaluator, i) => encodeTier(shownTier(definitions[i], await evaluator.classify(row.facts), row.override_tier))),
+      );
+      add(groupKeys, 1, groupKeys.some((k) => k !== groupKeys[0]) ? [row.id] : []);
+    }
+  }
+  return [...groups.values()];
+}
