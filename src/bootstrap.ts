@@ -9,8 +9,11 @@ import { Services } from './server';
 import { logger } from './shared/logger';
 
 export interface BootstrapResult {
-  /** The bootstrap admin secret, when start-up knows it (configured or generated for the demo). */
-  adminKey: string | null;
+  /**
+   * The demo's generated admin secret, to print: only for the embedded demo database, never
+   * a secret given in STRATA_ADMIN_KEY (it would land in the logs of a real deployment).
+   */
+  demoAdminKey: string | null;
 }
 
 /**
@@ -18,8 +21,9 @@ export interface BootstrapResult {
  * programs from rules/, and demo customers on an empty embedded database.
  */
 export async function bootstrap(ctx: Context, services: Services, config: Config, embedded: boolean): Promise<BootstrapResult> {
-  const adminKey = config.adminKey ?? (embedded ? demoAdminKey(config.dataDir) : null);
-  if (adminKey) await services.auth.ensureAdminKey(ctx.db, adminKey);
+  const demoKey = !config.adminKey && embedded ? demoAdminKey(config.dataDir) : null;
+  const adminKey = config.adminKey ?? demoKey;
+  if (adminKey) await services.auth.ensureAdminKey(ctx, adminKey);
 
   const files = await loadRuleFiles(ctx, services, config.rulesDir);
   logger.info(files, 'rule files loaded');
@@ -29,7 +33,7 @@ export async function bootstrap(ctx: Context, services: Services, config: Config
     logger.info({ customers: config.seedCustomers }, 'seeding demo customers');
     await seedDemoCustomers(ctx, services, config.seedCustomers);
   }
-  return { adminKey };
+  return { demoAdminKey: demoKey };
 }
 
 /** A demo database gets an admin key of its own, kept beside the data (git-ignored). */

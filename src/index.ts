@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   await dataSource.runMigrations({ transaction: 'each' });
 
   const strata = await createServer(dataSource, { production: config.production, costLimits: config.costLimits, retier: { chunkSize: config.retierChunkSize } });
-  const { adminKey } = await bootstrap(systemContext(strata.deps, 'start-up'), strata.services, config, embedded !== null);
+  const { demoAdminKey: adminKey } = await bootstrap(systemContext(strata.deps, 'start-up'), strata.services, config, embedded !== null);
 
   const server = strata.app.listen(config.port, () => {
     const { port } = server.address() as AddressInfo;

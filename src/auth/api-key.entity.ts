@@ -26,6 +26,15 @@ export class ApiKey {
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
+  @Field(() => Date, { nullable: true, description: 'The key stops working at this instant.' })
+  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
+  expiresAt: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'When the key last authenticated a request (to the minute).' })
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Revoked keys are refused from the next request on.' })
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
 }

@@ -1,5 +1,5 @@
-import { ArrayMaxSize, MaxLength, MinLength } from 'class-validator';
-import { Arg, Authorized, Ctx, Field, InputType, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { ArrayMaxSize, IsOptional, MaxLength, MinLength } from 'class-validator';
+import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import type { Context } from '../context';
 import { runMutation } from '../shared/transaction';
 import { UserError } from '../shared/user-error';
@@ -18,6 +18,19 @@ export class ApiKeyCreateInput {
   @Field(() => [Role])
   @ArrayMaxSize(5)
   roles: Role[];
+
+  @Field(() => Date, { nullable: true, description: 'The key stops working at this instant; leave out for a key that does not expire.' })
+  @IsOptional()
+  expiresAt?: Date | null;
+}
+
+@ObjectType()
+export class ApiKeyRevokePayload {
+  @Field(() => ApiKey, { nullable: true })
+  apiKey: ApiKey | null;
+
+  @Field(() => [UserError])
+  userErrors: UserError[];
 }
 
 @ObjectType()
@@ -35,6 +48,18 @@ export class ApiKeyCreatePayload {
 @Resolver()
 export class ApiKeyResolver {
   constructor(private readonly auth: AuthService) {}
+
+  @Authorized(Role.ADMIN)
+  @Query(() => [ApiKey], { description: 'Every API key, newest first, with its roles, expiry, last use and revocation.' })
+  apiKeys(@Ctx() ctx: Context): Promise<ApiKey[]> {
+    return this.auth.list(ctx);
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => ApiKeyRevokePayload, { description: 'Revokes a key: it is refused from the next request on. Audited.' })
+  apiKeyRevoke(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ApiKeyRevokePayload> {
+    return runMutation(ctx, async (tx) => ({ apiKey: await this.auth.revoke(tx, id) }), { apiKey: null });
+  }
 
   @Authorized(Role.ADMIN)
   @Mutation(() => ApiKeyCreatePayload)

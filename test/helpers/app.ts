@@ -50,7 +50,7 @@ export async function startTestApp(
     retier: options.retier ?? { pollMs: 200 },
   });
   const adminKey = newSecret();
-  await strata.services.auth.ensureAdminKey(db.dataSource.manager, adminKey);
+  await strata.services.auth.ensureAdminKey(systemContext(strata.deps, 'test'), adminKey);
   if (options.ruleFiles !== false) {
     await loadRuleFiles(systemContext(strata.deps, 'test'), strata.services, path.resolve('rules'));
     await strata.runner.drain();

@@ -50,6 +50,41 @@ describe('API keys and roles', () => {
     expect(empty.data.apiKeyCreate).toEqual({ secret: null, userErrors: [{ code: 'INVALID', field: ['input', 'roles'] }] });
   });
 
+  it('lists keys, revokes one from the next request on (audited), and refuses expired keys (issue 12, item 3)', async () => {
+    const created = await app.gql(`mutation { apiKeyCreate(input: { name: "to revoke", roles: [VIEWER] }) { apiKey { id } secret } }`);
+    const { apiKey, secret } = created.data.apiKeyCreate;
+    expect((await app.gql('{ factDefinitions { key } }', {}, secret)).errors).toBeUndefined();
+    const listed = await app.gql(`{ apiKeys { id name roles lastUsedAt revokedAt expiresAt } }`);
+    expect(listed.data.apiKeys).toContainEqual({ id: apiKey.id, name: 'to revoke', roles: ['VIEWER'], lastUsedAt: expect.any(String), revokedAt: null, expiresAt: null });
+    expect(JSON.stringify(listed.data)).not.toContain(secret);
+
+    const revoked = await app.gql(`mutation($id: ID!) { apiKeyRevoke(id: $id) { apiKey { revokedAt } userErrors { code } } }`, { id: apiKey.id });
+    expect(revoked.data.apiKeyRevoke).toEqual({ apiKey: { revokedAt: expect.any(String) }, userErrors: [] });
+    const refused = await app.gql('{ factDefinitions { key } }', {}, secret);
+    expect([refused.status, refused.errors?.[0].extensions?.code]).toEqual([401, 'UNAUTHENTICATED']);
+    const again = await app.gql(`mutation($id: ID!) { apiKeyRevoke(id: $id) { userErrors { code } } }`, { id: apiKey.id });
+    expect(again.data.apiKeyRevoke.userErrors).toEqual([{ code: 'CONFLICT' }]);
+    const [audit] = await app.db.dataSource.query(`SELECT action FROM audit_event WHERE entity_key = $1 AND action = 'apiKeyRevoke'`, [apiKey.id]);
+    expect(audit).toEqual({ action: 'apiKeyRevoke' });
+
+    const past = await app.gql(`mutation { apiKeyCreate(input: { name: "old", roles: [VIEWER], expiresAt: "2020-01-01T00:00:00Z" }) { userErrors { code field } } }`);
+    expect(past.data.apiKeyCreate.userErrors).toEqual([{ code: 'INVALID', field: ['input', 'expiresAt'] }]);
+    const expiring = await app.gql(`mutation { apiKeyCreate(input: { name: "soon", roles: [VIEWER], expiresAt: "2099-01-01T00:00:00Z" }) { apiKey { id } secret } }`);
+    await app.db.dataSource.query(`UPDATE api_key SET expires_at = now() - interval '1 second' WHERE id = $1`, [expiring.data.apiKeyCreate.apiKey.id]);
+    expect((await app.gql('{ factDefinitions { key } }', {}, expiring.data.apiKeyCreate.secret)).status).toBe(401);
+  });
+
+  it('keeps a revoked bootstrap key revoked across restarts', async () => {
+    const [bootstrap] = await app.db.dataSource.query(`SELECT id FROM api_key WHERE name LIKE 'bootstrap%'`);
+    await app.db.dataSource.query('UPDATE api_key SET revoked_at = now() WHERE id = $1', [bootstrap.id]);
+    try {
+      await app.strata.services.auth.ensureAdminKey(app.systemContext(), app.adminKey);
+      expect((await app.gql('{ factDefinitions { key } }')).status).toBe(401);
+    } finally {
+      await app.db.dataSource.query('UPDATE api_key SET revoked_at = NULL WHERE id = $1', [bootstrap.id]);
+    }
+  });
+
   it('never shows a stack trace or SQL to a client', async () => {
     await app.db.dataSource.query('ALTER TABLE fact_definition RENAME TO fact_definition_gone');
     try {

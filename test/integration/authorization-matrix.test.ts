@@ -60,6 +60,8 @@ const ALLOWED: Record<string, Role[]> = {
   ruleDraftPublish: [APPROVER, ADMIN],
   ruleSetRollback: [APPROVER, ADMIN],
   apiKeyCreate: [ADMIN],
+  apiKeyRevoke: [ADMIN],
+  apiKeys: [ADMIN],
 };
 
 const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';

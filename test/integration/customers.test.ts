@@ -162,6 +162,49 @@ describe('customers over GraphQL', () => {
     });
   });
 
+  it('answers every filter combination of customers (issue 12, item 7: a list by program alone failed)', async () => {
+    await upsert({ externalId: 'f-1', name: 'F', segment: 'retail', facts: { customerType: 'individual', balance: 600_000 } });
+    for (const programKey of [undefined, 'retail-bank']) {
+      for (const tierKey of [undefined, 'A']) {
+        for (const segment of [undefined, 'retail']) {
+          const filter = { programKey, tierKey, segment };
+          const res = await app.gql(`query($filter: CustomerFilter) { customers(filter: $filter, first: 100) { totalCount edges { node { segment tier(programKey: "retail-bank") { tier { key } } } } } }`, { filter });
+          if (tierKey && !programKey) {
+            expect({ filter, code: res.errors?.[0].extensions?.code }).toEqual({ filter, code: 'BAD_USER_INPUT' });
+            continue;
+          }
+          expect({ filter, errors: res.errors }).toEqual({ filter, errors: undefined });
+          const nodes = res.data.customers.edges.map((e: any) => e.node);
+          expect(nodes.length).toBeGreaterThan(0);
+          for (const node of nodes) {
+            if (segment) expect(node.segment).toBe(segment);
+            if (programKey) expect(node.tier).not.toBeNull();
+            if (tierKey) expect(node.tier.tier.key).toBe(tierKey);
+          }
+        }
+      }
+    }
+  });
+
+  it('answers retries after the delete consistently: NOT_FOUND, never a deleted customer or INTERNAL_SERVER_ERROR (issue 12, item 4)', async () => {
+    const write = `mutation($input: CustomerUpsertInput!, $key: String) { customerUpsert(input: $input, idempotencyKey: $key) { customer { id } replayed userErrors { code field message } } }`;
+    const input = { externalId: 'c-retry', name: 'Retry', facts: { customerType: 'individual', balance: 5 } };
+    const first = await app.gql(write, { input, key: 'retry-upsert' });
+    const id = first.data.customerUpsert.customer.id;
+    const grant = `mutation($input: EntitlementGrantInput!, $key: String) { entitlementGrant(input: $input, idempotencyKey: $key) { grant { id } replayed userErrors { code field message } } }`;
+    const grantInput = { customerId: id, key: 'priorityCounter', value: true, reason: 'goodwill' };
+    expect((await app.gql(grant, { input: grantInput, key: 'retry-grant' })).data.entitlementGrant.userErrors).toEqual([]);
+    await app.gql(`mutation($id: ID!) { customerDelete(id: $id) { deletedId } }`, { id });
+    for (let i = 0; i < 2; i++) {
+      const upsertAgain = await app.gql(write, { input, key: 'retry-upsert' });
+      expect(upsertAgain.errors).toBeUndefined();
+      expect(upsertAgain.data.customerUpsert).toMatchObject({ customer: null, userErrors: [{ code: 'NOT_FOUND' }] });
+      const grantAgain = await app.gql(grant, { input: grantInput, key: 'retry-grant' });
+      expect(grantAgain.errors).toBeUndefined();
+      expect(grantAgain.data.entitlementGrant).toMatchObject({ grant: null, userErrors: [{ code: 'NOT_FOUND', field: ['input', 'customerId'] }] });
+    }
+  });
+
   it('deletes a customer with its assignments, keeps its history and audits what it removed', async () => {
     const { customer } = await upsert({ externalId: 'c-7', name: 'Gone', facts: { customerType: 'individual', balance: 5 } });
     const history = async () => (await app.db.dataSource.query('SELECT count(*)::int AS n FROM tier_change WHERE customer_id = $1', [customer.id]))[0].n;

@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RetierRunner, enqueueRetier } from '../../src/retier/retier-runner';
+import { newSecret } from '../../src/auth/auth.service';
+import { bootstrap } from '../../src/bootstrap';
+import { loadConfig } from '../../src/config';
 import { createDataSource } from '../../src/database/data-source';
 import { TierChangeCause } from '../../src/evaluation/tier-change.entity';
 import { healthRouter } from '../../src/health';
@@ -82,6 +85,19 @@ describe('operations', () => {
 
     fs.writeFileSync(path.join(dir, 'visits.json'), '{ "key": ');
     await expect(loadRuleFiles(app.systemContext(), app.strata.services, dir)).rejects.toThrow(/visits\.json: not valid JSON/);
+  });
+
+  it('prints an admin secret only for the embedded demo, never one given in STRATA_ADMIN_KEY (issue 12, item 3)', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-bootstrap-'));
+    const given = newSecret();
+    const configured = loadConfig({ STRATA_ADMIN_KEY: given, STRATA_DATA_DIR: dataDir, SEED_CUSTOMERS: '0' });
+    expect(await bootstrap(app.systemContext(), app.strata.services, configured, true)).toEqual({ demoAdminKey: null });
+    expect(await bootstrap(app.systemContext(), app.strata.services, configured, false)).toEqual({ demoAdminKey: null });
+    expect((await app.gql('{ apiKeys { name } }', {}, given)).errors).toBeUndefined();
+    const demo = await bootstrap(app.systemContext(), app.strata.services, loadConfig({ STRATA_DATA_DIR: dataDir, SEED_CUSTOMERS: '0' }), true);
+    expect(demo.demoAdminKey).toMatch(/^sk_/);
+    expect(fs.readFileSync(path.join(dataDir, 'admin-key'), 'utf8').trim()).toBe(demo.demoAdminKey);
+    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('ends statements past the statement timeout and transactions left idle, but lets bulk re-tiering run as long as it needs', async () => {
