@@ -4,7 +4,6 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { ErrorRequestHandler } from 'express';
 import { GraphQLError, GraphQLSchema } from 'graphql';
-import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuditService } from './audit/audit.service';
 import { AuditResolver } from './audit/audit.resolver';
@@ -38,7 +37,7 @@ import { ProgramService } from './programs/program.service';
 import { buildStrataSchema } from './schema';
 import { formatError } from './shared/format-error';
 import { logger } from './shared/logger';
-import { withRequestId } from './shared/request-id';
+import { requestIds, withRequestId } from './shared/request-id';
 
 export interface Services {
   audit: AuditService;
@@ -152,12 +151,13 @@ export async function createServer(dataSource: DataSource, options: ServerOption
   const app = express();
   app.disable('x-powered-by');
   app.use((req, res, next) => {
-    const requestId = req.get('x-request-id')?.slice(0, 100) || randomUUID();
+    const ids = requestIds(req.get('x-request-id'));
+    const { requestId } = ids;
     res.locals.requestId = requestId;
     res.setHeader('x-request-id', requestId);
     // While draining, clients are told to reconnect (elsewhere) after this answer.
     if (readiness.draining) res.setHeader('connection', 'close');
-    withRequestId(requestId, next);
+    withRequestId(ids, next);
   });
   app.use(healthRouter(dataSource, readiness));
   app.use(explorerRouter());

@@ -30,14 +30,15 @@ export class AuthService {
   async authenticate(db: EntityManager, authorization: string | undefined): Promise<Actor | null> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (!match) return null;
-    const [key]: { id: string; name: string; roles: Role[]; stale: boolean }[] = await db.query(
-      `SELECT id, name, roles, last_used_at IS NULL OR last_used_at < now() - interval '1 minute' AS stale FROM api_key
-        WHERE secret_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
+    // One statement: the last use is written to the minute, so at most once a minute per key.
+    const [key]: { id: string; name: string; roles: Role[] }[] = await db.query(
+      `WITH k AS (SELECT id, name, roles, last_used_at IS NULL OR last_used_at < now() - interval '1 minute' AS stale FROM api_key
+                   WHERE secret_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())),
+            touched AS (UPDATE api_key a SET last_used_at = now() FROM k WHERE a.id = k.id AND k.stale RETURNING a.id)
+       SELECT id, name, roles FROM k`,
       [hashSecret(match[1])],
     );
     if (!key) return null;
-    // To the minute: one write per key and minute, not one per request.
-    if (key.stale) await db.query('UPDATE api_key SET last_used_at = now() WHERE id = $1', [key.id]);
     return { keyId: key.id, name: key.name, roles: key.roles };
   }
 

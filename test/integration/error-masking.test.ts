@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { logger } from '../../src/shared/logger';
+import { loggableError, logger } from '../../src/shared/logger';
 import { currentRequestId } from '../../src/shared/request-id';
 import { GraphQLResponse, TestApp, startTestApp } from '../helpers/app';
 
@@ -117,5 +117,33 @@ describe('errors are masked (RELIABILITY.md S5)', () => {
     const upserts = responses.filter((r) => r.fault === 'constraint violation').map((r) => r.res.data?.customerUpsert?.userErrors?.[0]?.code ?? r.res.errors?.[0]?.extensions?.code);
     expect(upserts.filter((code) => code === 'CONFLICT')).toHaveLength(25);
     expect(upserts.filter((code) => code === 'INTERNAL_SERVER_ERROR')).toHaveLength(25);
+  });
+});
+
+describe('logs and correlation ids (issue 12, item 9)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ ruleFiles: false, retier: { start: false } });
+  });
+  afterAll(() => app.close());
+
+  it('logs a failed statement by its shape, never its parameter values', async () => {
+    await app.db.dataSource.query(`INSERT INTO customer (external_id, name, facts) VALUES ('dup', 'D', '{}')`);
+    const error = await app.db.dataSource
+      .query(`INSERT INTO customer (external_id, name, facts) VALUES ($1, $2, $3)`, ['dup', 'Wang Wei', JSON.stringify({ balance: 987654321 })])
+      .catch((e: unknown) => e);
+    const logged = JSON.stringify(loggableError(error));
+    expect(logged).toContain('INSERT INTO customer (external_id, name, facts) VALUES ($1, $2, $3)');
+    expect(logged).toContain('23505');
+    expect(logged).not.toMatch(/987654321|Wang Wei|Key \(external_id\)/);
+  });
+
+  it('keeps a well-formed client x-request-id and replaces any other with its own', async () => {
+    const send = (id: string) =>
+      fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${app.adminKey}`, 'x-request-id': id }, body: '{"query":"{ factDefinitions { key } }"}' });
+    expect((await send('crm-2026-12-02-0001')).headers.get('x-request-id')).toBe('crm-2026-12-02-0001');
+    for (const forged of ['has spaces in it', 'x'.repeat(65), 'short', 'quote"injection-123', 'newline%0Ainjected']) {
+      expect((await send(forged)).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    }
   });
 });
