@@ -296,13 +296,13 @@ function relocate(error: UserError, index: number): UserError {
   return { ...error, field: ['document', ...field] };
 }
 
-/** Runs the draft's examples through json-rules-engine itself, the reference semantics. */
+/** Classifies the draft's examples with the compiled rules (json-rules-engine only for fallbacks). */
 async function runTestCases(draft: RuleDraft): Promise<RuleTestResult[]> {
   if (draft.testCases.length === 0) return [];
   const evaluator = new ProgramEvaluator(definitionOf('draft', draft.document));
   const results: RuleTestResult[] = [];
   for (const testCase of draft.testCases) {
-    const { matchedTierKey } = await evaluator.evaluate(testCase.facts);
+    const { tierKey: matchedTierKey } = await evaluator.classify(testCase.facts);
     results.push({ name: testCase.name, expectedTierKey: testCase.expectedTierKey, actualTierKey: matchedTierKey, passed: matchedTierKey === testCase.expectedTierKey });
   }
   return results;

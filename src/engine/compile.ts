@@ -35,27 +35,27 @@ function isScalar(value: unknown): boolean {
   return value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
 }
 
-interface Leaf {
+export interface Leaf {
   fact: string;
   operator: string;
   value: unknown;
 }
 
-type Node = { kind: 'all' | 'any'; children: Node[] } | { kind: 'not'; child: Node } | { kind: 'leaf'; leaf: Leaf };
+export type ConditionAst = { kind: 'all' | 'any'; children: ConditionAst[] } | { kind: 'not'; child: ConditionAst } | { kind: 'leaf'; leaf: Leaf };
 
 /** Reads a condition tree into a small AST, refusing anything outside the accepted grammar. */
-function parse(node: unknown): Node {
+export function parseConditions(node: unknown): ConditionAst {
   if (!isObject(node)) throw new NotCompilable('a condition must be an object');
   for (const kind of ['all', 'any'] as const) {
     if (kind in node) {
       const children = node[kind];
       if (!Array.isArray(children) || Object.keys(node).length !== 1) throw new NotCompilable(`malformed "${kind}"`);
-      return { kind, children: children.map(parse) };
+      return { kind, children: children.map(parseConditions) };
     }
   }
   if ('not' in node) {
     if (Array.isArray(node.not) || Object.keys(node).length !== 1) throw new NotCompilable('malformed "not"');
-    return { kind: 'not', child: parse(node.not) };
+    return { kind: 'not', child: parseConditions(node.not) };
   }
   const { fact, operator, value } = node;
   if (typeof fact !== 'string' || typeof operator !== 'string' || Object.keys(node).some((k) => k !== 'fact' && k !== 'operator' && k !== 'value')) {
@@ -71,7 +71,7 @@ function parse(node: unknown): Node {
 
 // ---------------------------------------------------------------- closures
 
-function factReader(key: string): (facts: Facts) => unknown {
+export function factReader(key: string): (facts: Facts) => unknown {
   return (facts) => {
     if (!Object.prototype.hasOwnProperty.call(facts, key)) return undefined;
     const value = facts[key];
@@ -89,7 +89,7 @@ function isNumeric(factValue: unknown): boolean {
   return Number.parseFloat(factValue as string).toString() !== 'NaN';
 }
 
-function leafClosure({ fact, operator, value }: Leaf): Predicate {
+export function leafClosure({ fact, operator, value }: Leaf): Predicate {
   const read = factReader(fact);
   const literal = value as never;
   switch (operator) {
@@ -138,7 +138,7 @@ function leafClosure({ fact, operator, value }: Leaf): Predicate {
   }
 }
 
-function nodeClosure(node: Node): Predicate {
+function nodeClosure(node: ConditionAst): Predicate {
   switch (node.kind) {
     case 'leaf':
       return leafClosure(node.leaf);
@@ -167,7 +167,7 @@ function nodeClosure(node: Node): Predicate {
 
 /** A condition tree as a closure over a customer's facts. Throws NotCompilable. */
 export function compilePredicate(conditions: unknown): Predicate {
-  return nodeClosure(parse(conditions));
+  return nodeClosure(parseConditions(conditions));
 }
 
 /** Outcome of classifying one customer in a program. */
@@ -298,8 +298,8 @@ class ProjectedFacts implements SqlFacts {
   private readonly facts = new Map<string, number>();
   private readonly numerics = new Set<number>();
 
-  constructor(trees: Node[]) {
-    const visit = (node: Node): void => {
+  constructor(trees: ConditionAst[]) {
+    const visit = (node: ConditionAst): void => {
       if (node.kind === 'leaf') {
         const { fact, operator } = node.leaf;
         if (!this.facts.has(fact)) this.facts.set(fact, this.facts.size);
@@ -369,7 +369,7 @@ function leafSql({ fact, operator, value }: Leaf, facts: SqlFacts, params: SqlPa
   }
 }
 
-function nodeSql(node: Node, facts: SqlFacts, params: SqlParams): string {
+function nodeSql(node: ConditionAst, facts: SqlFacts, params: SqlParams): string {
   switch (node.kind) {
     case 'leaf':
       return leafSql(node.leaf, facts, params);
@@ -388,7 +388,7 @@ function nodeSql(node: Node, facts: SqlFacts, params: SqlParams): string {
  * such as a numeric comparison on a string like "0x1A"); evaluate such rows in Node.
  */
 export function compileSqlPredicate(conditions: unknown, facts: string, params: SqlParams): string {
-  return nodeSql(parse(conditions), new InlineFacts(facts, params), params);
+  return nodeSql(parseConditions(conditions), new InlineFacts(facts, params), params);
 }
 
 /** Values of a classification in SQL besides a tier key; tier keys never start with "~". */
@@ -396,9 +396,9 @@ export const SQL_OUTSIDE = '~outside';
 export const SQL_NO_TIER = '~none';
 
 /** A rule parsed for SQL, or null when it cannot be: every row reaching it is then undecided. */
-function parsedOrNull(conditions: unknown): Node | null {
+function parsedOrNull(conditions: unknown): ConditionAst | null {
   try {
-    return parse(conditions);
+    return parseConditions(conditions);
   } catch (error) {
     if (error instanceof NotCompilable) return null;
     throw error;
@@ -406,7 +406,7 @@ function parsedOrNull(conditions: unknown): Node | null {
 }
 
 /** A rule as SQL, or NULL (undecided for every row) when it cannot be compiled to SQL. */
-function ruleSql(node: Node | null, facts: SqlFacts, params: SqlParams): string {
+function ruleSql(node: ConditionAst | null, facts: SqlFacts, params: SqlParams): string {
   if (!node) return 'NULL::boolean';
   const fork = params.fork();
   try {
@@ -434,7 +434,7 @@ export function sqlClassifications(source: string, keep: readonly string[], prog
     appliesTo: program.appliesTo ? parsedOrNull(program.appliesTo) : undefined,
     tiers: [...program.tiers].sort((a, b) => b.rank - a.rank).map((t) => ({ key: t.key, node: parsedOrNull(t.rule.conditions) })),
   }));
-  const trees = parsed.flatMap((p) => [p.appliesTo, ...p.tiers.map((t) => t.node)]).filter((n): n is Node => !!n);
+  const trees = parsed.flatMap((p) => [p.appliesTo, ...p.tiers.map((t) => t.node)]).filter((n): n is ConditionAst => !!n);
   const facts = new ProjectedFacts(trees);
   const branch = (predicate: string, then: string, otherwise: string) =>
     `(CASE COALESCE((${predicate})::int, 2) WHEN 1 THEN ${then} WHEN 2 THEN NULL ELSE ${otherwise} END)`;

@@ -3,3 +3,4 @@ export { ProgramEvaluator } from './program-evaluator';
 export * from './entitlement-merge';
 export * from './compile';
 export * from './shortfall';
+export * from './explain';

@@ -1,5 +1,6 @@
 import { Engine, Rule, RuleResult } from 'json-rules-engine';
 import { APPLIES_TO, Classification, Classifier, CompiledRule, NO_TIER, OUTSIDE, classifierOf, compileRule } from './compile';
+import { Explainer, compileExplainer } from './explain';
 import { ConditionNode, Facts, ProgramDefinition, ProgramEvaluation, RuleFallback, RuleOutcome, TierDefinition } from './types';
 
 const TIER_RULE_PREFIX = 'tier:';
@@ -67,7 +68,9 @@ class EnginePool {
  * `classify` answers with the rules compiled to closures (see compile.ts), which agree
  * with json-rules-engine on every case the differential tests generate; a rule that cannot
  * be compiled faithfully is decided by json-rules-engine instead, and listed in
- * `fallbacks`. `evaluate` runs json-rules-engine itself, for explanations.
+ * `fallbacks`. `evaluate` explains with closures too (see explain.ts), and runs
+ * json-rules-engine only for a version with fallbacks; `evaluateWithEngine` always runs it,
+ * as the reference the closures are tested against.
  */
 export class ProgramEvaluator {
   readonly definition: ProgramDefinition;
@@ -81,6 +84,8 @@ export class ProgramEvaluator {
   private readonly tiers: readonly CompiledRule[];
   /** One pool per rule that falls back, holding just that rule. */
   private readonly fallbackPools = new Map<string, EnginePool>();
+  /** appliesTo (or null) and the tiers' explainers, highest rank first; built on first use. */
+  private explainers: { applies: Explainer | null; tiers: { key: string; explain: Explainer }[] } | null = null;
 
   constructor(definition: ProgramDefinition) {
     this.definition = definition;
@@ -119,9 +124,33 @@ export class ProgramEvaluator {
     return results.get(name)!.result;
   }
 
-  /** json-rules-engine's verdict with every rule's evaluated condition tree. */
-  async evaluate(facts: Facts): Promise<ProgramEvaluation> {
+  /** The verdict with every rule's evaluated condition tree, as json-rules-engine reports it. */
+  evaluate(facts: Facts): Promise<ProgramEvaluation> {
+    return this.classifier ? Promise.resolve(this.explainCompiled(facts)) : this.evaluateWithEngine(facts);
+  }
+
+  /** json-rules-engine's own verdict and condition trees: the reference semantics. */
+  async evaluateWithEngine(facts: Facts): Promise<ProgramEvaluation> {
     return this.interpret(await this.explainer.run(facts));
+  }
+
+  private explainCompiled(facts: Facts): ProgramEvaluation {
+    const { key, version, appliesTo } = this.definition;
+    this.explainers ??= {
+      applies: appliesTo ? compileExplainer(appliesTo) : null,
+      tiers: this.tiersByRank.map((t) => ({ key: t.key, explain: compileExplainer(t.rule.conditions) })),
+    };
+    const fallbacks = this.fallbacks;
+    const applied = this.explainers.applies?.(facts) ?? null;
+    if (applied && !applied.passed) {
+      return { programKey: key, version, applies: false, matchedTierKey: null, outcomes: [], appliesTo: applied.tree, fallbacks };
+    }
+    const outcomes: RuleOutcome[] = this.explainers.tiers.map(({ key: tierKey, explain }) => {
+      const { passed, tree } = explain(facts);
+      return { tierKey, passed, conditions: tree };
+    });
+    const matched = outcomes.find((o) => o.passed);
+    return { programKey: key, version, applies: true, matchedTierKey: matched ? matched.tierKey : null, outcomes, appliesTo: applied?.tree ?? null, fallbacks };
   }
 
   private interpret(byName: Map<string, RuleResult>): ProgramEvaluation {

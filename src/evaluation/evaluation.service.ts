@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { Context } from '../context';
 import { Classification, Facts, nextTierUp } from '../engine';
 import type { CustomerClassification } from '../loaders';
@@ -68,11 +69,13 @@ export class EvaluationService {
   }
 
   /**
-   * Why the assignment's facts get their tier: json-rules-engine's own evaluated condition
-   * trees (it is the reference the compiled rules are tested against) and the next tier up.
+   * Why the assignment's facts get their tier: every rule's evaluated condition tree as
+   * json-rules-engine reports it (built by the compiled closures) and the next tier up.
    */
   async explain(assignment: TierAssignment): Promise<TierExplanation> {
     const { published } = assignment;
+    // Each explanation is its own turn of the event loop, so a page of them lets other requests in between.
+    await setImmediate();
     const evaluation = await published.evaluator.evaluate(assignment.facts);
     return {
       matchedTierKey: evaluation.matchedTierKey,

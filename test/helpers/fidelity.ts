@@ -33,6 +33,8 @@ export interface FidelityReport {
   cases: number;
   /** Rule verdicts compared (appliesTo and every tier's rule, per case). */
   rules: number;
+  /** Whole explanations (every rule's condition tree) compared with json-rules-engine's. */
+  explanations: number;
   /** Rules json-rules-engine passed: the generator must exercise both outcomes. */
   passedRules: number;
   /** Rules the compiler refused and left to json-rules-engine. */
@@ -68,7 +70,9 @@ const KEPT_MISMATCHES = 20;
  * Differential test of the rule compiler against json-rules-engine, the reference. For each
  * generated program and fact set, json-rules-engine's verdict on every rule and its
  * classification (appliesTo, then the highest-ranked passing tier) must equal the
- * compiled closures' (`ProgramEvaluator.classify`, with its fallbacks) and, wherever SQL
+ * compiled closures' (`ProgramEvaluator.classify`, with its fallbacks), its whole result
+ * (every condition tree with fact values and results) must equal the compiled
+ * explanation's (`ProgramEvaluator.evaluate`), and, wherever SQL
  * decides (NULL = "evaluate in Node"), the compiled SQL's over the facts as stored JSONB.
  */
 export async function runFidelity({ cases, seed, query, onProgress }: FidelityOptions): Promise<FidelityReport> {
@@ -76,6 +80,7 @@ export async function runFidelity({ cases, seed, query, onProgress }: FidelityOp
   const report: FidelityReport = {
     cases: 0,
     rules: 0,
+    explanations: 0,
     passedRules: 0,
     fallbackRules: 0,
     sqlUndecidedRules: 0,
@@ -140,7 +145,10 @@ async function checkBatch(cases: Case[], query: Query, report: FidelityReport, m
   const checked: { reference: ProgramEvaluation; stored: ProgramEvaluation }[] = [];
   for (const [i, c] of cases.slice(0, layout.length).entries()) {
     const evaluator = new ProgramEvaluator(c.program);
-    const reference = await evaluator.evaluate(c.facts);
+    const reference = await evaluator.evaluateWithEngine(c.facts);
+    report.explanations += 1;
+    const explained = await evaluator.evaluate(c.facts);
+    if (!sameJsonTree(explained, reference)) mismatch({ ...c, what: 'explanation', by: 'closure', expected: reference, got: explained });
     const classified = await evaluator.classify(c.facts);
     const expected = { applies: reference.applies, tierKey: reference.matchedTierKey };
     if (!isDeepStrictEqual(classified, expected)) mismatch({ ...c, what: 'classification', by: 'closure', expected, got: classified });
@@ -153,7 +161,7 @@ async function checkBatch(cases: Case[], query: Query, report: FidelityReport, m
       if (!compiled.predicate) report.fallbackRules += 1;
       else if (compiled.predicate(c.facts) !== verdict) mismatch({ ...c, what: name, by: 'closure', expected: verdict, got: !verdict });
     }
-    const stored = isDeepStrictEqual(jsonFacts[i], c.facts) ? reference : await evaluator.evaluate(jsonFacts[i]);
+    const stored = isDeepStrictEqual(jsonFacts[i], c.facts) ? reference : await evaluator.evaluateWithEngine(jsonFacts[i]);
     checked.push({ reference, stored });
   }
 
@@ -186,4 +194,20 @@ function rulesOf(program: ProgramDefinition): [string, unknown][] {
 function verdictOf(evaluation: ProgramEvaluation, name: string): boolean | undefined {
   if (name === APPLIES_TO) return evaluation.applies;
   return evaluation.outcomes.find((o) => o.tierKey === name)?.passed;
+}
+
+/**
+ * Equal as an answer is: the same values (Object.is, so NaN and -0 count), lists and own
+ * keys, whatever the objects' prototypes (json-rules-engine clones rule values, which under
+ * jest gives them another realm's prototypes).
+ */
+export function sameJsonTree(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  if (keysA.length !== keysB.length) return false;
+  const own = b as Record<string, unknown>;
+  return keysA.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameJsonTree((a as Record<string, unknown>)[k], own[k]));
 }

@@ -20,6 +20,7 @@ describe('compiled rules against json-rules-engine', () => {
     expect(report.mismatches).toEqual([]);
     expect(report.mismatchCount).toBe(0);
     expect(report.cases).toBe(CASES);
+    expect(report.explanations).toBe(CASES);
     // The generator must exercise both outcomes, or agreement would prove little.
     expect(report.passedRules).toBeGreaterThan(report.rules * 0.2);
     expect(report.passedRules).toBeLessThan(report.rules * 0.8);
