@@ -139,7 +139,7 @@ export async function createServer(dataSource: DataSource, options: ServerOption
     validationRules: armor.validationRules,
     plugins: [
       ...armor.plugins,
-      costLimitPlugin(schema, new CostBudgets(options.costLimits ?? DEFAULT_COST_LIMITS)),
+      costLimitPlugin(schema, new CostBudgets(options.costLimits ?? DEFAULT_COST_LIMITS), () => services.programs.sizes(dataSource.manager)),
       ApolloServerPluginLandingPageDisabled(),
       // No cache hints are set, and the cache-control plugin would wrap every field's resolver.
       ApolloServerPluginCacheControlDisabled(),

@@ -25,7 +25,7 @@ import { RetierJob } from '../retier/retier-job.entity';
 import { RetierRunner, findRetierJob, latestRetierJob } from '../retier/retier-runner';
 import { RuleDraft } from './rule-draft.entity';
 import { SimulationService } from './simulation.service';
-import { SIMULATION_COST, fixedCost } from '../limits/query-cost';
+import { SIMULATION_COST, VALIDATION_COST, costsWork, fixedCost } from '../limits/query-cost';
 
 export const AUTHORS = [Role.EDITOR, Role.APPROVER];
 
@@ -198,7 +198,7 @@ export class RuleDraftResolver {
     return draft.testCases;
   }
 
-  @FieldResolver(() => RuleDraftValidation, { description: 'Errors, coverage warnings and test results against the current catalogs.' })
+  @FieldResolver(() => RuleDraftValidation, { complexity: fixedCost(VALIDATION_COST), description: 'Errors, coverage warnings and test results against the current catalogs.' })
   validation(@Root() draft: RuleDraft, @Ctx() ctx: Context): Promise<RuleDraftValidation> {
     return this.drafts.validate(ctx, draft);
   }
@@ -214,6 +214,7 @@ export class ProgramHistoryResolver {
   constructor(private readonly programs: ProgramService) {}
 
   @FieldResolver(() => [RuleSetVersion], { description: 'Every version, newest first.' })
+  @costsWork('perVersion')
   versions(@Root() program: TierProgram, @Ctx() ctx: Context): Promise<RuleSetVersion[]> {
     return this.programs.versions(ctx, program.id);
   }

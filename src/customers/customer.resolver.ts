@@ -16,7 +16,7 @@ import { assertValidInput } from '../shared/validation';
 import { IDEMPOTENCY_KEY, IdempotencyService } from '../idempotency/idempotency.service';
 import { Customer } from './customer.entity';
 import { CustomerService, customerWriteReplay } from './customer.service';
-import { pageCost } from '../limits/query-cost';
+import { costsWork, pageCost } from '../limits/query-cost';
 
 @InputType()
 export class CustomerUpsertInput {
@@ -150,11 +150,13 @@ export class CustomerResolver {
   }
 
   @FieldResolver(() => [TierAssignment], { description: 'Every program covering the customer, evaluated now.' })
+  @costsWork('assignments')
   tiers(@Root() customer: Customer, @Ctx() ctx: Context): Promise<TierAssignment[]> {
     return this.evaluation.liveAssignments(ctx, customer);
   }
 
   @FieldResolver(() => TierAssignment, { nullable: true, description: 'Null when the program does not cover the customer.' })
+  @costsWork('assignment')
   tier(@Root() customer: Customer, @Arg('programKey') programKey: string, @Ctx() ctx: Context): Promise<TierAssignment | null> {
     return this.evaluation.liveAssignment(ctx, customer, programKey);
   }

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Field, FieldResolver, Float, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context';
-import { DISTRIBUTION_COST, EXPLANATION_COST, fixedCost } from '../limits/query-cost';
+import { DISTRIBUTION_COST, costsWork, fixedCost } from '../limits/query-cost';
 import { TierProgram } from '../programs/tier-program.entity';
 import { Role } from '../shared/role';
 import { JSONObjectScalar } from '../shared/scalars';
@@ -23,7 +23,8 @@ export class TierCount {
 export class TierAssignmentResolver {
   constructor(private readonly evaluation: EvaluationService) {}
 
-  @FieldResolver(() => TierExplanation, { complexity: fixedCost(EXPLANATION_COST), description: "The rules' verdict, also when an override decides the tier." })
+  @FieldResolver(() => TierExplanation, { description: "The rules' verdict, also when an override decides the tier." })
+  @costsWork('explanation')
   explanation(@Root() assignment: TierAssignment): Promise<TierExplanation> {
     return this.evaluation.explain(assignment);
   }
@@ -36,6 +37,7 @@ export class ProgramEvaluationResolver {
 
   @Authorized(Role.VIEWER)
   @Query(() => TierAssignment, { description: 'What-if: the tier these facts would get in the program. Writes nothing.' })
+  @costsWork('assignment')
   evaluate(@Arg('programKey') programKey: string, @Arg('facts', () => JSONObjectScalar) facts: Record<string, unknown>, @Ctx() ctx: Context): Promise<TierAssignment> {
     return this.evaluation.whatIf(ctx, programKey, facts);
   }

@@ -2,7 +2,28 @@ import { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, GraphQLSchema } from 'graphql';
 import { Context } from '../context';
 import { CostBudgets } from './cost-budgets';
-import { queryCost } from './query-cost';
+import { ProgramSizes, WorkSizes, queryCost, workSizes } from './query-cost';
+
+/** How long one reading of the programs' sizes prices requests: a publish is priced within a second. */
+const SIZES_TTL_MS = 1_000;
+
+/** The programs' sizes, read at most once a second per process (one small query). */
+class SizesCache {
+  private reading: { at: number; sizes: Promise<WorkSizes> } | null = null;
+  constructor(private readonly read: () => Promise<ProgramSizes>) {}
+
+  current(): Promise<WorkSizes> {
+    const now = Date.now();
+    if (!this.reading || now - this.reading.at > SIZES_TTL_MS) {
+      const sizes = this.read().then(workSizes);
+      this.reading = { at: now, sizes };
+      sizes.catch(() => {
+        if (this.reading?.sizes === sizes) this.reading = null;
+      });
+    }
+    return this.reading.sizes;
+  }
+}
 
 /** `extensions.cost` of every answer, as Shopify reports it. */
 export interface CostReport {
@@ -17,16 +38,19 @@ export interface CostReport {
  * Prices each operation once it is parsed and validated, before any resolver runs:
  * refuses it when it costs more than one request may (`QUERY_TOO_COSTLY`), or when the
  * caller's key has not the points left (`RATE_LIMITED`, HTTP 429 with Retry-After), and
- * reports the cost and the key's budget in `extensions.cost`.
+ * reports the cost and the key's budget in `extensions.cost`. Fields whose work depends on
+ * the stored programs (explanations, lists of programs and versions) are priced from
+ * `programSizes`.
  */
-export function costLimitPlugin(schema: GraphQLSchema, budgets: CostBudgets): ApolloServerPlugin<Context> {
+export function costLimitPlugin(schema: GraphQLSchema, budgets: CostBudgets, programSizes: () => Promise<ProgramSizes>): ApolloServerPlugin<Context> {
   const { maxCost, bucketSize, restorePerSecond } = budgets.limits;
+  const sizes = new SizesCache(programSizes);
   return {
     async requestDidStart() {
       let report: CostReport | null = null;
       return {
         async didResolveOperation({ document, request, operationName, contextValue }) {
-          const requested = queryCost(schema, document, request.variables ?? {}, operationName ?? undefined);
+          const requested = queryCost(schema, document, request.variables ?? {}, await sizes.current(), operationName ?? undefined);
           const status = (available: number) => ({ maximumAvailable: bucketSize, currentlyAvailable: available, restoreRate: restorePerSecond });
           if (requested > maxCost) {
             report = { requestedQueryCost: requested, maximumQueryCost: maxCost, throttleStatus: status(bucketSize) };

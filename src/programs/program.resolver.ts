@@ -1,3 +1,4 @@
+import { costsWork } from '../limits/query-cost';
 import { IsOptional, MaxLength, MinLength } from 'class-validator';
 import { Arg, Authorized, Ctx, Field, FieldResolver, InputType, Int, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../shared/role';
@@ -63,6 +64,7 @@ export class ProgramResolver {
 
   @Authorized(Role.VIEWER)
   @Query(() => [TierProgram])
+  @costsWork('perProgram')
   tierPrograms(@Ctx() ctx: Context): Promise<TierProgram[]> {
     return this.programs.list(ctx);
   }

@@ -1,8 +1,11 @@
+import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
 import { EntitlementDefinition } from '../catalog/entitlement-definition.entity';
+import { AMORTIZED_STATEMENT } from '../database/query-counter';
 import { ProgramDefinition } from '../engine';
 import { FactService } from '../facts/fact.service';
+import { ProgramSizes } from '../limits/query-cost';
 import { Catalogs, ProgramSpec, SpecProblem, validateProgramDocument, validateProgramSpec } from '../rules/program-validator';
 import { DomainError } from '../shared/errors';
 import { UserError, throwIfAny, userError } from '../shared/user-error';
@@ -11,6 +14,12 @@ import { ProgramDocument, RuleSetStatus, RuleSetVersion } from './rule-set-versi
 import { TierEntitlement } from './tier-entitlement.entity';
 import { TierProgram } from './tier-program.entity';
 import { Tier } from './tier.entity';
+
+/**
+ * Programs Strata keeps. Every customer read evaluates every program, and requests are
+ * priced per program (limits/query-cost.ts), so their number is bounded like their size.
+ */
+export const MAX_PROGRAMS = 50;
 
 export class ProgramService {
   constructor(
@@ -21,6 +30,19 @@ export class ProgramService {
   /** Every program, those with a version in force and those whose first draft awaits publishing. */
   async list(ctx: Context): Promise<TierProgram[]> {
     return ctx.db.find(TierProgram, { order: { key: 'ASC' } });
+  }
+
+  /** How many programs and versions there are, and how large each published document is: what prices requests. */
+  async sizes(db: EntityManager): Promise<ProgramSizes> {
+    const rows: { key: string; bytes: number | null; versions: number }[] = await db.query(
+      `${AMORTIZED_STATEMENT}SELECT p.key, octet_length(v.document::text) AS bytes, (SELECT count(*)::int FROM rule_set_version w WHERE w.program_id = p.id) AS versions
+         FROM tier_program p LEFT JOIN rule_set_version v ON v.program_id = p.id AND v.version = p.published_version`,
+    );
+    return {
+      programs: rows.length,
+      versions: Math.max(0, ...rows.map((r) => r.versions)),
+      documentBytes: new Map(rows.filter((r) => r.bytes !== null).map((r) => [r.key, r.bytes!])),
+    };
   }
 
   /** Every version of a program, newest first. */
@@ -59,6 +81,9 @@ export class ProgramService {
     if (errors.length === 0 && (await ctx.db.exists(TierProgram, { where: { key: spec.key } }))) {
       errors.push(userError('CONFLICT', [...path, 'key'], `a tier program with key "${spec.key}" already exists`));
     }
+    if (errors.length === 0 && (await ctx.db.count(TierProgram)) >= MAX_PROGRAMS) {
+      errors.push(userError('LIMIT_REACHED', [...path, 'key'], `there are already ${MAX_PROGRAMS} tier programs, the most Strata keeps`));
+    }
     return errors;
   }
 
@@ -73,6 +98,8 @@ export class ProgramService {
    * version reaches customers only by publishing (authoring/), like any rule change.
    */
   async create(tx: Context, spec: ProgramSpec, path: string[] = ['input']): Promise<TierProgram> {
+    // Creations take turns, so two at once cannot both pass the count below the limit.
+    await tx.db.query(`SELECT pg_advisory_xact_lock(hashtext('tier_program_create'))`);
     throwIfAny(await this.check(tx, spec, path));
     const program = await tx.db.save(
       Object.assign(new TierProgram(), { key: spec.key, name: spec.name.trim(), description: spec.description ?? null, publishedVersion: null, retieredVersion: null }),

@@ -22,6 +22,9 @@ export interface Connection<T> {
   readonly totalCount: Promise<number>;
 }
 
+/** A count over every row a filter matches: priced like a small aggregate (see limits/query-cost.ts). */
+export const TOTAL_COUNT_COST = 50;
+
 export function ConnectionType<T extends object>(node: ClassType<T>, name: string) {
   @ObjectType(`${name}Edge`)
   class EdgeType {
@@ -40,7 +43,7 @@ export function ConnectionType<T extends object>(node: ClassType<T>, name: strin
     @Field(() => PageInfo)
     pageInfo: PageInfo;
 
-    @Field(() => Int)
+    @Field(() => Int, { complexity: TOTAL_COUNT_COST, description: 'Every item the filter matches, counted in the database.' })
     totalCount: number;
   }
   return ConnectionClass;

@@ -9,12 +9,13 @@ export type UserErrorCode =
   | 'INVALID_RULE'
   | 'UNKNOWN_ENTITLEMENT'
   | 'SELF_APPROVAL'
-  | 'TEST_FAILED';
+  | 'TEST_FAILED'
+  | 'LIMIT_REACHED';
 
 /** An expected failure of a mutation, returned in its payload; nothing was written. */
 @ObjectType({ description: 'An expected failure of a mutation; when any is returned nothing was written.' })
 export class UserError {
-  @Field({ description: 'INVALID, NOT_FOUND, CONFLICT, UNKNOWN_FACT, TYPE_MISMATCH, INVALID_RULE, UNKNOWN_ENTITLEMENT, SELF_APPROVAL, TEST_FAILED' })
+  @Field({ description: 'INVALID, NOT_FOUND, CONFLICT, UNKNOWN_FACT, TYPE_MISMATCH, INVALID_RULE, UNKNOWN_ENTITLEMENT, SELF_APPROVAL, TEST_FAILED, LIMIT_REACHED' })
   code: UserErrorCode;
 
   @Field(() => [String], { nullable: true, description: 'Path to the offending input, e.g. ["input","facts","balance"].' })

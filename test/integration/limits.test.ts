@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { getIntrospectionQuery } from 'graphql';
 import fs from 'node:fs';
+import { DISTRIBUTION_COST, EXPLANATION_BASE_COST, workSizes } from '../../src/limits/query-cost';
+import { TOTAL_COUNT_COST } from '../../src/shared/pagination';
 import { Role } from '../../src/shared/role';
 import { GraphQLResponse, TestApp, startTestApp } from '../helpers/app';
 
@@ -106,12 +108,33 @@ describe('GraphQL limits (RELIABILITY.md S1–S4, S6)', () => {
       }
     });
 
-    it('prices pages by their size and explanations by their json-rules-engine run', async () => {
+    it('prices pages by their size, and explanations, programs, versions and counts by the work they do', async () => {
       const cost = async (query: string) => (await app.gql(query)).extensions?.cost.requestedQueryCost;
+      const sizes = workSizes(await app.strata.services.programs.sizes(app.db.dataSource.manager));
+      expect(sizes.programs).toBeGreaterThan(1);
       expect(await cost('{ customers(first: 10) { edges { node { id } } } }')).toBe(1 + 10 * 2);
       expect(await cost('{ customers(first: 100) { edges { node { id } } } }')).toBe(1 + 100 * 2);
-      expect(await cost('{ customers(first: 10) { edges { node { tiers { explanation { matchedTierKey } } } } } }')).toBe(1 + 10 * (1 + 1 + 1 + 10));
+      expect(await cost('{ customers(first: 10) { totalCount } }')).toBe(1 + 10 * 0 + TOTAL_COUNT_COST);
+      expect(await cost("{ customers(first: 10) { totalCount edges { node { id } } } }")).toBe(1 + 10 * 2 + TOTAL_COUNT_COST);
+      // Every customer's tiers: one assignment per program, and one explanation in each program, priced by its size.
+      const oneEach = 1 + sizes.programs * 1 + sizes.allExplanations;
+      expect(await cost('{ customers(first: 10) { edges { node { tiers { explanation { matchedTierKey } } } } } }')).toBe(1 + 10 * (1 + 1 + oneEach));
+      expect(await cost('{ customers(first: 10) { edges { node { tiers { ... on TierAssignment { explanation { matchedTierKey } } } } } } }')).toBe(
+        1 + 10 * (1 + 1 + oneEach),
+      );
+      const [key, points] = [...sizes.explanationPoints].sort((a, b) => b[1] - a[1])[0];
+      expect(points).toBeGreaterThan(EXPLANATION_BASE_COST);
+      expect(await cost(`{ customers(first: 10) { edges { node { tier(programKey: "${key}") { explanation { matchedTierKey } } } } } }`)).toBe(1 + 10 * (1 + 1 + 1 + points));
+      // Named fragments are not followed: the heaviest program's price in every program.
+      expect(await cost('query { customers(first: 10) { edges { node { tiers { ...e } } } } } fragment e on TierAssignment { explanation { matchedTierKey } }')).toBe(
+        1 + 10 * (1 + 1 + 1 + sizes.programs * sizes.heaviestExplanation),
+      );
+      // Each id is looked up and classified, whatever the selection.
+      expect(await cost('{ customerEntitlements(externalIds: ["a", "b", "c"]) { externalId } }')).toBe(1 + 3 * 1);
       expect(await cost('{ customerEntitlements(externalIds: ["a", "b", "c"]) { entitlements { key } } }')).toBe(1 + 3 * 1);
+      expect(await cost('{ tierPrograms { key } }')).toBe(1 + sizes.programs * 1);
+      expect(await cost('{ tierPrograms { versions { version } } }')).toBe(1 + sizes.programs * (1 + sizes.versions * 1));
+      expect(await cost('{ tierPrograms { distribution { count } } }')).toBe(1 + sizes.programs * DISTRIBUTION_COST);
     });
   });
 

@@ -1,4 +1,5 @@
 import { seedDemoCustomers } from '../../src/demo/seed';
+import { MAX_PROGRAMS } from '../../src/programs/program.service';
 import { Role } from '../../src/shared/role';
 import { TestApp, startTestApp } from '../helpers/app';
 import { createPublishedProgram } from '../helpers/programs';
@@ -166,5 +167,28 @@ describe('publishing a new program while customers are written', () => {
           AND NOT EXISTS (SELECT 1 FROM tier_assignment a JOIN tier_program p ON p.id = a.program_id WHERE a.customer_id = c.id AND p.key = 'loyalty')`,
     );
     expect(missing).toBe(0);
+  });
+});
+
+describe('the number of programs', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ ruleFiles: false, retier: { start: false } });
+  });
+  afterAll(() => app.close());
+
+  it(`stops at ${MAX_PROGRAMS}, concurrent creations included, with LIMIT_REACHED and nothing stored`, async () => {
+    // No facts or entitlements: this app has no catalogs.
+    const input = (i: number) => ({ key: `p-${i}`, name: `P ${i}`, tiers: [{ key: 'ALL', name: 'All', rank: 1, rule: { conditions: { all: [] } } }] });
+    const create = (i: number) => app.gql(CREATE, { input: input(i) });
+    const results = await Promise.all(Array.from({ length: MAX_PROGRAMS + 3 }, (_, i) => create(i)));
+    const refused = results.filter((r) => r.data.tierProgramCreate.userErrors.length);
+    expect(refused).toHaveLength(3);
+    for (const r of refused) {
+      expect(r.data.tierProgramCreate.userErrors).toEqual([{ code: 'LIMIT_REACHED', field: ['input', 'key'], message: expect.stringContaining(`${MAX_PROGRAMS}`) }]);
+      expect(r.data.tierProgramCreate.program).toBeNull();
+    }
+    const [{ programs }] = await app.db.dataSource.query(`SELECT count(*)::int AS programs FROM tier_program`);
+    expect(programs).toBe(MAX_PROGRAMS);
   });
 });
