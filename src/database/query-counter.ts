@@ -1,10 +1,5 @@
 import { AbstractLogger, LogLevel, LogMessage } from 'typeorm';
-
-/**
- * Starts a statement a process runs at most about once a second whatever the traffic (the
- * programs' sizes that price requests), so counts per request can leave it out.
- */
-export const AMORTIZED_STATEMENT = '/* amortized */ ';
+import { AMORTIZED_STATEMENT } from '../shared/amortized-statement';
 
 /** Counts SQL statements, so tests can prove a request costs a constant number of them. */
 export class QueryCounter extends AbstractLogger {
