@@ -31,6 +31,7 @@ import { Readiness, healthRouter } from './health';
 import { IdempotencyService } from './idempotency/idempotency.service';
 import { CostBudgets, CostLimits, DEFAULT_COST_LIMITS } from './limits/cost-budgets';
 import { costLimitPlugin } from './limits/cost-limit.plugin';
+import { responseSizeLimit } from './limits/response-size';
 import { ProgramRegistry } from './programs/program-registry';
 import { ProgramResolver } from './programs/program.resolver';
 import { ProgramService } from './programs/program.service';
@@ -114,6 +115,8 @@ export function resolverInstances(s: Services, runner: RetierRunner | null): Map
 export interface ServerOptions {
   production: boolean;
   costLimits?: CostLimits;
+  /** The largest answer one request may build (MAX_RESPONSE_BYTES unless given). */
+  maxResponseBytes?: number;
   retier?: RetierRunnerOptions & { start?: boolean };
 }
 
@@ -124,9 +127,11 @@ export async function createServer(dataSource: DataSource, options: ServerOption
   const instances = resolverInstances(services, runner);
   const schema = await buildStrataSchema({ get: (cls) => instances.get(cls) });
   const armor = new ApolloArmor(documentLimits(options.production)).protect();
+  const responseSize = responseSizeLimit(options.maxResponseBytes);
   const apollo = new ApolloServer<Context>({
     schema,
     formatError,
+    stringifyResult: responseSize.stringifyResult,
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
@@ -140,6 +145,7 @@ export async function createServer(dataSource: DataSource, options: ServerOption
     plugins: [
       ...armor.plugins,
       costLimitPlugin(schema, new CostBudgets(options.costLimits ?? DEFAULT_COST_LIMITS), () => services.programs.sizes(dataSource.manager)),
+      responseSize.plugin,
       ApolloServerPluginLandingPageDisabled(),
       // No cache hints are set, and the cache-control plugin would wrap every field's resolver.
       ApolloServerPluginCacheControlDisabled(),

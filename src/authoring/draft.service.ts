@@ -7,7 +7,7 @@ import { ProgramSpec } from '../rules/program-validator';
 import { ProgramDocument, RuleSetVersion } from '../programs/rule-set-version.entity';
 import { TierProgram } from '../programs/tier-program.entity';
 import { isUuid } from '../shared/ids';
-import { UserError, throwIfAny, userError } from '../shared/user-error';
+import { UserError, listed, throwIfAny, userError } from '../shared/user-error';
 import { RuleDraftValidation, RuleSetDiff, RuleTestResult, RuleWarning, TierDiffChange } from './authoring.types';
 import { diffDocuments } from './diff';
 import { DomainError } from '../shared/errors';
@@ -197,7 +197,7 @@ export class DraftService {
           Object.assign(new RuleWarning(), { code: w.code, field: ['document', ...w.path].map(String), message: w.message }),
         );
     const testResults = errors.length ? [] : await runTestCases(draft);
-    return { errors, warnings, testResults, publishable: errors.length === 0 && testResults.every((t) => t.passed) };
+    return { errors: listed(errors), warnings, testResults, publishable: errors.length === 0 && testResults.every((t) => t.passed) };
   }
 
   /** What changed between two versions of a program, per tier. */

@@ -38,6 +38,7 @@ export async function startTestApp(
     retier?: ServerOptions['retier'];
     production?: boolean;
     costLimits?: ServerOptions['costLimits'];
+    maxResponseBytes?: number;
     /** A server of the test's own (e.g. one it restarts) instead of a database cloned on the shared one. */
     databaseUrl?: string;
   } = {},
@@ -47,6 +48,7 @@ export async function startTestApp(
   const strata = await createServer(db.dataSource, {
     production: options.production ?? false,
     costLimits: options.costLimits,
+    maxResponseBytes: options.maxResponseBytes,
     retier: options.retier ?? { pollMs: 200 },
   });
   const adminKey = newSecret();
