@@ -132,7 +132,7 @@ export async function benchApi(options: BenchOptions, db: BenchDatabase): Promis
   }
 }
 
-function start(script: string, env: Record<string, string>): ChildProcess {
+export function start(script: string, env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
@@ -142,7 +142,7 @@ function start(script: string, env: Record<string, string>): ChildProcess {
   return child;
 }
 
-async function ready(url: string, child: ChildProcess): Promise<void> {
+export async function ready(url: string, child: ChildProcess): Promise<void> {
   for (let attempt = 0; attempt < 600; attempt += 1) {
     if (child.exitCode !== null) throw new Error(`${url}: the server exited with ${child.exitCode}`);
     const ok = await fetch(url).then((r) => r.ok, () => false);
@@ -152,7 +152,7 @@ async function ready(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`${url} did not become ready`);
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer().listen(0, '127.0.0.1', () => {
       const { port } = server.address() as net.AddressInfo;

@@ -5,12 +5,13 @@ import { parseArgs } from 'node:util';
 import { benchApi } from './api';
 import { benchEvaluation } from './evaluation';
 import { benchFidelity } from './fidelity';
+import { benchIsolation } from './isolation';
 import { benchPreview } from './preview';
 import { logger } from '../../src/shared/logger';
 import { benchRetier } from './retier';
 import { BenchDatabase, BenchOptions, Figure, benchDatabase, machine } from './support';
 
-const SUITES = ['evaluation', 'retier', 'preview', 'api', 'fidelity'] as const;
+const SUITES = ['evaluation', 'retier', 'preview', 'api', 'isolation', 'fidelity'] as const;
 type Suite = (typeof SUITES)[number];
 
 const USAGE = `usage: npm run bench -- [${SUITES.join('|')} …] [options]
@@ -100,6 +101,10 @@ async function main(): Promise<void> {
   if (suites.includes('api')) {
     options.log('— api');
     await withDatabase(customers, (db) => benchApi(options, db));
+  }
+  if (suites.includes('isolation')) {
+    options.log('— isolation');
+    await withDatabase(customers, (db) => benchIsolation(options, db));
   }
   if (suites.includes('fidelity')) {
     options.log('— fidelity');

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
 import type { EvaluatedCustomer } from '../evaluation/evaluated-customer';
@@ -30,6 +31,7 @@ export interface EntitlementGrantInput {
 }
 
 export const MAX_BATCH = 500;
+const MERGED_PER_TURN = 100;
 
 /** A grant replays as the same grant, as it is now (only a revocation changes it). */
 export const grantReplay: ReplayCodec<{ grant: EntitlementGrant }> = {
@@ -129,14 +131,26 @@ export class EntitlementService {
     const requested = [
       ...ids.map((id, i) => ({ customerId: id, externalId: '', found: byId[i] })),
       ...externalIds.map((externalId, i) => ({ customerId: null, externalId, found: byExternalId[i] })),
-    ];
-    return Promise.all(
-      requested.map(async ({ customerId, externalId, found }) => {
-        if (found instanceof Error) throw found;
-        if (!found) return { customerId, externalId, found: false, entitlements: [] };
-        return { customerId: found.id, externalId: found.externalId, found: true, entitlements: await this.effective(ctx, found) };
-      }),
-    );
+    ].map(({ found, ...asked }) => {
+      if (found instanceof Error) throw found;
+      return { ...asked, found };
+    });
+    const customers = requested.flatMap(({ found }) => (found ? [found] : []));
+    // Tiers and grants of the whole batch in one statement each, then merged a slice at a
+    // time, each slice its own turn of the event loop, so other requests are answered between.
+    await Promise.all([ctx.loaders.classifications.loadMany(customers), ctx.loaders.activeGrants.loadMany(customers.map((c) => c.id))]);
+    const sets: CustomerEntitlementSet[] = [];
+    for (let start = 0; start < requested.length; start += MERGED_PER_TURN) {
+      await setImmediate();
+      for (const { customerId, externalId, found } of requested.slice(start, start + MERGED_PER_TURN)) {
+        sets.push(
+          found
+            ? { customerId: found.id, externalId: found.externalId, found: true, entitlements: await this.effective(ctx, found) }
+            : { customerId, externalId, found: false, entitlements: [] },
+        );
+      }
+    }
+    return sets;
   }
 
   async grant(tx: Context, input: EntitlementGrantInput): Promise<EntitlementGrant> {
