@@ -32,11 +32,12 @@ import { IdempotencyService } from './idempotency/idempotency.service';
 import { CostBudgets, CostLimits, DEFAULT_COST_LIMITS } from './limits/cost-budgets';
 import { costLimitPlugin } from './limits/cost-limit.plugin';
 import { responseSizeLimit } from './limits/response-size';
+import { untrustedInputPlugin } from './limits/untrusted-input';
 import { ProgramRegistry } from './programs/program-registry';
 import { ProgramResolver } from './programs/program.resolver';
 import { ProgramService } from './programs/program.service';
 import { buildStrataSchema } from './schema';
-import { formatError } from './shared/format-error';
+import { clientErrorStatusPlugin, formatError } from './shared/format-error';
 import { logger } from './shared/logger';
 import { requestIds, withRequestId } from './shared/request-id';
 
@@ -144,8 +145,10 @@ export async function createServer(dataSource: DataSource, options: ServerOption
     validationRules: armor.validationRules,
     plugins: [
       ...armor.plugins,
+      untrustedInputPlugin(schema),
       costLimitPlugin(schema, new CostBudgets(options.costLimits ?? DEFAULT_COST_LIMITS), () => services.programs.sizes(dataSource.manager)),
       responseSize.plugin,
+      clientErrorStatusPlugin,
       ApolloServerPluginLandingPageDisabled(),
       // No cache hints are set, and the cache-control plugin would wrap every field's resolver.
       ApolloServerPluginCacheControlDisabled(),

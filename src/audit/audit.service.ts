@@ -48,7 +48,7 @@ export class AuditService {
   /** Newest first. */
   list(ctx: Context, filter: AuditFilter, first?: number | null, after?: string | null): Promise<Connection<AuditEvent>> {
     const size = pageSize(first);
-    const before = decodeCursor(after, /^\d+$/);
+    const before = decodeCursor(after, 'bigint');
     const query = ctx.db.createQueryBuilder(AuditEvent, 'e');
     if (filter.entityType) query.andWhere('e.entity_type = :entityType', { entityType: filter.entityType });
     if (filter.entityKey) query.andWhere('e.entity_key = :entityKey', { entityKey: filter.entityKey });

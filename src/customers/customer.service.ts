@@ -49,7 +49,6 @@ export const customerWriteReplay: ReplayCodec<CustomerWrite> = {
   },
 };
 
-const UUID_CURSOR = /^[0-9a-f-]{36}$/;
 /** The columns customerFromRow reads. */
 const CUSTOMER_COLUMNS = ['id', 'external_id', 'name', 'segment', 'facts', 'version', 'created_at', 'updated_at'];
 
@@ -70,7 +69,7 @@ export class CustomerService {
   /** Customers ordered by id; by program and tier, the tier each customer shows (evaluation/shown-tier-reads). */
   async list(ctx: Context, filter: CustomerFilter, first?: number | null, after?: string | null): Promise<Connection<Customer>> {
     const size = pageSize(first);
-    const afterId = decodeCursor(after, UUID_CURSOR);
+    const afterId = decodeCursor(after, 'uuid');
     if (filter.tierKey && !filter.programKey) throw new DomainError('BAD_USER_INPUT', 'filter.tierKey needs filter.programKey');
     let published: PublishedProgram | undefined;
     if (filter.programKey) {

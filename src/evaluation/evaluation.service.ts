@@ -89,7 +89,7 @@ export class EvaluationService {
   /** The customer's tier changes, newest first. */
   async history(ctx: Context, customerId: string, programKey: string | null, first?: number | null, after?: string | null): Promise<Connection<TierChange>> {
     const size = pageSize(first);
-    const before = decodeCursor(after, /^\d+$/);
+    const before = decodeCursor(after, 'bigint');
     const query = ctx.db.createQueryBuilder(TierChange, 'h').where('h.customer_id = :customerId', { customerId });
     if (programKey) query.andWhere('h.program_key = :programKey', { programKey });
     const count = () => query.clone().getCount();

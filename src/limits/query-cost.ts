@@ -16,7 +16,7 @@ export function queryCost(schema: GraphQLSchema, document: DocumentNode, variabl
     return getComplexity({ schema, query: document, variables, operationName, estimators: [workEstimator(sizes), fieldExtensionsEstimator(), objectsCostOne] });
   } catch (error) {
     // Variables that do not fit the operation: execution would refuse them too, with the same message.
-    throw new GraphQLError(error instanceof Error ? error.message : String(error), { extensions: { code: 'BAD_USER_INPUT' } });
+    throw new GraphQLError(error instanceof Error ? error.message : String(error), { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
   }
 }
 

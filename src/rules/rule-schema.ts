@@ -81,7 +81,8 @@ export function programSchema({ file, rules }: { file: boolean; rules: 'full' | 
     properties: {
       key: KEY,
       name: KEY,
-      rank: { type: 'integer' },
+      // Stored as a PostgreSQL integer.
+      rank: { type: 'integer', minimum: -2_147_483_648, maximum: 2_147_483_647 },
       rule,
       entitlements: {
         type: ['array', 'null'],
@@ -188,6 +189,9 @@ function explain(error: ErrorObject, value: unknown): ShapeProblem | null {
       return { path, message: 'a program needs at least one tier' };
     case 'maxItems':
       return { path, message: path.at(-1) === 'tiers' ? `a program has at most ${MAX_TIERS} tiers` : `too many conditions; the limit is ${RULE_LIMITS.maxNodes}` };
+    case 'minimum':
+    case 'maximum':
+      return { path, message: `${path.at(-1)} must lie between -2,147,483,648 and 2,147,483,647, got ${describe(here)}` };
     case 'if':
       return null;
     default:

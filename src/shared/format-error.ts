@@ -1,3 +1,4 @@
+import { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { logger } from './logger';
@@ -36,3 +37,21 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   logger.error({ err: original, path: formatted.path }, 'unexpected error');
   return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } };
 }
+
+/**
+ * A request refused for what the client sent answers HTTP 400, also when a resolver refused
+ * it (a forged cursor, a page size out of range): when nothing was answered and every
+ * error is BAD_USER_INPUT. Partial answers keep 200, as GraphQL over HTTP asks.
+ */
+export const clientErrorStatusPlugin: ApolloServerPlugin = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== 'single') return;
+        const { data, errors } = response.body.singleResult;
+        const answered = data && Object.values(data).some((value) => value !== null);
+        if (!answered && errors?.length && errors.every((e) => e.extensions?.code === 'BAD_USER_INPUT')) response.http.status = 400;
+      },
+    };
+  },
+};

@@ -1,5 +1,6 @@
 import { ClassType, Field, Int, ObjectType } from 'type-graphql';
 import { DomainError } from './errors';
+import { isUuid } from './ids';
 
 @ObjectType()
 export class PageInfo {
@@ -63,11 +64,20 @@ export function encodeCursor(value: string): string {
   return Buffer.from(value, 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string | null | undefined, pattern: RegExp): string | null {
+/** What a list's cursors hold: a row's UUID, or a row's bigint sequence id. */
+export type CursorKind = 'uuid' | 'bigint';
+
+const CURSOR_FORMS: Record<CursorKind, (value: string) => boolean> = {
+  uuid: isUuid,
+  bigint: (value) => /^[1-9]\d{0,18}$/.test(value) && BigInt(value) <= 9_223_372_036_854_775_807n,
+};
+
+/** The value inside a cursor this list wrote; anything else is refused before it reaches SQL. */
+export function decodeCursor(cursor: string | null | undefined, kind: CursorKind): string | null {
   if (cursor === null || cursor === undefined) return null;
   const value = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!pattern.test(value)) throw new DomainError('BAD_USER_INPUT', 'after is not a cursor from this list');
-  return value;
+  if (!CURSOR_FORMS[kind](value)) throw new DomainError('BAD_USER_INPUT', 'after is not a cursor from this list');
+  return value.toLowerCase();
 }
 
 /** Builds a connection from `rows` fetched with limit `size + 1`. */
