@@ -92,6 +92,15 @@ export class RuleDraftResolver {
   }
 
   @Authorized(Role.EDITOR)
+  @Mutation(() => RuleDraftPayload, {
+    description:
+      "Opens a draft that retires the program: its version in force marked retired, so it covers no customer once published. Like any change it is simulated, approved by another key and published; a later draft without `retired` reinstates it.",
+  })
+  tierProgramRetire(@Arg('programKey') programKey: string, @Ctx() ctx: Context): Promise<RuleDraftPayload> {
+    return runMutation(ctx, async (tx) => ({ draft: await this.drafts.create(tx, programKey, { retire: true }) }), { draft: null });
+  }
+
+  @Authorized(Role.EDITOR)
   @Mutation(() => RuleDraftPayload, { description: "Opens a draft as a copy of the program's version in force." })
   ruleDraftCreate(@Arg('programKey') programKey: string, @Ctx() ctx: Context): Promise<RuleDraftPayload> {
     return runMutation(ctx, async (tx) => ({ draft: await this.drafts.create(tx, programKey) }), { draft: null });

@@ -104,7 +104,7 @@ export class RuleSetDiff {
   @Field(() => String)
   to: string;
 
-  @Field(() => [String])
+  @Field(() => [String], { description: 'Changes to whom the program covers: its appliesTo, its retirement or reinstatement.' })
   appliesTo: string[];
 
   @Field(() => [TierDiff], { description: 'Tiers of the newer document by rank, then removed tiers.' })

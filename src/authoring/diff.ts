@@ -64,6 +64,7 @@ export function diffDocuments(from: ProgramDocument, to: ProgramDocument): Docum
     const show = (a: unknown) => (a ? renderConditions(a) : 'every customer');
     appliesTo.push(`appliesTo: ${show(from.appliesTo)} → ${show(to.appliesTo)}`);
   }
+  if (!from.retired !== !to.retired) appliesTo.push(to.retired ? 'retired: the program covers no customer' : 'reinstated: the program covers customers again');
   const before = new Map(from.tiers.map((t) => [t.key, t]));
   const after = new Map(to.tiers.map((t) => [t.key, t]));
   const tiers: TierDiffData[] = [];

@@ -55,8 +55,11 @@ export class DraftService {
     return { program, draft };
   }
 
-  /** Opens a draft as a copy of the version in force; a program has one open draft at a time. */
-  async create(tx: Context, programKey: string): Promise<RuleDraft> {
+  /**
+   * Opens a draft as a copy of the version in force (marked retired with `retire`); a
+   * program has one open draft at a time.
+   */
+  async create(tx: Context, programKey: string, { retire = false } = {}): Promise<RuleDraft> {
     const published = await this.programs.published(tx, programKey);
     if (!published) throwIfAny([userError('NOT_FOUND', ['programKey'], `no tier program with key "${programKey}"`)]);
     const { program, version } = published!;
@@ -64,7 +67,8 @@ export class DraftService {
     if (open) {
       throwIfAny([userError('CONFLICT', ['programKey'], `program "${programKey}" already has an open draft (${open.id}, ${open.status}); edit or discard it`)]);
     }
-    return this.open(tx, program, version.version, version.document);
+    if (retire && version.document.retired) throwIfAny([userError('CONFLICT', ['programKey'], `program "${programKey}" is already retired`)]);
+    return this.open(tx, program, version.version, retire ? { ...version.document, retired: true } : version.document);
   }
 
   private async open(tx: Context, program: TierProgram, baseVersion: number, document: ProgramDocument): Promise<RuleDraft> {
@@ -191,7 +195,8 @@ export class DraftService {
   async validate(ctx: Context, draft: RuleDraft): Promise<RuleDraftValidation> {
     const catalogs = await this.programs.catalogs(ctx);
     const errors = await this.programs.checkDocument(ctx, draft.document, ['document'], catalogs);
-    const warnings = errors.length
+    // A retired program covers nobody: there are no gaps to warn about.
+    const warnings = errors.length || draft.document.retired
       ? []
       : analyzeCoverage(draft.document, catalogs.factTypeOf).map((w) =>
           Object.assign(new RuleWarning(), { code: w.code, field: ['document', ...w.path].map(String), message: w.message }),
@@ -287,6 +292,7 @@ function normalize(document: ProgramDocument): ProgramDocument {
   return {
     appliesTo: document.appliesTo ?? null,
     tiers: document.tiers.map((t) => ({ key: t.key, name: t.name, rank: t.rank, rule: t.rule, entitlements: t.entitlements ?? [] })),
+    ...(document.retired ? { retired: true } : {}),
   };
 }
 

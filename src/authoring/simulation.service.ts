@@ -6,6 +6,7 @@ import { classifyCustomers } from '../evaluation/shown-tier-reads';
 import { decodeTier } from '../evaluation/shown-tier';
 import { TierProgram } from '../programs/tier-program.entity';
 import { EntitlementDefinition } from '../catalog/entitlement-definition.entity';
+import { COVERS_NOBODY } from '../programs/program-document';
 import { ProgramService, definitionOf } from '../programs/program.service';
 import { DomainError } from '../shared/errors';
 import { RuleSimulation, TierMovement } from './authoring.types';
@@ -13,8 +14,6 @@ import { RuleDraft } from './rule-draft.entity';
 
 export const MAX_SAMPLE = 20;
 
-/** A condition no customer meets (json-rules-engine's `any: []` is true, so not that). */
-const COVERS_NOBODY = { not: { all: [] } } as never;
 
 /**
  * The impact of a draft over every customer: one aggregate query classifies each customer

@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { ProgramEvaluator } from '../engine';
+import { appliesToOf } from './program-document';
 import { RuleSetVersion } from './rule-set-version.entity';
 import { TierProgram } from './tier-program.entity';
 import { Tier } from './tier.entity';
@@ -64,7 +65,7 @@ export class ProgramRegistry {
     const evaluator = new ProgramEvaluator({
       key: version.program!.key,
       version: version.version,
-      appliesTo: (version.document.appliesTo as never) ?? null,
+      appliesTo: appliesToOf(version.document),
       tiers: tiers.map((t) => ({ key: t.key, rank: t.rank, rule: t.rule })),
     });
     delete version.tiers;

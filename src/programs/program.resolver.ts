@@ -84,4 +84,9 @@ export class ProgramResolver {
   async publishedVersion(@Root() program: TierProgram, @Ctx() ctx: Context): Promise<RuleSetVersion | null> {
     return (await this.programs.publishedById(ctx, program.id))?.version ?? null;
   }
+
+  @FieldResolver(() => Boolean, { description: 'True when the version in force retires the program: it covers no customer and does not count towards the limit of programs.' })
+  async retired(@Root() program: TierProgram, @Ctx() ctx: Context): Promise<boolean> {
+    return (await this.programs.publishedById(ctx, program.id))?.version.document.retired === true;
+  }
 }

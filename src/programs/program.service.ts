@@ -9,6 +9,7 @@ import { Catalogs, ProgramSpec, SpecProblem, validateProgramDocument, validatePr
 import { AMORTIZED_STATEMENT } from '../shared/amortized-statement';
 import { DomainError } from '../shared/errors';
 import { UserError, throwIfAny, userError } from '../shared/user-error';
+import { appliesToOf } from './program-document';
 import { PublishedProgram } from './program-registry';
 import { ProgramDocument, RuleSetStatus, RuleSetVersion } from './rule-set-version.entity';
 import { TierEntitlement } from './tier-entitlement.entity';
@@ -81,10 +82,19 @@ export class ProgramService {
     if (errors.length === 0 && (await ctx.db.exists(TierProgram, { where: { key: spec.key } }))) {
       errors.push(userError('CONFLICT', [...path, 'key'], `a tier program with key "${spec.key}" already exists`));
     }
-    if (errors.length === 0 && (await ctx.db.count(TierProgram)) >= MAX_PROGRAMS) {
-      errors.push(userError('LIMIT_REACHED', [...path, 'key'], `there are already ${MAX_PROGRAMS} tier programs, the most Strata keeps`));
+    if (errors.length === 0 && (await this.inUse(ctx)) >= MAX_PROGRAMS) {
+      errors.push(userError('LIMIT_REACHED', [...path, 'key'], `there are already ${MAX_PROGRAMS} tier programs in use, the most Strata keeps; retire one first (tierProgramRetire)`));
     }
     return errors;
+  }
+
+  /** Programs not retired: those in force and those whose first version awaits publishing. */
+  private async inUse(ctx: Context): Promise<number> {
+    const [row]: { n: number }[] = await ctx.db.query(
+      `SELECT count(*)::int AS n FROM tier_program p LEFT JOIN rule_set_version v ON v.program_id = p.id AND v.version = p.published_version
+        WHERE v.document IS NULL OR v.document->'retired' IS DISTINCT FROM 'true'::jsonb`,
+    );
+    return row.n;
   }
 
   /** Problems with a rule document against the catalogs, as `userErrors` under `path`. */
@@ -141,7 +151,7 @@ export function definitionOf(programKey: string, document: ProgramDocument): Pro
   return {
     key: programKey,
     version: 0,
-    appliesTo: (document.appliesTo as never) ?? null,
+    appliesTo: appliesToOf(document),
     tiers: document.tiers.map((t) => ({ key: t.key, rank: t.rank, rule: t.rule as never })),
   };
 }

@@ -14,6 +14,8 @@ registerEnumType(RuleSetStatus, { name: 'RuleSetStatus' });
 /** The document of a program version: appliesTo plus every tier with rule and entitlements. */
 export interface ProgramDocument {
   appliesTo: Record<string, unknown> | null;
+  /** Covers no customer while true (see `definitionOf`). */
+  retired?: boolean;
   tiers: { key: string; name: string; rank: number; rule: Record<string, unknown>; entitlements: { key: string; value: unknown }[] }[];
 }
 

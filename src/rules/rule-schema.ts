@@ -66,7 +66,7 @@ function conditionLevels(): Record<string, Schema> {
 }
 
 /**
- * A program document `{ appliesTo, tiers }`; as a file it also has key, name and
+ * A program document `{ appliesTo, tiers, retired? }`; as a file it also has key, name and
  * description. `rules: 'opaque'` leaves rules and appliesTo to the rule checks, which
  * report their paths relative to the rule.
  */
@@ -94,6 +94,8 @@ export function programSchema({ file, rules }: { file: boolean; rules: 'full' | 
     appliesTo: { anyOf: [{ type: 'null' }, root] },
     tiers: { type: 'array', minItems: 1, maxItems: MAX_TIERS, items: tier },
   };
+  // A retired program covers no customer; its tiers stay, so a later draft can reinstate it.
+  if (!file) properties.retired = { type: 'boolean' };
   if (file) Object.assign(properties, { key: KEY, name: KEY, description: { type: ['string', 'null'] } });
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',

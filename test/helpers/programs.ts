@@ -30,18 +30,23 @@ export async function createPublishedProgram(app: TestApp, input: Record<string,
   );
   const payload = created.data?.tierProgramCreate;
   if (!payload || payload.userErrors.length) return created;
-  const { id, revision } = payload.draft;
-  const step = async (mutation: string, key: string, args: string) => {
-    const res = await app.gql(`mutation($id: ID!, $revision: Int!) { ${mutation}(${args}) { userErrors { code message } } }`, { id, revision: revision + (mutation === 'ruleDraftApprove' ? 1 : 0) }, key);
+  await submitApprovePublish(app, payload.draft, editor, approver);
+  return created;
+}
+
+/** A draft through submission (by `editor`), approval and publishing (by `approver`, another key) and its re-tier. */
+export async function submitApprovePublish(app: TestApp, { id, revision }: { id: string; revision: number }, editor?: string, approver?: string): Promise<void> {
+  const pair = await authors(app);
+  const step = async (mutation: string, key: string) => {
+    const res = await app.gql(`mutation($id: ID!, $revision: Int!) { ${mutation}(id: $id, revision: $revision) { userErrors { code message } } }`, { id, revision: revision + (mutation === 'ruleDraftApprove' ? 1 : 0) }, key);
     const errors = res.data?.[mutation]?.userErrors ?? res.errors;
     if (errors?.length) throw new Error(`${mutation}: ${JSON.stringify(errors)}`);
   };
-  await step('ruleDraftSubmit', editor, 'id: $id, revision: $revision');
-  await step('ruleDraftApprove', approver, 'id: $id, revision: $revision');
-  const published = await app.gql(`mutation($id: ID!) { ruleDraftPublish(id: $id) { userErrors { code message } } }`, { id }, approver);
+  await step('ruleDraftSubmit', editor ?? pair.editor);
+  await step('ruleDraftApprove', approver ?? pair.approver);
+  const published = await app.gql(`mutation($id: ID!) { ruleDraftPublish(id: $id) { userErrors { code message } } }`, { id }, approver ?? pair.approver);
   if (published.data?.ruleDraftPublish?.userErrors?.length || published.errors) throw new Error(`ruleDraftPublish: ${JSON.stringify(published.data ?? published.errors)}`);
   await retiered(app);
-  return created;
 }
 
 /** Waits until no re-tier job is open (the app's runner polls; this runs one too). */

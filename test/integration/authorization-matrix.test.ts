@@ -50,6 +50,7 @@ const ALLOWED: Record<string, Role[]> = {
   entitlementDefine: [EDITOR, ADMIN],
   tierProgramCreate: [EDITOR, ADMIN],
   ruleDraftCreate: [EDITOR, ADMIN],
+  tierProgramRetire: [EDITOR, ADMIN],
   ruleDraftUpdate: [EDITOR, ADMIN],
   ruleDraftTierUpdate: [EDITOR, ADMIN],
   ruleDraftTestCaseAdd: [EDITOR, ADMIN],

@@ -2,7 +2,7 @@ import { seedDemoCustomers } from '../../src/demo/seed';
 import { MAX_PROGRAMS } from '../../src/programs/program.service';
 import { Role } from '../../src/shared/role';
 import { TestApp, startTestApp } from '../helpers/app';
-import { createPublishedProgram } from '../helpers/programs';
+import { createPublishedProgram, retiered, submitApprovePublish } from '../helpers/programs';
 
 const PROGRAM_FIELDS = 'key name tiers { key rank rule entitlements { entitlement { key } value } } publishedVersion { version status document publishedAt } distribution { tierKey count share }';
 const CREATE = `mutation($input: TierProgramCreateInput!) {
@@ -190,5 +190,74 @@ describe('the number of programs', () => {
     }
     const [{ programs }] = await app.db.dataSource.query(`SELECT count(*)::int AS programs FROM tier_program`);
     expect(programs).toBe(MAX_PROGRAMS);
+
+    // A retired program frees its place; the others (in force or awaiting their first publish) keep theirs.
+    const [draft] = await app.db.dataSource.query(`SELECT d.id, d.revision FROM rule_draft d JOIN tier_program p ON p.id = d.program_id WHERE p.key = 'p-0'`);
+    await submitApprovePublish(app, draft);
+    expect((await create(100)).data.tierProgramCreate.userErrors).toEqual([expect.objectContaining({ code: 'LIMIT_REACHED' })]);
+    const retirement = await app.gql(`mutation { tierProgramRetire(programKey: "p-0") { draft { id revision } userErrors { code message } } }`);
+    await submitApprovePublish(app, retirement.data.tierProgramRetire.draft);
+    expect((await create(100)).data.tierProgramCreate.userErrors).toEqual([]);
+  });
+});
+
+describe('retiring a program', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app.close());
+
+  it('goes through a draft, the impact preview and another key\'s approval; once published the program covers nobody, with a history row per customer, and a later draft reinstates it', async () => {
+    const upsert = `mutation($input: CustomerUpsertInput!) { customerUpsert(input: $input) { customer { id } } }`;
+    await app.gql(upsert, { input: { externalId: 'gold-1', name: 'Gold', facts: { customerType: 'individual', tenureMonths: 100 } } });
+    await app.gql(upsert, { input: { externalId: 'member-1', name: 'Member', facts: { customerType: 'individual', tenureMonths: 3 } } });
+    expect((await createPublishedProgram(app, loyalty())).data.tierProgramCreate.userErrors).toEqual([]);
+    const card = `{ customer(externalId: "gold-1") { tier(programKey: "loyalty") { tier { key } } entitlements { key programKey } tierHistory(programKey: "loyalty") { edges { node { fromTierKey toTierKey cause } } } } }`;
+    expect((await app.gql(card)).data.customer.tier.tier.key).toBe('GOLD');
+
+    const editor = await app.keyWithRoles(Role.EDITOR, Role.APPROVER);
+    const opened = await app.gql(`mutation { tierProgramRetire(programKey: "loyalty") { draft { id revision document validation { errors { message } warnings { code } publishable } } userErrors { code message } } }`, undefined, editor);
+    const draft = opened.data.tierProgramRetire.draft;
+    expect(opened.data.tierProgramRetire.userErrors).toEqual([]);
+    expect(draft.document).toMatchObject({ retired: true, tiers: [expect.objectContaining({ key: 'GOLD' }), expect.objectContaining({ key: 'MEMBER' })] });
+    expect(draft.validation).toEqual({ errors: [], warnings: [], publishable: true });
+    const preview = await app.gql(`query($id: ID!) { ruleDraftSimulate(id: $id) { moving movements { fromTierKey fromCovered toTierKey toCovered count } } }`, { id: draft.id }, editor);
+    const moved = preview.data.ruleDraftSimulate.movements.filter((m: { fromCovered: boolean }) => m.fromCovered);
+    expect(moved.length).toBeGreaterThan(0);
+    expect(moved.every((m: { toCovered: boolean; toTierKey: string | null }) => !m.toCovered && m.toTierKey === null)).toBe(true);
+    expect(preview.data.ruleDraftSimulate.moving).toBe(moved.reduce((n: number, m: { count: number }) => n + m.count, 0));
+
+    await app.gql(`mutation($id: ID!) { ruleDraftSubmit(id: $id, revision: 1) { userErrors { code } } }`, { id: draft.id }, editor);
+    const self = await app.gql(`mutation($id: ID!) { ruleDraftApprove(id: $id, revision: 2) { userErrors { code } } }`, { id: draft.id }, editor);
+    expect(self.data.ruleDraftApprove.userErrors).toEqual([{ code: 'SELF_APPROVAL' }]);
+    expect((await app.gql(card)).data.customer.tier.tier.key).toBe('GOLD');
+    const approver = await app.keyWithRoles(Role.APPROVER);
+    expect((await app.gql(`mutation($id: ID!) { ruleDraftApprove(id: $id, revision: 2) { userErrors { code } } }`, { id: draft.id }, approver)).data.ruleDraftApprove.userErrors).toEqual([]);
+    expect((await app.gql(`mutation($id: ID!) { ruleDraftPublish(id: $id) { userErrors { code } } }`, { id: draft.id }, approver)).data.ruleDraftPublish.userErrors).toEqual([]);
+    await retiered(app);
+
+    const after = (await app.gql(card)).data.customer;
+    expect(after.tier).toBeNull();
+    expect(after.entitlements.filter((e: { programKey: string | null }) => e.programKey === 'loyalty')).toEqual([]);
+    expect(after.tierHistory.edges[0].node).toEqual({ fromTierKey: 'GOLD', toTierKey: null, cause: 'RULE_PUBLISH' });
+    const [{ assignments }] = await app.db.dataSource.query(`SELECT count(*)::int AS assignments FROM tier_assignment a JOIN tier_program p ON p.id = a.program_id WHERE p.key = 'loyalty'`);
+    expect(assignments).toBe(0);
+    const listed = await app.gql(`{ tierProgram(key: "loyalty") { retired publishedVersion { version } distribution { tierKey count } } }`);
+    expect(listed.data.tierProgram).toMatchObject({ retired: true, publishedVersion: { version: 2 } });
+    expect(listed.data.tierProgram.distribution.every((d: { count: number }) => d.count === 0)).toBe(true);
+    const again = await app.gql(`mutation { tierProgramRetire(programKey: "loyalty") { draft { id } userErrors { code message } } }`);
+    expect(again.data.tierProgramRetire).toEqual({ draft: null, userErrors: [{ code: 'CONFLICT', message: 'program "loyalty" is already retired' }] });
+    const audit = await app.db.dataSource.query(`SELECT count(*)::int AS n FROM audit_event WHERE action = 'ruleDraftPublish' AND entity_key = 'loyalty' AND (after->'document'->>'retired')::boolean`);
+    expect(audit).toEqual([{ n: 1 }]);
+
+    // Reinstating is a change like any other.
+    const reopened = await app.gql(`mutation { ruleDraftCreate(programKey: "loyalty") { draft { id revision document } userErrors { message } } }`);
+    const { id, revision, document } = reopened.data.ruleDraftCreate.draft;
+    delete document.retired;
+    const updated = await app.gql(`mutation($id: ID!, $revision: Int!, $document: JSONObject!) { ruleDraftUpdate(id: $id, revision: $revision, document: $document) { draft { revision } userErrors { message } } }`, { id, revision, document });
+    expect(updated.data.ruleDraftUpdate.userErrors).toEqual([]);
+    await submitApprovePublish(app, { id, revision: updated.data.ruleDraftUpdate.draft.revision });
+    expect((await app.gql(card)).data.customer.tier.tier.key).toBe('GOLD');
   });
 });
