@@ -93,7 +93,7 @@ export class DraftService {
   async update(tx: Context, id: string, revision: number, document: Record<string, unknown>): Promise<RuleDraft> {
     const draft = await this.lockOpen(tx, id, revision);
     throwIfAny(await this.programs.checkDocument(tx, document, ['document']));
-    const normalized = normalize(document as unknown as ProgramDocument);
+    const normalized = documentOf(document as unknown as ProgramDocument);
     return this.edited(tx, draft, { document: normalized }, 'ruleDraftUpdate', { document: draft.document }, { document: normalized });
   }
 
@@ -103,7 +103,7 @@ export class DraftService {
     const index = draft.document.tiers.findIndex((t) => t.key === tierKey);
     if (index < 0) throwIfAny([userError('NOT_FOUND', ['tierKey'], `the draft has no tier "${tierKey}"`)]);
     const tiers = draft.document.tiers.map((t, i) => (i === index ? tier : t));
-    const document = normalize({ ...draft.document, tiers });
+    const document = documentOf({ ...draft.document, tiers });
     const errors = await this.programs.checkDocument(tx, document, []);
     // Problems inside the edited tier point into the `tier` argument; others into the document.
     throwIfAny(errors.map((e) => relocate(e, index)));
@@ -285,15 +285,6 @@ export class DraftService {
 
 function toDiff(from: string, to: string, data: ReturnType<typeof diffDocuments>): RuleSetDiff {
   return { from, to, appliesTo: data.appliesTo, tiers: data.tiers.map((t) => ({ ...t, change: t.change as TierDiffChange })) };
-}
-
-/** Entitlement lists always present, so stored drafts and versions compare alike. */
-function normalize(document: ProgramDocument): ProgramDocument {
-  return {
-    appliesTo: document.appliesTo ?? null,
-    tiers: document.tiers.map((t) => ({ key: t.key, name: t.name, rank: t.rank, rule: t.rule, entitlements: t.entitlements ?? [] })),
-    ...(document.retired ? { retired: true } : {}),
-  };
 }
 
 function relocate(error: UserError, index: number): UserError {

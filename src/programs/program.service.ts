@@ -138,11 +138,12 @@ export class ProgramService {
   }
 }
 
-/** The stored document of a spec: appliesTo plus every tier, entitlements always a list. */
-export function documentOf(spec: Pick<ProgramSpec, 'appliesTo' | 'tiers'>): ProgramDocument {
+/** The stored document of a spec or a draft: appliesTo, every tier with its entitlements always a list (so stored drafts and versions compare alike), and retired when set. */
+export function documentOf(spec: Pick<ProgramSpec, 'appliesTo' | 'tiers' | 'retired'>): ProgramDocument {
   return {
     appliesTo: spec.appliesTo ?? null,
     tiers: spec.tiers.map((t) => ({ key: t.key, name: t.name, rank: t.rank, rule: t.rule, entitlements: t.entitlements ?? [] })),
+    ...(spec.retired ? { retired: true } : {}),
   };
 }
 

@@ -10,6 +10,8 @@ export interface ProgramSpec {
   name: string;
   description?: string | null;
   appliesTo?: Record<string, unknown> | null;
+  /** Covers no customer (a file exported from a retired program says so). */
+  retired?: boolean;
   tiers: {
     key: string;
     name: string;

@@ -95,7 +95,7 @@ export function programSchema({ file, rules }: { file: boolean; rules: 'full' | 
     tiers: { type: 'array', minItems: 1, maxItems: MAX_TIERS, items: tier },
   };
   // A retired program covers no customer; its tiers stay, so a later draft can reinstate it.
-  if (!file) properties.retired = { type: 'boolean' };
+  properties.retired = { type: 'boolean' };
   if (file) Object.assign(properties, { key: KEY, name: KEY, description: { type: ['string', 'null'] } });
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
