@@ -25,7 +25,7 @@ import { RetierJob } from '../retier/retier-job.entity';
 import { RetierRunner, findRetierJob, latestRetierJob } from '../retier/retier-runner';
 import { RuleDraft } from './rule-draft.entity';
 import { SimulationService } from './simulation.service';
-import { SIMULATION_COST, VALIDATION_COST, costsWork, fixedCost } from '../limits/query-cost';
+import { SIMULATION_COST, costsWork, fixedCost } from '../limits/query-cost';
 
 export const AUTHORS = [Role.EDITOR, Role.APPROVER];
 
@@ -207,7 +207,8 @@ export class RuleDraftResolver {
     return draft.testCases;
   }
 
-  @FieldResolver(() => RuleDraftValidation, { complexity: fixedCost(VALIDATION_COST), description: 'Errors, coverage warnings and test results against the current catalogs.' })
+  @costsWork('validation')
+  @FieldResolver(() => RuleDraftValidation, { description: 'Errors, coverage warnings and test results against the current catalogs.' })
   validation(@Root() draft: RuleDraft, @Ctx() ctx: Context): Promise<RuleDraftValidation> {
     return this.drafts.validate(ctx, draft);
   }

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
 import { ProgramEvaluator } from '../engine';
@@ -194,13 +195,17 @@ export class DraftService {
   /** Errors, coverage warnings and test results against the current catalogs. */
   async validate(ctx: Context, draft: RuleDraft): Promise<RuleDraftValidation> {
     const catalogs = await this.programs.catalogs(ctx);
+    // Checks, coverage and test cases each in a turn of the event loop of their own: for the
+    // largest document each takes tens of milliseconds.
     const errors = await this.programs.checkDocument(ctx, draft.document, ['document'], catalogs);
+    await setImmediate();
     // A retired program covers nobody: there are no gaps to warn about.
     const warnings = errors.length || draft.document.retired
       ? []
       : analyzeCoverage(draft.document, catalogs.factTypeOf).map((w) =>
           Object.assign(new RuleWarning(), { code: w.code, field: ['document', ...w.path].map(String), message: w.message }),
         );
+    await setImmediate();
     const testResults = errors.length ? [] : await runTestCases(draft);
     return { errors: listed(errors), warnings, testResults, publishable: errors.length === 0 && testResults.every((t) => t.passed) };
   }

@@ -39,7 +39,11 @@ export const EXPLANATION_BASE_COST = 2;
  * priced about 3,000 points, so one request holds at most one such explanation.
  */
 const EXPLANATION_BYTES_PER_POINT = 256;
-/** Validation runs the validator, coverage analysis and every test case (compiled). */
+/**
+ * Validation runs the validator, coverage analysis and every test case (compiled): 20,
+ * plus one point per 256 bytes of the draft, as explanations are priced (the largest
+ * document validates in about 45 ms, in three turns of the event loop).
+ */
 export const VALIDATION_COST = 20;
 /** A count over every customer of a program. */
 export const DISTRIBUTION_COST = 100;
@@ -60,6 +64,8 @@ export interface ProgramSizes {
   versions: number;
   /** Bytes of each published program's document (appliesTo and every tier), by key. */
   documentBytes: ReadonlyMap<string, number>;
+  /** Bytes of the largest open draft's document. */
+  draftBytes: number;
 }
 
 /** What the document alone cannot tell: how much work some fields do, from the programs stored. */
@@ -72,9 +78,11 @@ export interface WorkSizes {
   heaviestExplanation: number;
   /** One explanation in every published program. */
   allExplanations: number;
+  /** A draft's validation, priced as the largest open draft's (the document does not say which draft). */
+  validation: number;
 }
 
-export function workSizes({ programs, versions, documentBytes }: ProgramSizes): WorkSizes {
+export function workSizes({ programs, versions, documentBytes, draftBytes }: ProgramSizes): WorkSizes {
   const explanationPoints = new Map([...documentBytes].map(([key, bytes]) => [key, EXPLANATION_BASE_COST + Math.ceil(bytes / EXPLANATION_BYTES_PER_POINT)]));
   const points = [...explanationPoints.values()];
   return {
@@ -83,11 +91,12 @@ export function workSizes({ programs, versions, documentBytes }: ProgramSizes): 
     explanationPoints,
     heaviestExplanation: Math.max(EXPLANATION_BASE_COST, ...points),
     allExplanations: points.reduce((a, b) => a + b, 0),
+    validation: VALIDATION_COST + Math.ceil(draftBytes / EXPLANATION_BYTES_PER_POINT),
   };
 }
 
 /** Fields whose cost depends on the stored programs; marked with `costsWork`. */
-export type Work = 'explanation' | 'assignments' | 'assignment' | 'perProgram' | 'perVersion';
+export type Work = 'explanation' | 'assignments' | 'assignment' | 'perProgram' | 'perVersion' | 'validation';
 const WORK = 'strataWork';
 
 /** Marks a field whose cost the stored programs decide (see `workEstimator`). */
@@ -96,8 +105,9 @@ export const costsWork = (work: Work) => Extensions({ [WORK]: work });
 /**
  * Prices the marked fields from the stored programs: an explanation by its program's size
  * (the heaviest program's when the document does not say which), a customer's `tiers` as
- * one assignment per program plus one explanation in each program when selected, and the
- * unpaged lists of programs and versions by how many there are.
+ * one assignment per program plus one explanation in each program when selected, the
+ * unpaged lists of programs and versions by how many there are, and a draft's validation
+ * by the largest open draft's size.
  */
 function workEstimator(sizes: WorkSizes): ComplexityEstimator {
   return ({ field, node, args, childComplexity }) => {
@@ -115,6 +125,8 @@ function workEstimator(sizes: WorkSizes): ComplexityEstimator {
         return 1 + sizes.programs * Math.max(1, childComplexity);
       case 'perVersion':
         return 1 + sizes.versions * Math.max(1, childComplexity);
+      case 'validation':
+        return sizes.validation + childComplexity;
       default:
         return undefined;
     }

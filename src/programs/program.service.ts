@@ -35,14 +35,16 @@ export class ProgramService {
 
   /** How many programs and versions there are, and how large each published document is: what prices requests. */
   async sizes(db: EntityManager): Promise<ProgramSizes> {
-    const rows: { key: string; bytes: number | null; versions: number }[] = await db.query(
-      `${AMORTIZED_STATEMENT}SELECT p.key, octet_length(v.document::text) AS bytes, (SELECT count(*)::int FROM rule_set_version w WHERE w.program_id = p.id) AS versions
+    const rows: { key: string; bytes: number | null; versions: number; draft_bytes: number }[] = await db.query(
+      `${AMORTIZED_STATEMENT}SELECT p.key, octet_length(v.document::text) AS bytes, (SELECT count(*)::int FROM rule_set_version w WHERE w.program_id = p.id) AS versions,
+              (SELECT coalesce(max(octet_length(d.document::text)), 0)::int FROM rule_draft d WHERE d.program_id = p.id AND d.status IN ('EDITING', 'SUBMITTED', 'APPROVED')) AS draft_bytes
          FROM tier_program p LEFT JOIN rule_set_version v ON v.program_id = p.id AND v.version = p.published_version`,
     );
     return {
       programs: rows.length,
       versions: Math.max(0, ...rows.map((r) => r.versions)),
       documentBytes: new Map(rows.filter((r) => r.bytes !== null).map((r) => [r.key, r.bytes!])),
+      draftBytes: Math.max(0, ...rows.map((r) => r.draft_bytes)),
     };
   }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { getIntrospectionQuery } from 'graphql';
 import fs from 'node:fs';
-import { DISTRIBUTION_COST, EXPLANATION_BASE_COST, workSizes } from '../../src/limits/query-cost';
+import { DISTRIBUTION_COST, EXPLANATION_BASE_COST, VALIDATION_COST, workSizes } from '../../src/limits/query-cost';
 import { TOTAL_COUNT_COST } from '../../src/shared/pagination';
 import { Role } from '../../src/shared/role';
 import { GraphQLResponse, TestApp, startTestApp } from '../helpers/app';
@@ -135,6 +135,23 @@ describe('GraphQL limits (RELIABILITY.md S1–S4, S6)', () => {
       expect(await cost('{ tierPrograms { key } }')).toBe(1 + sizes.programs * 1);
       expect(await cost('{ tierPrograms { versions { version } } }')).toBe(1 + sizes.programs * (1 + sizes.versions * 1));
       expect(await cost('{ tierPrograms { distribution { count } } }')).toBe(1 + sizes.programs * DISTRIBUTION_COST);
+    });
+
+    it("prices a draft's validation by the size of the largest open draft", async () => {
+      // Not retail-bank: the README's operations (run above) leave a draft of it open.
+      const opened = await app.gql(`mutation { ruleDraftCreate(programKey: "corporate-banking") { draft { id revision } } }`);
+      const { id, revision } = opened.data.ruleDraftCreate.draft;
+      try {
+        const [{ bytes }] = await app.db.dataSource.query(`SELECT max(octet_length(document::text)) AS bytes FROM rule_draft WHERE status IN ('EDITING', 'SUBMITTED', 'APPROVED')`);
+        // The programs' sizes price requests a second after they are read.
+        await new Promise((resolve) => setTimeout(resolve, 1_100));
+        const res = await app.gql(`query($id: ID!) { ruleDraft(id: $id) { validation { publishable } } }`, { id });
+        expect(res.data.ruleDraft.validation.publishable).toBe(true);
+        expect(res.extensions?.cost.requestedQueryCost).toBe(1 + VALIDATION_COST + Math.ceil(bytes / 256));
+        expect(bytes).toBeGreaterThan(1_000);
+      } finally {
+        await app.gql(`mutation($id: ID!, $revision: Int!) { ruleDraftDiscard(id: $id, revision: $revision) { userErrors { code } } }`, { id, revision });
+      }
     });
   });
 
