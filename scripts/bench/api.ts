@@ -74,16 +74,7 @@ export async function benchApi(options: BenchOptions, db: BenchDatabase): Promis
   const key = newSecret();
   const strataPort = await freePort();
   const rawPort = await freePort();
-  // A load test is one key spending far faster than any integrator may: lift its budget (priced all the same).
-  const strata = start('dist/src/index.js', {
-    DATABASE_URL: db.url,
-    PORT: String(strataPort),
-    STRATA_ADMIN_KEY: key,
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    STRATA_COST_BUCKET: '100000000',
-    STRATA_COST_RESTORE_PER_SECOND: '100000000',
-  });
+  const strata = startUnthrottled(db.url, strataPort, key);
   const raw = start('dist/scripts/bench/raw-handler.js', { DATABASE_URL: db.url, PORT: String(rawPort) });
   try {
     await ready(`http://127.0.0.1:${strataPort}/readyz`, strata);
@@ -132,7 +123,23 @@ export async function benchApi(options: BenchOptions, db: BenchDatabase): Promis
   }
 }
 
-export function start(script: string, env: Record<string, string>): ChildProcess {
+/**
+ * The built service in production mode with `adminKey`, its budget lifted: a load test is
+ * one key spending far faster than any integrator may (every request is priced all the same).
+ */
+export function startUnthrottled(databaseUrl: string, port: number, adminKey: string): ChildProcess {
+  return start('dist/src/index.js', {
+    DATABASE_URL: databaseUrl,
+    PORT: String(port),
+    STRATA_ADMIN_KEY: adminKey,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    STRATA_COST_BUCKET: '100000000',
+    STRATA_COST_RESTORE_PER_SECOND: '100000000',
+  });
+}
+
+function start(script: string, env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));

@@ -5,7 +5,8 @@ import { systemContext } from '../../src/context';
 import { documentOf } from '../../src/programs/program.service';
 import { ProgramSpec } from '../../src/rules/program-validator';
 import { largestProgram } from '../../test/helpers/largest-program';
-import { freePort, ready, start } from './api';
+import { random } from '../../src/demo/demo-customers';
+import { freePort, ready, startUnthrottled } from './api';
 import { BenchDatabase, BenchOptions, summary } from './support';
 
 const LARGEST = 'largest';
@@ -40,20 +41,12 @@ export async function benchIsolation(options: BenchOptions, db: BenchDatabase): 
     await new RetierRunner(db.deps, db.services.retierStage).drain();
   }
   const externalIds: string[] = (await db.dataSource.query('SELECT external_id FROM customer')).map((r: { external_id: string }) => r.external_id);
-  let seed = 7;
-  const pick = () => externalIds[(seed = (seed * 48_271) % 2_147_483_647) % externalIds.length];
+  const next = random(7);
+  const pick = () => externalIds[Math.floor(next() * externalIds.length)];
   const adminKey = newSecret();
   const port = await freePort();
-  // Budgets lifted so the heavy key never waits for points: only the per-request limit applies.
-  const strata = start('dist/src/index.js', {
-    DATABASE_URL: db.url,
-    PORT: String(port),
-    STRATA_ADMIN_KEY: adminKey,
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    STRATA_COST_BUCKET: '100000000',
-    STRATA_COST_RESTORE_PER_SECOND: '100000000',
-  });
+  // The heavy key never waits for points: only the per-request limit applies.
+  const strata = startUnthrottled(db.url, port, adminKey);
   try {
     await ready(`http://127.0.0.1:${port}/readyz`, strata);
     const url = `http://127.0.0.1:${port}/graphql`;
