@@ -1,17 +1,7 @@
-import {
-  GraphQLField,
-  GraphQLInputType,
-  GraphQLObjectType,
-  GraphQLSchema,
-  getNamedType,
-  isEnumType,
-  isInputObjectType,
-  isListType,
-  isNonNullType,
-  isScalarType,
-} from 'graphql';
+import { GraphQLField, isNonNullType } from 'graphql';
 import { Role } from '../../src/shared/role';
 import { TestApp, startTestApp } from '../helpers/app';
+import { RootKind, operation, rootFields, sample } from '../helpers/schema-operations';
 
 const { VIEWER, INTEGRATOR, EDITOR, APPROVER, ADMIN } = Role;
 const EVERYONE = [VIEWER, INTEGRATOR, EDITOR, APPROVER, ADMIN];
@@ -65,36 +55,10 @@ const ALLOWED: Record<string, Role[]> = {
   apiKeys: [ADMIN],
 };
 
-const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
-
-/** A value of `type` that passes GraphQL's own coercion, so only authorization can refuse the call. */
-function sample(type: GraphQLInputType): unknown {
-  if (isNonNullType(type)) return sample(type.ofType);
-  if (isListType(type)) return [sample(type.ofType)];
-  if (isEnumType(type)) return type.getValues()[0].value;
-  if (isInputObjectType(type)) {
-    return Object.fromEntries(Object.values(type.getFields()).filter((f) => isNonNullType(f.type)).map((f) => [f.name, sample(f.type)]));
-  }
-  if (isScalarType(type)) {
-    const scalars: Record<string, unknown> = { ID: NO_SUCH_ID, String: 'authz-matrix', Int: 1, Float: 1, Boolean: true, DateTime: '2099-01-01T00:00:00Z', JSON: {}, JSONObject: {} };
-    if (type.name in scalars) return scalars[type.name];
-  }
-  throw new Error(`no sample for ${String(type)}`);
-}
-
-/** The smallest operation calling `field`: its required arguments as variables, `__typename` selected. */
-function operation(kind: 'query' | 'mutation', field: GraphQLField<unknown, unknown>) {
+/** The smallest operation calling `field`: its required arguments as variables. */
+function smallest(kind: RootKind, field: GraphQLField<unknown, unknown>) {
   const required = field.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined);
-  const variables = Object.fromEntries(required.map((a) => [a.name, sample(a.type)]));
-  const declared = required.map((a) => `$${a.name}: ${String(a.type)}`).join(', ');
-  const passed = required.map((a) => `${a.name}: $${a.name}`).join(', ');
-  const selection = isScalarType(getNamedType(field.type)) ? '' : ' { __typename }';
-  return { query: `${kind}${declared ? `(${declared})` : ''} { ${field.name}${passed ? `(${passed})` : ''}${selection} }`, variables };
-}
-
-function rootFields(schema: GraphQLSchema): { kind: 'query' | 'mutation'; field: GraphQLField<unknown, unknown> }[] {
-  const of = (kind: 'query' | 'mutation', type: GraphQLObjectType | null | undefined) => Object.values(type?.getFields() ?? {}).map((field) => ({ kind, field }));
-  return [...of('query', schema.getQueryType()), ...of('mutation', schema.getMutationType())];
+  return { query: operation(kind, field, required), variables: Object.fromEntries(required.map((a) => [a.name, sample(a.type)])) };
 }
 
 describe('authorization matrix (RELIABILITY.md S7): every query and mutation × every role and no key', () => {
@@ -114,7 +78,7 @@ describe('authorization matrix (RELIABILITY.md S7): every query and mutation × 
     const outcomes: string[] = [];
     const expected: string[] = [];
     for (const { kind, field } of rootFields(app.strata.schema)) {
-      const { query, variables } = operation(kind, field);
+      const { query, variables } = smallest(kind, field);
       const anonymous = await app.gql(query, variables, null);
       outcomes.push(`${field.name} without a key: ${anonymous.status} ${anonymous.errors?.[0]?.extensions?.code}`);
       expected.push(`${field.name} without a key: 401 UNAUTHENTICATED`);

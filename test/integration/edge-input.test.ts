@@ -1,52 +1,14 @@
 import fc from 'fast-check';
-import {
-  GraphQLArgument,
-  GraphQLField,
-  GraphQLInputType,
-  GraphQLNamedType,
-  GraphQLObjectType,
-  getNamedType,
-  isEnumType,
-  isInputObjectType,
-  isListType,
-  isNonNullType,
-  isScalarType,
-} from 'graphql';
-import { randomUUID } from 'node:crypto';
+import { GraphQLInputType, GraphQLNamedType, getNamedType, isInputObjectType, isListType, isNonNullType } from 'graphql';
 import { MAX_INPUT_DEPTH } from '../../src/limits/untrusted-input';
 import { TestApp, startTestApp } from '../helpers/app';
+import { operation, rootFields, sample } from '../helpers/schema-operations';
 
 /** A place in an operation's variables where a value of `type` goes. */
 interface Slot {
   path: (string | number)[];
   type: GraphQLNamedType;
   list: boolean;
-}
-
-/** A value of `type` every argument of that type accepts in shape (a real row is not needed: nothing may run). */
-function filler(type: GraphQLInputType): unknown {
-  if (isNonNullType(type)) return filler(type.ofType);
-  if (isListType(type)) return [filler(type.ofType)];
-  if (isEnumType(type)) return type.getValues()[0].value;
-  if (isInputObjectType(type)) {
-    return Object.fromEntries(Object.values(type.getFields()).map((f) => [f.name, filler(f.type)]));
-  }
-  switch (type.name) {
-    case 'ID':
-      return randomUUID();
-    case 'Int':
-    case 'Float':
-      return 1;
-    case 'Boolean':
-      return true;
-    case 'DateTime':
-      return new Date(Date.now() + 86_400_000).toISOString();
-    case 'JSON':
-    case 'JSONObject':
-      return { a: 1 };
-    default:
-      return 'x';
-  }
 }
 
 /** Every scalar place inside an argument's value, with the path to it. */
@@ -67,17 +29,6 @@ function setAt(root: Record<string, unknown>, path: (string | number)[], value: 
 const nested = (levels: number, kind: 'object' | 'array') => (kind === 'object' ? `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}` : `${'['.repeat(levels)}1${']'.repeat(levels)}`);
 /** Stands in the variables for `nested` text, put in after stringifying. */
 const DEEP = '\u0001deep\u0001';
-
-const typeText = (type: GraphQLInputType): string => type.toString();
-
-/** One operation with variables for every argument of one root field. */
-function operationFor(kind: 'query' | 'mutation', field: GraphQLField<unknown, unknown>) {
-  const args = field.args as readonly GraphQLArgument[];
-  const definitions = args.map((a) => `$${a.name}: ${typeText(a.type)}`).join(', ');
-  const call = args.length ? `(${args.map((a) => `${a.name}: $${a.name}`).join(', ')})` : '';
-  const selection = isScalarType(getNamedType(field.type)) || isEnumType(getNamedType(field.type)) ? '' : ' { __typename }';
-  return `${kind}${definitions ? `(${definitions})` : ''} { ${field.name}${call}${selection} }`;
-}
 
 type Defect = 'nul' | 'nul-key' | 'deep-object' | 'deep-array' | 'wrong-type' | 'beyond-int32' | 'missing';
 
@@ -106,12 +57,9 @@ describe('bad input at the edge, generated from the schema (RELIABILITY.md H8)',
 
   it('refuses NUL characters, 10,000-level nesting, wrong types and missing variables in every argument of every operation', async () => {
     const schema = app.strata.schema;
-    const operations = (['query', 'mutation'] as const).flatMap((kind) => {
-      const root = (kind === 'query' ? schema.getQueryType() : schema.getMutationType()) as GraphQLObjectType;
-      return Object.values(root.getFields())
-        .filter((f) => f.args.length > 0)
-        .map((field) => ({ kind, field, places: field.args.flatMap((a) => slots(a.type, [a.name]).map((s) => ({ ...s, arg: a }))) }));
-    });
+    const operations = rootFields(schema)
+      .filter(({ field }) => field.args.length > 0)
+      .map(({ kind, field }) => ({ kind, field, places: field.args.flatMap((a) => slots(a.type, [a.name]).map((s) => ({ ...s, arg: a }))) }));
     expect(operations.length).toBeGreaterThan(30);
     const tried = new Set<string>();
     const cases = fc
@@ -119,7 +67,7 @@ describe('bad input at the edge, generated from the schema (RELIABILITY.md H8)',
       .chain((op) => fc.record({ op: fc.constant(op), place: fc.constantFrom(...op.places), defect: fc.constantFrom<Defect>('nul', 'nul-key', 'deep-object', 'deep-array', 'wrong-type', 'beyond-int32', 'missing') }));
     await fc.assert(
       fc.asyncProperty(cases, async ({ op, place, defect }) => {
-        const variables = Object.fromEntries(op.field.args.map((a) => [a.name, filler(a.type)])) as Record<string, unknown>;
+        const variables = Object.fromEntries(op.field.args.map((a) => [a.name, sample(a.type, true)])) as Record<string, unknown>;
         const json = place.type.name === 'JSON' || place.type.name === 'JSONObject';
         const text = json || ['String', 'ID'].includes(place.type.name);
         let expected: RegExp;
@@ -159,7 +107,7 @@ describe('bad input at the edge, generated from the schema (RELIABILITY.md H8)',
             break;
         }
         tried.add(defect);
-        const res = await post(operationFor(op.kind, op.field), variables, deep);
+        const res = await post(operation(op.kind, op.field, op.field.args), variables, deep);
         const at = `${op.field.name} ${place.path.join('.')}: ${defect}`;
         const outcome: Record<string, unknown> = { at, status: res.status, code: res.body.errors?.[0]?.extensions?.code, named: expected.test(res.body.errors?.[0]?.message ?? ''), data: res.body.data ?? null };
         if (!outcome.named) Object.assign(outcome, { message: res.body.errors?.[0]?.message });
