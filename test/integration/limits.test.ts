@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { getIntrospectionQuery } from 'graphql';
-import fs from 'node:fs';
 import { DISTRIBUTION_COST, EXPLANATION_BASE_COST, VALIDATION_COST, workSizes } from '../../src/limits/query-cost';
 import { TOTAL_COUNT_COST } from '../../src/shared/pagination';
 import { Role } from '../../src/shared/role';
 import { GraphQLResponse, TestApp, startTestApp } from '../helpers/app';
+import { docOperations } from '../helpers/doc-operations';
 
 /** Codes that mean "refused by a limit" rather than answered. */
 const LIMIT_CODES = ['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'QUERY_TOO_COSTLY', 'RATE_LIMITED', 'BAD_REQUEST', 'BAD_USER_INPUT'];
@@ -12,12 +12,6 @@ const LIMIT_CODES = ['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'QUERY
 async function post(app: TestApp, body: string, headers: Record<string, string> = {}) {
   const res = await fetch(app.url, { method: 'POST', headers: { authorization: `Bearer ${app.adminKey}`, 'content-type': 'application/json', ...headers }, body });
   return { status: res.status, body: await res.text() };
-}
-
-/** Every query and mutation the README shows, placeholders filled in. */
-function readmeOperations(): string[] {
-  const readme = fs.readFileSync('README.md', 'utf8');
-  return [...readme.matchAll(/gql '(\{"query".*\})'/g)].map((m) => JSON.parse(m[1]).query.replace(/<revision>/g, '1').replace(/<[a-z ]+>/g, 'x'));
 }
 
 describe('GraphQL limits (RELIABILITY.md S1–S4, S6)', () => {
@@ -94,10 +88,10 @@ describe('GraphQL limits (RELIABILITY.md S1–S4, S6)', () => {
     });
 
     it('accepts every query the README shows, and reports its cost', async () => {
-      const operations = readmeOperations();
+      const operations = docOperations().filter((o) => o.at.startsWith('README.md'));
       expect(operations.length).toBeGreaterThan(10);
-      for (const query of operations) {
-        const res = await app.gql(query);
+      for (const { query, variables } of operations) {
+        const res = await app.gql(query, variables);
         const refused = (res.errors ?? []).filter((e) => LIMIT_CODES.includes(e.extensions?.code ?? ''));
         expect({ query, refused }).toEqual({ query, refused: [] });
         expect(res.extensions?.cost).toEqual({
