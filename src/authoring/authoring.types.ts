@@ -3,15 +3,19 @@ import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphq
 import { Customer } from '../customers/customer.entity';
 import { RuleSetVersion } from '../programs/rule-set-version.entity';
 import { TierProgram } from '../programs/tier-program.entity';
+import { describedEnum } from '../shared/described-enum';
 import { JSONObjectScalar, JSONScalar } from '../shared/scalars';
 import { UserError } from '../shared/user-error';
 import { RetierJob } from '../retier/retier-job.entity';
+import { RULE_WARNING_CODES, type RuleWarningCode } from './coverage';
 import { RuleDraft } from './rule-draft.entity';
+
+const RuleWarningCodeEnum = describedEnum('RuleWarningCode', 'What a coverage warning is about.', RULE_WARNING_CODES);
 
 @ObjectType({ description: 'Something valid but probably unintended, such as customers no tier accepts.' })
 export class RuleWarning {
-  @Field({ description: 'COVERAGE_GAP, HIDDEN_OVERLAP or UNREACHABLE_TIER' })
-  code: string;
+  @Field(() => RuleWarningCodeEnum)
+  code: RuleWarningCode;
 
   @Field(() => [String], { description: 'Path inside the draft, e.g. ["document","tiers",2,"rule","conditions"].' })
   field: string[];

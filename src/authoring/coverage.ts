@@ -2,9 +2,18 @@ import type { FactType } from '../facts/fact-types';
 import type { ProgramDocument } from '../programs/rule-set-version.entity';
 import { FULL, IntervalSet, complement, contains, describeSet, intersect, interval, isEmpty, isFull, point, union } from './intervals';
 
+/** The warnings coverage analysis gives, and what each means. */
+export const RULE_WARNING_CODES = {
+  COVERAGE_GAP: 'Values of a numeric fact that no tier accepts: customers with them get no tier.',
+  HIDDEN_OVERLAP: 'A lower tier whose customers a higher tier takes first, so rank alone decides between them.',
+  UNREACHABLE_TIER: 'A tier no customer can reach: its conditions contradict each other, or higher tiers take every customer it accepts.',
+} as const;
+
+export type RuleWarningCode = keyof typeof RULE_WARNING_CODES;
+
 /** Something in a valid document that is probably not what the editor meant. */
 export interface RuleWarningData {
-  code: 'COVERAGE_GAP' | 'HIDDEN_OVERLAP' | 'UNREACHABLE_TIER';
+  code: RuleWarningCode;
   path: (string | number)[];
   message: string;
 }

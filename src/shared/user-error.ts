@@ -1,22 +1,29 @@
 import { Field, ObjectType } from 'type-graphql';
+import { describedEnum } from './described-enum';
 
-export type UserErrorCode =
-  | 'INVALID'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'UNKNOWN_FACT'
-  | 'TYPE_MISMATCH'
-  | 'INVALID_RULE'
-  | 'UNKNOWN_ENTITLEMENT'
-  | 'SELF_APPROVAL'
-  | 'TEST_FAILED'
-  | 'LIMIT_REACHED'
-  | 'TRUNCATED';
+/** What kind of problem a userError is: the codes and what each means. */
+const USER_ERROR_CODES = {
+  INVALID: 'The value breaks a rule of its field: length, range, form or a required relation to another field.',
+  NOT_FOUND: 'The customer, program, draft, tier or other thing the field names does not exist.',
+  CONFLICT: 'Someone wrote first (the revision or version named is no longer current), the thing exists already, or an idempotency key was reused with other arguments.',
+  UNKNOWN_FACT: 'A fact key that is not in the catalog.',
+  TYPE_MISMATCH: "A value that does not fit its fact's or entitlement's type.",
+  INVALID_RULE: 'A rule document outside the json-rules-engine subset Strata accepts.',
+  UNKNOWN_ENTITLEMENT: 'An entitlement key that is not in the catalog.',
+  SELF_APPROVAL: 'The key approving a draft opened or edited it: four-eyes needs another key.',
+  TEST_FAILED: "One of the draft's test cases does not get its expected tier.",
+  LIMIT_REACHED: 'As many exist as Strata keeps (programs in use).',
+  TRUNCATED: 'More problems than one answer lists; this last entry counts the rest.',
+} as const;
+
+export type UserErrorCode = keyof typeof USER_ERROR_CODES;
+
+const UserErrorCodeEnum = describedEnum('UserErrorCode', 'What kind of problem a userError is.', USER_ERROR_CODES);
 
 /** An expected failure of a mutation, returned in its payload; nothing was written. */
 @ObjectType({ description: 'An expected failure of a mutation; when any is returned nothing was written.' })
 export class UserError {
-  @Field({ description: 'INVALID, NOT_FOUND, CONFLICT, UNKNOWN_FACT, TYPE_MISMATCH, INVALID_RULE, UNKNOWN_ENTITLEMENT, SELF_APPROVAL, TEST_FAILED, LIMIT_REACHED, TRUNCATED (the last of a list cut short)' })
+  @Field(() => UserErrorCodeEnum)
   code: UserErrorCode;
 
   @Field(() => [String], { nullable: true, description: 'Path to the offending input, e.g. ["input","facts","balance"].' })
