@@ -15,8 +15,8 @@ import { UserError } from '../shared/user-error';
 import { assertValidInput } from '../shared/validation';
 import { IDEMPOTENCY_KEY, IdempotencyService } from '../idempotency/idempotency.service';
 import { Customer } from './customer.entity';
-import { CustomerService, customerWriteReplay } from './customer.service';
-import { costsWork, pageCost } from '../limits/query-cost';
+import { CUSTOMER_BATCH_MAX, CustomerService, customerBatchReplay, customerWriteReplay } from './customer.service';
+import { costsWork, pageCost, perItemCost } from '../limits/query-cost';
 
 @InputType()
 export class CustomerUpsertInput {
@@ -68,6 +68,33 @@ export class CustomerPayload {
   replayed: boolean;
 
   @Field(() => [UserError])
+  userErrors: UserError[];
+}
+
+@ObjectType({ description: 'What became of one item of customersUpsert; results come in the order the inputs were sent.' })
+export class CustomerUpsertResult {
+  @Field({ description: 'The externalId this item sent.' })
+  externalId: string;
+
+  @Field(() => Customer, { nullable: true, description: 'The customer as written; null when this item was refused.' })
+  customer: Customer | null;
+
+  @Field(() => [TierChange], { description: "The tier changes this item's write caused." })
+  tierChanges: TierChange[];
+
+  @Field(() => [UserError], { description: 'Why this item was refused, with paths from the call\'s root (["inputs", 3, "facts", "balance"]); empty when it was written.' })
+  userErrors: UserError[];
+}
+
+@ObjectType()
+export class CustomersUpsertPayload {
+  @Field(() => [CustomerUpsertResult], { description: 'One per input, in input order. Items are independent: a refused item is not written, the others are.' })
+  results: CustomerUpsertResult[];
+
+  @Field({ description: 'True when this answers a retry with the same idempotencyKey: nothing was written again.' })
+  replayed: boolean;
+
+  @Field(() => [UserError], { description: 'Problems with the call as a whole (too many inputs, a reused idempotencyKey); when any, nothing was written.' })
   userErrors: UserError[];
 }
 
@@ -125,6 +152,22 @@ export class CustomerResolver {
       const call = { operation: 'customerUpsert', idempotencyKey, args: { input } };
       return this.idempotency.once(tx, call, customerWriteReplay, () => this.customerService.upsert(tx, input));
     }, { customer: null, tierChanges: [], replayed: false });
+  }
+
+  @Authorized(Role.INTEGRATOR)
+  @Mutation(() => CustomersUpsertPayload, {
+    complexity: perItemCost,
+    description: `Creates or replaces up to ${CUSTOMER_BATCH_MAX} customers by externalId in one call, each checked and evaluated as customerUpsert would. Each item is answered on its own: a refused item is not written and does not stop the others.`,
+  })
+  customersUpsert(
+    @Arg('inputs', () => [CustomerUpsertInput], { description: `1 to ${CUSTOMER_BATCH_MAX} customers, each externalId at most once.` }) inputs: CustomerUpsertInput[],
+    @Ctx() ctx: Context,
+    @Arg('idempotencyKey', () => String, { nullable: true, description: IDEMPOTENCY_KEY }) idempotencyKey?: string,
+  ): Promise<CustomersUpsertPayload> {
+    return runMutation(ctx, (tx) => {
+      const call = { operation: 'customersUpsert', idempotencyKey, args: { inputs } };
+      return this.idempotency.once(tx, call, customerBatchReplay, () => this.customerService.upsertMany(tx, inputs));
+    }, { results: [], replayed: false });
   }
 
   @Authorized(Role.INTEGRATOR)

@@ -11,7 +11,8 @@ import { PublishedProgram } from '../programs/program-registry';
 import { DomainError } from '../shared/errors';
 import { isUuid } from '../shared/ids';
 import { Connection, decodeCursor, pageSize, toConnection } from '../shared/pagination';
-import { throwIfAny, userError } from '../shared/user-error';
+import { UserError, listed, throwIfAny, userError } from '../shared/user-error';
+import { inputProblems } from '../shared/validation';
 import { Customer } from './customer.entity';
 
 export interface CustomerUpsertInput {
@@ -33,6 +34,42 @@ export interface CustomerWrite {
   customer: Customer;
   tierChanges: TierChange[];
 }
+
+/** The most customers one customersUpsert call writes. */
+export const CUSTOMER_BATCH_MAX = 500;
+
+/** One item of a customersUpsert call: written (customer set) or refused (userErrors). */
+export interface CustomerBatchResult {
+  externalId: string;
+  customer: Customer | null;
+  tierChanges: TierChange[];
+  userErrors: UserError[];
+}
+
+/** Each item kept for replay as its customer's id, its history rows' ids and its refusals. */
+export const customerBatchReplay: ReplayCodec<{ results: CustomerBatchResult[] }> = {
+  store: ({ results }) =>
+    results.map((r) => ({ externalId: r.externalId, customerId: r.customer?.id ?? null, tierChangeIds: r.tierChanges.map((c) => c.id), userErrors: r.userErrors })),
+  async replay(tx, stored) {
+    const items = stored as { externalId: string; customerId: string | null; tierChangeIds: string[]; userErrors: UserError[] }[];
+    const customerIds = items.flatMap((i) => (i.customerId ? [i.customerId] : []));
+    const changeIds = items.flatMap((i) => i.tierChangeIds);
+    const [customers, changes] = await Promise.all([
+      tx.db.query(`SELECT * FROM customer WHERE id = ANY($1::uuid[])`, [customerIds]) as Promise<Record<string, unknown>[]>,
+      changeIds.length ? tx.db.find(TierChange, { where: { id: In(changeIds) }, order: { id: 'ASC' } }) : Promise.resolve([]),
+    ]);
+    const customerById = new Map(customers.map((row) => [row.id as string, customerFromRow(tx, row)]));
+    const changeById = new Map(changes.map((c) => [c.id, c]));
+    const results = items.map((item, i) => {
+      const customer = item.customerId ? customerById.get(item.customerId) ?? null : null;
+      const userErrors = item.customerId && !customer
+        ? [userError('NOT_FOUND', ['inputs', i], `customer "${item.externalId}" written by this idempotency key has since been deleted`)]
+        : item.userErrors.map((e) => userError(e.code, e.field, e.message));
+      return { externalId: item.externalId, customer, tierChanges: item.tierChangeIds.flatMap((id) => changeById.get(id) ?? []), userErrors };
+    });
+    return { results };
+  },
+};
 
 /**
  * A customer write kept for idempotent replay: the customer as the write left it and the
@@ -126,6 +163,87 @@ export class CustomerService {
     return this.recorded(tx, rows[0]);
   }
 
+  /**
+   * Creates or replaces up to CUSTOMER_BATCH_MAX customers by externalId, each as
+   * `upsert` would, in a fixed number of statements. An item that is refused (shape, facts,
+   * a stale expectedVersion, an externalId sent twice) gets its own userErrors and is not
+   * written; the others are.
+   */
+  async upsertMany(tx: Context, inputs: CustomerUpsertInput[]): Promise<{ results: CustomerBatchResult[] }> {
+    if (inputs.length === 0 || inputs.length > CUSTOMER_BATCH_MAX) {
+      throwIfAny([userError('INVALID', ['inputs'], `send 1 to ${CUSTOMER_BATCH_MAX} customers per call, not ${inputs.length}; split a larger load into several calls`)]);
+    }
+    const catalog = await this.facts.catalog(tx);
+    const problems = await Promise.all(
+      inputs.map(async (input, i) => [...(await inputProblems(input, ['inputs', i])), ...this.facts.check(catalog, input.facts, ['inputs', String(i), 'facts'], false)]),
+    );
+    const firstAt = new Map<string, number>();
+    inputs.forEach((input, i) => {
+      const earlier = firstAt.get(input.externalId);
+      if (earlier === undefined) firstAt.set(input.externalId, i);
+      else problems[i].push(userError('INVALID', ['inputs', i, 'externalId'], `externalId "${input.externalId}" is also at inputs[${earlier}]; send each customer once per call`));
+    });
+    const valid = inputs.flatMap((input, i) => (problems[i].length ? [] : [{ input, i }]));
+    // One order of row locks for every call, so two calls that share customers cannot deadlock:
+    // the existing rows first, then the new ones as the INSERT creates them.
+    valid.sort((a, b) => (a.input.externalId < b.input.externalId ? -1 : a.input.externalId > b.input.externalId ? 1 : 0));
+    if (valid.length) {
+      await tx.db.query('SELECT 1 FROM customer WHERE external_id = ANY($1::text[]) ORDER BY external_id FOR UPDATE', [valid.map(({ input }) => input.externalId)]);
+    }
+    const columns = (items: typeof valid) => [
+      items.map(({ input }) => input.externalId),
+      items.map(({ input }) => input.name),
+      items.map(({ input }) => input.segment ?? null),
+      items.map(({ input }) => JSON.stringify(input.facts)),
+    ];
+    const plain = valid.filter(({ input }) => input.expectedVersion == null);
+    const versioned = valid.filter(({ input }) => input.expectedVersion != null);
+    const written: Record<string, unknown>[] = [];
+    if (plain.length) {
+      written.push(
+        ...(await tx.db.query(
+          `INSERT INTO customer (external_id, name, segment, facts)
+           SELECT u.external_id, u.name, u.segment, u.facts
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS u(external_id, name, segment, facts, n) ORDER BY u.n
+           ON CONFLICT (external_id) DO UPDATE
+             SET name = EXCLUDED.name, segment = EXCLUDED.segment, facts = EXCLUDED.facts, version = customer.version + 1, updated_at = now()
+           RETURNING *`,
+          columns(plain),
+        )),
+      );
+    }
+    if (versioned.length) {
+      // TypeORM answers an UPDATE with [rows, count].
+      const [updated]: [Record<string, unknown>[], number] = await tx.db.query(
+        `UPDATE customer c SET name = u.name, segment = u.segment, facts = u.facts, version = c.version + 1, updated_at = now()
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::int[]) AS u(external_id, name, segment, facts, expected)
+          WHERE c.external_id = u.external_id AND c.version = u.expected
+         RETURNING c.*`,
+        [...columns(versioned), versioned.map(({ input }) => input.expectedVersion)],
+      );
+      written.push(...updated);
+    }
+    const byExternalId = new Map(written.map((row) => [row.external_id as string, customerFromRow(tx, row)]));
+    const stale = versioned.filter(({ input }) => !byExternalId.has(input.externalId));
+    if (stale.length) {
+      const current: { external_id: string; version: number }[] = await tx.db.query('SELECT external_id, version FROM customer WHERE external_id = ANY($1::text[])', [
+        stale.map(({ input }) => input.externalId),
+      ]);
+      const versionOf = new Map(current.map((r) => [r.external_id, r.version]));
+      for (const { input, i } of stale) {
+        problems[i].push(versionConflict(['inputs', String(i), 'expectedVersion'], `customer "${input.externalId}"`, versionOf.get(input.externalId) ?? null, input.expectedVersion!));
+      }
+    }
+    const changes = await this.evaluation.recordCustomers(tx, [...byExternalId.values()], TierChangeCause.CUSTOMER_UPDATE);
+    const changesOf = new Map<string, TierChange[]>();
+    for (const change of changes) changesOf.set(change.customerId, [...(changesOf.get(change.customerId) ?? []), change]);
+    const results = inputs.map((input, i) => {
+      const customer = problems[i].length ? null : byExternalId.get(input.externalId)!;
+      return { externalId: input.externalId, customer, tierChanges: customer ? changesOf.get(customer.id) ?? [] : [], userErrors: listed(problems[i]) };
+    });
+    return { results };
+  }
+
   /** Merge patch: listed facts are set, a null value removes the fact. */
   async updateFacts(tx: Context, id: string, patch: Record<string, unknown>, expectedVersion?: number | null): Promise<CustomerWrite> {
     throwIfAny(this.facts.check(await this.facts.catalog(tx), patch, ['facts'], true));
@@ -176,7 +294,7 @@ export class CustomerService {
 
   private async recorded(tx: Context, row: Record<string, unknown>): Promise<CustomerWrite> {
     const customer = customerFromRow(tx, row);
-    const tierChanges = await this.evaluation.recordCustomer(tx, customer, TierChangeCause.CUSTOMER_UPDATE);
+    const tierChanges = await this.evaluation.recordCustomers(tx, [customer], TierChangeCause.CUSTOMER_UPDATE);
     return { customer, tierChanges };
   }
 }

@@ -99,30 +99,35 @@ export class EvaluationService {
   }
 
   /**
-   * Re-evaluates one customer in every program and stores the result: assignments are
-   * upserted, removed where a program no longer covers the customer, and a history row is
-   * appended wherever the tier changed. Call inside the mutation's transaction.
+   * Re-evaluates customers in every program and stores the result: assignments are
+   * upserted, removed where a program no longer covers a customer, and a history row is
+   * appended wherever the tier changed. A fixed number of statements whatever the number of
+   * customers. Call inside the mutation's transaction.
    */
-  async recordCustomer(tx: Context, customer: EvaluatedCustomer, cause: TierChangeCause): Promise<TierChange[]> {
-    const classifications = await tx.loaders.classifications.load(customer);
-    const stored: { program_id: string; tier_key: string | null }[] = await tx.db.query(
-      'SELECT program_id, tier_key FROM tier_assignment WHERE customer_id = $1',
-      [customer.id],
+  async recordCustomers(tx: Context, customers: EvaluatedCustomer[], cause: TierChangeCause): Promise<TierChange[]> {
+    if (customers.length === 0) return [];
+    const classified = await tx.loaders.classifications.loadMany(customers);
+    const stored: { customer_id: string; program_id: string; tier_key: string | null }[] = await tx.db.query(
+      'SELECT customer_id, program_id, tier_key FROM tier_assignment WHERE customer_id = ANY($1::uuid[])',
+      [customers.map((c) => c.id)],
     );
-    const previous = new Map(stored.map((s) => [s.program_id, s.tier_key]));
-    return this.reconcile(
-      tx,
-      classifications.map(({ published, classification, override }) => ({
-        customerId: customer.id,
-        published,
-        verdict: classification,
-        overrideTierKey: override?.tierKey ?? null,
-        had: previous.has(published.program.id),
-        before: previous.get(published.program.id) ?? null,
-      })),
-      cause,
-      TierChangeCause.CREATED,
-    );
+    const previous = new Map(stored.map((s) => [`${s.customer_id}:${s.program_id}`, s.tier_key]));
+    const items = customers.flatMap((customer, i) => {
+      const classifications = classified[i];
+      if (classifications instanceof Error) throw classifications;
+      return classifications.map(({ published, classification, override }) => {
+        const key = `${customer.id}:${published.program.id}`;
+        return {
+          customerId: customer.id,
+          published,
+          verdict: classification,
+          overrideTierKey: override?.tierKey ?? null,
+          had: previous.has(key),
+          before: previous.get(key) ?? null,
+        };
+      });
+    });
+    return this.reconcile(tx, items, cause, TierChangeCause.CREATED);
   }
 
   /**

@@ -30,6 +30,9 @@ export const pageCost: ComplexityEstimator = ({ args, node, childComplexity }) =
 export const perIdCost: ComplexityEstimator = ({ args, childComplexity }) =>
   1 + Math.max(1, (args.ids?.length ?? 0) + (args.externalIds?.length ?? 0)) * Math.max(1, childComplexity);
 
+/** One answer per item written, each at least 1: every item is checked, written and evaluated, whatever is selected. */
+export const perItemCost: ComplexityEstimator = ({ args, childComplexity }) => 1 + Math.max(1, args.inputs?.length ?? 0) * Math.max(1, childComplexity);
+
 /** An explanation's cost beside its program's size. */
 export const EXPLANATION_BASE_COST = 2;
 /**

@@ -3,8 +3,13 @@ import { UserError, throwIfAny, userError } from './user-error';
 
 /** Shape check of an input object (class-validator decorators), as `userErrors` under `path`. */
 export async function assertValidInput(input: object, path: string[]): Promise<void> {
+  throwIfAny(await inputProblems(input, path));
+}
+
+/** The same check, answered rather than thrown, for calls that report each item of a batch apart. */
+export async function inputProblems(input: object, path: (string | number)[]): Promise<UserError[]> {
   const errors = await validate(input, { forbidUnknownValues: false });
-  throwIfAny(errors.flatMap((e) => toUserErrors(e, path)));
+  return errors.flatMap((e) => toUserErrors(e, path));
 }
 
 function toUserErrors(error: ValidationError, path: (string | number)[]): UserError[] {

@@ -30,6 +30,7 @@ const ALLOWED: Record<string, Role[]> = {
   retierJob: [EDITOR, APPROVER, ADMIN],
   auditEvents: [EDITOR, APPROVER, ADMIN],
   customerUpsert: [INTEGRATOR, ADMIN],
+  customersUpsert: [INTEGRATOR, ADMIN],
   customerFactsUpdate: [INTEGRATOR, ADMIN],
   customerDelete: [INTEGRATOR, ADMIN],
   entitlementGrant: [INTEGRATOR, ADMIN],
