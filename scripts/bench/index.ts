@@ -6,12 +6,13 @@ import { benchApi } from './api';
 import { benchEvaluation } from './evaluation';
 import { benchFidelity } from './fidelity';
 import { benchIsolation } from './isolation';
+import { benchLoad } from './load';
 import { benchPreview } from './preview';
 import { logger } from '../../src/shared/logger';
 import { benchRetier } from './retier';
 import { BenchDatabase, BenchOptions, Figure, benchDatabase, machine } from './support';
 
-const SUITES = ['evaluation', 'retier', 'preview', 'api', 'isolation', 'fidelity'] as const;
+const SUITES = ['evaluation', 'retier', 'preview', 'api', 'isolation', 'load', 'fidelity'] as const;
 type Suite = (typeof SUITES)[number];
 
 const USAGE = `usage: npm run bench -- [${SUITES.join('|')} …] [options]
@@ -20,6 +21,7 @@ const USAGE = `usage: npm run bench -- [${SUITES.join('|')} …] [options]
   --large N[,N…]       customers for re-tier and preview (default 100000,1000000)
   --runs N             runs per figure, medians reported (default 3)
   --cases N            fidelity cases (default 1000000)
+  --load N             customers an integrator loads into an empty Strata (default 1000000)
   --admin-url URL      PostgreSQL to create the bench databases on
                        (default BENCH_ADMIN_URL or postgres://postgres@127.0.0.1:5432/postgres)
   --keep               keep the seeded databases and reuse them next time
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
       large: { type: 'string', default: '100000,1000000' },
       runs: { type: 'string', default: '3' },
       cases: { type: 'string', default: '1000000' },
+      load: { type: 'string', default: '1000000' },
       'admin-url': { type: 'string' },
       keep: { type: 'boolean', default: false },
       out: { type: 'string' },
@@ -105,6 +108,11 @@ async function main(): Promise<void> {
   if (suites.includes('isolation')) {
     options.log('— isolation');
     await withDatabase(customers, (db) => benchIsolation(options, db));
+  }
+  if (suites.includes('load')) {
+    options.log('— load');
+    // An empty database: the load is what fills it.
+    await withDatabase(0, (db) => benchLoad(options, db, count(values.load!, '--load')));
   }
   if (suites.includes('fidelity')) {
     options.log('— fidelity');

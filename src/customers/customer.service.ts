@@ -86,6 +86,9 @@ export const customerWriteReplay: ReplayCodec<CustomerWrite> = {
   },
 };
 
+/** The columns a batch insert reads back (the update names the same); the rest is what the call sent. */
+const WRITTEN_COLUMNS = 'id, external_id, version, created_at, updated_at';
+
 /** The columns customerFromRow reads. */
 const CUSTOMER_COLUMNS = ['id', 'external_id', 'name', 'segment', 'facts', 'version', 'created_at', 'updated_at'];
 
@@ -207,7 +210,7 @@ export class CustomerService {
              FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS u(external_id, name, segment, facts, n) ORDER BY u.n
            ON CONFLICT (external_id) DO UPDATE
              SET name = EXCLUDED.name, segment = EXCLUDED.segment, facts = EXCLUDED.facts, version = customer.version + 1, updated_at = now()
-           RETURNING *`,
+           RETURNING ${WRITTEN_COLUMNS}`,
           columns(plain),
         )),
       );
@@ -218,12 +221,19 @@ export class CustomerService {
         `UPDATE customer c SET name = u.name, segment = u.segment, facts = u.facts, version = c.version + 1, updated_at = now()
            FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::int[]) AS u(external_id, name, segment, facts, expected)
           WHERE c.external_id = u.external_id AND c.version = u.expected
-         RETURNING c.*`,
+         RETURNING c.id, c.external_id, c.version, c.created_at, c.updated_at`,
         [...columns(versioned), versioned.map(({ input }) => input.expectedVersion)],
       );
       written.push(...updated);
     }
-    const byExternalId = new Map(written.map((row) => [row.external_id as string, customerFromRow(tx, row)]));
+    // What was sent need not come back: only what the database decided.
+    const sent = new Map(valid.map(({ input }) => [input.externalId, input]));
+    const byExternalId = new Map(
+      written.map((row) => {
+        const { name, segment, facts } = sent.get(row.external_id as string)!;
+        return [row.external_id as string, customerFromRow(tx, { ...row, name, segment: segment ?? null, facts })];
+      }),
+    );
     const stale = versioned.filter(({ input }) => !byExternalId.has(input.externalId));
     if (stale.length) {
       const current: { external_id: string; version: number }[] = await tx.db.query('SELECT external_id, version FROM customer WHERE external_id = ANY($1::text[])', [
