@@ -53,6 +53,7 @@ export function createLoaders(db: EntityManager, registry: ProgramRegistry): Loa
         externalIds,
       ]);
       const byExternalId = new Map(rows.map((c) => [c.externalId, c]));
+      for (const c of rows) loaders.customerById.prime(c.id, c);
       return externalIds.map((id) => byExternalId.get(id) ?? null);
     }),
     activeGrants: new DataLoader(async (customerIds) => {

@@ -4,7 +4,7 @@ import { AuditResolver } from './audit/audit.resolver';
 import { ApiKeyResolver } from './auth/api-key.resolver';
 import { ProgramHistoryResolver, RuleDraftResolver } from './authoring/authoring.resolver';
 import { authChecker } from './auth/auth-checker';
-import { CustomerResolver } from './customers/customer.resolver';
+import { CustomerEntitlementSetResolver, CustomerResolver } from './customers/customer.resolver';
 import { EntitlementResolver } from './entitlements/entitlement.resolver';
 import { OverrideResolver } from './evaluation/override.resolver';
 import { ProgramEvaluationResolver, TierAssignmentResolver } from './evaluation/tier-assignment.resolver';
@@ -15,6 +15,7 @@ import { DateTimeScalar } from './shared/scalars';
 export const resolvers = [
   ApiKeyResolver,
   AuditResolver,
+  CustomerEntitlementSetResolver,
   CustomerResolver,
   EntitlementResolver,
   FactResolver,

@@ -15,7 +15,7 @@ import { RetierRunner, RetierRunnerOptions } from './retier/retier-runner';
 import { SimulationService } from './authoring/simulation.service';
 import { AuthService } from './auth/auth.service';
 import { Context, ServerDeps, createContext, systemContext } from './context';
-import { CustomerResolver } from './customers/customer.resolver';
+import { CustomerEntitlementSetResolver, CustomerResolver } from './customers/customer.resolver';
 import { CustomerService } from './customers/customer.service';
 import { EntitlementResolver } from './entitlements/entitlement.resolver';
 import { EntitlementService } from './entitlements/entitlement.service';
@@ -104,6 +104,7 @@ export function resolverInstances(s: Services, runner: RetierRunner | null): Map
     [ProgramHistoryResolver, new ProgramHistoryResolver(s.programs)],
     [RuleDraftResolver, new RuleDraftResolver(s.drafts, s.simulation, s.programs, s.publisher, runner)],
     [CustomerResolver, new CustomerResolver(s.customers, s.evaluation, s.entitlements, s.idempotency)],
+    [CustomerEntitlementSetResolver, new CustomerEntitlementSetResolver(s.customers)],
     [EntitlementResolver, new EntitlementResolver(s.entitlements, s.idempotency)],
     [FactResolver, new FactResolver(s.facts)],
     [ProgramResolver, new ProgramResolver(s.programs)],

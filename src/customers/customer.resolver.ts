@@ -2,7 +2,7 @@ import { IsOptional, MaxLength, Min, MinLength } from 'class-validator';
 import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../shared/role';
 import type { Context } from '../context';
-import { CustomerEntitlement } from '../entitlements/customer-entitlement.types';
+import { CustomerEntitlement, CustomerEntitlementSet } from '../entitlements/customer-entitlement.types';
 import { EntitlementService } from '../entitlements/entitlement.service';
 import { EvaluationService } from '../evaluation/evaluation.service';
 import { TierAssignment } from '../evaluation/tier-assignment.types';
@@ -17,6 +17,9 @@ import { IDEMPOTENCY_KEY, IdempotencyService } from '../idempotency/idempotency.
 import { Customer } from './customer.entity';
 import { CUSTOMER_BATCH_MAX, CustomerService, customerBatchReplay, customerWriteReplay } from './customer.service';
 import { costsWork, pageCost, perItemCost } from '../limits/query-cost';
+
+const CUSTOMER_ID = "Strata's id of the customer; give this or externalId.";
+const CUSTOMER_EXTERNAL_ID = 'Your own id of the customer; give this or id.';
 
 @InputType()
 export class CustomerUpsertInput {
@@ -173,23 +176,28 @@ export class CustomerResolver {
   @Authorized(Role.INTEGRATOR)
   @Mutation(() => CustomerPayload, { description: 'Merge patch: listed facts are set, a null value removes the fact.' })
   customerFactsUpdate(
-    @Arg('id', () => ID) id: string,
     @Arg('facts', () => JSONObjectScalar) facts: Record<string, unknown>,
     @Ctx() ctx: Context,
+    @Arg('id', () => ID, { nullable: true, description: CUSTOMER_ID }) id?: string,
+    @Arg('externalId', () => String, { nullable: true, description: CUSTOMER_EXTERNAL_ID }) externalId?: string,
     @Arg('expectedVersion', () => Int, { nullable: true, description: 'The version you read: refused with CONFLICT unless the customer is still at it.' })
     expectedVersion?: number,
     @Arg('idempotencyKey', () => String, { nullable: true, description: IDEMPOTENCY_KEY }) idempotencyKey?: string,
   ): Promise<CustomerPayload> {
     return runMutation(ctx, (tx) => {
-      const call = { operation: 'customerFactsUpdate', idempotencyKey, args: { id, facts, expectedVersion } };
-      return this.idempotency.once(tx, call, customerWriteReplay, () => this.customerService.updateFacts(tx, id, facts, expectedVersion));
+      const call = { operation: 'customerFactsUpdate', idempotencyKey, args: { id, externalId, facts, expectedVersion } };
+      return this.idempotency.once(tx, call, customerWriteReplay, () => this.customerService.updateFacts(tx, { id, externalId }, facts, expectedVersion));
     }, { customer: null, tierChanges: [], replayed: false });
   }
 
   @Authorized(Role.INTEGRATOR)
-  @Mutation(() => CustomerDeletePayload)
-  customerDelete(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<CustomerDeletePayload> {
-    return runMutation(ctx, async (tx) => ({ deletedId: await this.customerService.delete(tx, id) }), { deletedId: null });
+  @Mutation(() => CustomerDeletePayload, { description: 'Deletes the customer with its assignments, grants and overrides; its tier history is kept. Audited.' })
+  customerDelete(
+    @Ctx() ctx: Context,
+    @Arg('id', () => ID, { nullable: true, description: CUSTOMER_ID }) id?: string,
+    @Arg('externalId', () => String, { nullable: true, description: CUSTOMER_EXTERNAL_ID }) externalId?: string,
+  ): Promise<CustomerDeletePayload> {
+    return runMutation(ctx, async (tx) => ({ deletedId: await this.customerService.delete(tx, { id, externalId }) }), { deletedId: null });
   }
 
   @FieldResolver(() => [TierAssignment], { description: 'Every program covering the customer, evaluated now.' })
@@ -218,5 +226,15 @@ export class CustomerResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
   ): Promise<Connection<TierChange>> {
     return this.evaluation.history(ctx, customer.id, programKey ?? null, first, after);
+  }
+}
+
+@Resolver(() => CustomerEntitlementSet)
+export class CustomerEntitlementSetResolver {
+  constructor(private readonly customerService: CustomerService) {}
+
+  @FieldResolver(() => Customer, { nullable: true, description: 'The customer these entitlements are of; null when not found.' })
+  customer(@Root() set: CustomerEntitlementSet, @Ctx() ctx: Context): Promise<Customer | null> {
+    return this.customerService.ofEntitlementSet(ctx, set);
   }
 }

@@ -9,7 +9,7 @@ import { FactService } from '../facts/fact.service';
 import { ReplayCodec } from '../idempotency/idempotency.service';
 import { PublishedProgram } from '../programs/program-registry';
 import { DomainError } from '../shared/errors';
-import { isUuid } from '../shared/ids';
+import { CustomerAddress, addressedCustomer } from '../shared/customer-address';
 import { Connection, decodeCursor, pageSize, toConnection } from '../shared/pagination';
 import { UserError, listed, throwIfAny, userError } from '../shared/user-error';
 import { inputProblems } from '../shared/validation';
@@ -86,6 +86,9 @@ export const customerWriteReplay: ReplayCodec<CustomerWrite> = {
   },
 };
 
+/** A customer write's own arguments name the customer. */
+const ADDRESS_FIELDS = { id: ['id'], externalId: ['externalId'] };
+
 /** The columns a batch insert reads back (the update names the same); the rest is what the call sent. */
 const WRITTEN_COLUMNS = 'id, external_id, version, created_at, updated_at';
 
@@ -104,6 +107,11 @@ export class CustomerService {
       throw new DomainError('BAD_USER_INPUT', 'give exactly one of id and externalId');
     }
     return by.id ? ctx.loaders.customerById.load(by.id) : ctx.loaders.customerByExternalId.load(by.externalId!);
+  }
+
+  /** The customer a set of customerEntitlements answers for, from the request's loaders. */
+  async ofEntitlementSet(ctx: Context, set: { customerId: string | null; found: boolean }): Promise<Customer | null> {
+    return set.found && set.customerId ? ctx.loaders.customerById.load(set.customerId) : null;
   }
 
   /** Customers ordered by id; by program and tier, the tier each customer shows (evaluation/shown-tier-reads). */
@@ -255,22 +263,24 @@ export class CustomerService {
   }
 
   /** Merge patch: listed facts are set, a null value removes the fact. */
-  async updateFacts(tx: Context, id: string, patch: Record<string, unknown>, expectedVersion?: number | null): Promise<CustomerWrite> {
-    throwIfAny(this.facts.check(await this.facts.catalog(tx), patch, ['facts'], true));
+  async updateFacts(tx: Context, address: CustomerAddress, patch: Record<string, unknown>, expectedVersion?: number | null): Promise<CustomerWrite> {
+    const errors = this.facts.check(await this.facts.catalog(tx), patch, ['facts'], true);
+    const customer = await addressedCustomer(tx, address, ADDRESS_FIELDS, true);
+    if (customer instanceof UserError) errors.unshift(customer);
+    throwIfAny(errors);
+    const { id } = customer as { id: string };
     const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== null));
     const removed = Object.keys(patch).filter((k) => patch[k] === null);
     const expected = expectedVersion ?? null;
-    const [rows]: [Record<string, unknown>[], number] = isUuid(id)
-      ? await tx.db.query(
-          `UPDATE customer SET facts = (facts || $2::jsonb) - $3::text[], version = version + 1, updated_at = now()
-            WHERE id = $1 AND ($4::int IS NULL OR version = $4::int) RETURNING *`,
-          [id, JSON.stringify(set), removed, expected],
-        )
-      : [[], 0];
+    const [rows]: [Record<string, unknown>[], number] = await tx.db.query(
+      `UPDATE customer SET facts = (facts || $2::jsonb) - $3::text[], version = version + 1, updated_at = now()
+        WHERE id = $1 AND ($4::int IS NULL OR version = $4::int) RETURNING *`,
+      [id, JSON.stringify(set), removed, expected],
+    );
     if (rows.length === 0) {
-      const current = isUuid(id) ? await this.versionOf(tx, 'id', id) : null;
+      const current = await this.versionOf(tx, 'id', id);
       if (current === null) throwIfAny([userError('NOT_FOUND', ['id'], `no customer with id "${id}"`)]);
-      throwIfAny([versionConflict(['expectedVersion'], `customer "${id}"`, current, expected!)]);
+      throwIfAny([versionConflict(['expectedVersion'], `customer "${address.id ?? address.externalId}"`, current, expected!)]);
     }
     return this.recorded(tx, rows[0]);
   }
@@ -284,19 +294,19 @@ export class CustomerService {
    * Deletes a customer with its assignments, grants and overrides, audited with what it
    * removed. Tier history stays, as a bank keeps the record of a closed relationship.
    */
-  async delete(tx: Context, id: string): Promise<string> {
-    const [removed]: Record<string, unknown>[] = isUuid(id)
-      ? await tx.db.query(
-          `WITH gone AS (DELETE FROM customer WHERE id = $1 RETURNING id, external_id, name, segment, facts, version)
-           SELECT g.*, (SELECT count(*)::int FROM tier_assignment WHERE customer_id = g.id) AS assignments,
-                  (SELECT count(*)::int FROM entitlement_grant WHERE customer_id = g.id) AS grants,
-                  (SELECT count(*)::int FROM tier_override WHERE customer_id = g.id) AS overrides,
-                  (SELECT count(*)::int FROM tier_change WHERE customer_id = g.id) AS "historyKept"
-             FROM gone g`,
-          [id],
-        )
-      : [];
-    if (!removed) throwIfAny([userError('NOT_FOUND', ['id'], `no customer with id "${id}"`)]);
+  async delete(tx: Context, address: CustomerAddress): Promise<string> {
+    const customer = await addressedCustomer(tx, address, ADDRESS_FIELDS);
+    if (customer instanceof UserError) throwIfAny([customer]);
+    const { id } = customer as { id: string };
+    const [removed]: Record<string, unknown>[] = await tx.db.query(
+      `WITH gone AS (DELETE FROM customer WHERE id = $1 RETURNING id, external_id, name, segment, facts, version)
+       SELECT g.*, (SELECT count(*)::int FROM tier_assignment WHERE customer_id = g.id) AS assignments,
+              (SELECT count(*)::int FROM entitlement_grant WHERE customer_id = g.id) AS grants,
+              (SELECT count(*)::int FROM tier_override WHERE customer_id = g.id) AS overrides,
+              (SELECT count(*)::int FROM tier_change WHERE customer_id = g.id) AS "historyKept"
+         FROM gone g`,
+      [id],
+    );
     const { id: _id, ...before } = removed;
     await this.audit.record(tx, { action: 'customerDelete', entityType: 'CUSTOMER', entityKey: id, before });
     return id;

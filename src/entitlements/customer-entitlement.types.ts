@@ -31,17 +31,17 @@ export class CustomerEntitlement {
   expiresAt: Date | null;
 }
 
-@ObjectType()
+@ObjectType({ description: "One customer's effective entitlements, as customerEntitlements answers them." })
 export class CustomerEntitlementSet {
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: "Strata's id: the id asked for, or the id of the customer found by externalId; null for an externalId no customer has." })
   customerId: string | null;
 
-  @Field()
-  externalId: string;
+  @Field(() => String, { nullable: true, description: 'The externalId asked for, or that of the customer found by id; null for an id no customer has.' })
+  externalId: string | null;
 
-  @Field()
+  @Field({ description: 'False when no customer has the id or externalId asked for; entitlements are then empty.' })
   found: boolean;
 
-  @Field(() => [CustomerEntitlement])
+  @Field(() => [CustomerEntitlement], { description: 'Every effective entitlement, or those the call named in keys.' })
   entitlements: CustomerEntitlement[];
 }

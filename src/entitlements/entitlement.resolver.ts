@@ -37,8 +37,11 @@ export class EntitlementDefineInput {
 
 @InputType()
 export class EntitlementGrantInput {
-  @Field(() => ID)
-  customerId: string;
+  @Field(() => ID, { nullable: true, description: "Strata's id of the customer; give this or customerExternalId." })
+  customerId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Your own id of the customer; give this or customerId.' })
+  customerExternalId?: string | null;
 
   @Field()
   key: string;
@@ -95,8 +98,9 @@ export class EntitlementResolver {
     @Ctx() ctx: Context,
     @Arg('ids', () => [ID], { nullable: true }) ids?: string[],
     @Arg('externalIds', () => [String], { nullable: true }) externalIds?: string[],
+    @Arg('keys', () => [String], { nullable: true, description: 'Only these entitlements (catalog keys); all when left out.' }) keys?: string[],
   ): Promise<CustomerEntitlementSet[]> {
-    return this.entitlements.forCustomers(ctx, ids ?? [], externalIds ?? []);
+    return this.entitlements.forCustomers(ctx, ids ?? [], externalIds ?? [], keys ?? null);
   }
 
   @Authorized(Role.EDITOR)

@@ -8,7 +8,8 @@ import { ReplayCodec } from '../idempotency/idempotency.service';
 import { DomainError } from '../shared/errors';
 import { catalogKeyProblem } from '../shared/catalog-key';
 import { isUuid } from '../shared/ids';
-import { throwIfAny, userError } from '../shared/user-error';
+import { addressedCustomer } from '../shared/customer-address';
+import { UserError, throwIfAny, userError } from '../shared/user-error';
 import { CustomerEntitlement, CustomerEntitlementSet, EntitlementSource } from './customer-entitlement.types';
 import { EntitlementDefinition } from '../catalog/entitlement-definition.entity';
 import { EntitlementGrant } from './entitlement-grant.entity';
@@ -23,12 +24,15 @@ export interface EntitlementDefineInput {
 }
 
 export interface EntitlementGrantInput {
-  customerId: string;
+  customerId?: string | null;
+  customerExternalId?: string | null;
   key: string;
   value: unknown;
   expiresAt?: Date | null;
   reason: string;
 }
+
+const GRANT_CUSTOMER_FIELDS = { id: ['input', 'customerId'], externalId: ['input', 'customerExternalId'] };
 
 export const MAX_BATCH = 500;
 const MERGED_PER_TURN = 100;
@@ -119,23 +123,31 @@ export class EntitlementService {
 
   /**
    * The integrators' batch call: one set per requested customer, in input order (ids
-   * first, then externalIds). A customer asked for by an unknown id has an empty externalId.
+   * first, then externalIds), each not found one with what was asked; `keys` keeps only
+   * those entitlements.
    */
-  async forCustomers(ctx: Context, ids: readonly string[], externalIds: readonly string[]): Promise<CustomerEntitlementSet[]> {
+  async forCustomers(ctx: Context, ids: readonly string[], externalIds: readonly string[], keys: readonly string[] | null = null): Promise<CustomerEntitlementSet[]> {
     const asked = ids.length + externalIds.length;
     if (asked > MAX_BATCH) throw new DomainError('BAD_USER_INPUT', `ask for at most ${MAX_BATCH} customers at once, got ${asked}`);
+    if (keys) {
+      const defined = new Set((await this.list(ctx)).map((d) => d.key));
+      const unknown = keys.filter((k) => !defined.has(k));
+      if (unknown.length) throw new DomainError('BAD_USER_INPUT', `keys: unknown entitlement ${unknown.map((k) => `"${k}"`).join(', ')}; see entitlementDefinitions`);
+    }
     const [byId, byExternalId] = await Promise.all([
       ctx.loaders.customerById.loadMany([...ids]),
       ctx.loaders.customerByExternalId.loadMany([...externalIds]),
     ]);
     const requested = [
-      ...ids.map((id, i) => ({ customerId: id, externalId: '', found: byId[i] })),
+      ...ids.map((id, i) => ({ customerId: id, externalId: null, found: byId[i] })),
       ...externalIds.map((externalId, i) => ({ customerId: null, externalId, found: byExternalId[i] })),
     ].map(({ found, ...asked }) => {
       if (found instanceof Error) throw found;
       return { ...asked, found };
     });
     const customers = requested.flatMap(({ found }) => (found ? [found] : []));
+    const wanted = keys && new Set(keys);
+    const only = (entitlements: CustomerEntitlement[]) => (wanted ? entitlements.filter((e) => wanted.has(e.key)) : entitlements);
     // Tiers and grants of the whole batch in one statement each, then merged a slice at a
     // time, each slice its own turn of the event loop, so other requests are answered between.
     await Promise.all([ctx.loaders.classifications.loadMany(customers), ctx.loaders.activeGrants.loadMany(customers.map((c) => c.id))]);
@@ -145,7 +157,7 @@ export class EntitlementService {
       for (const { customerId, externalId, found } of requested.slice(start, start + MERGED_PER_TURN)) {
         sets.push(
           found
-            ? { customerId: found.id, externalId: found.externalId, found: true, entitlements: await this.effective(ctx, found) }
+            ? { customerId: found.id, externalId: found.externalId, found: true, entitlements: only(await this.effective(ctx, found)) }
             : { customerId, externalId, found: false, entitlements: [] },
         );
       }
@@ -154,9 +166,9 @@ export class EntitlementService {
   }
 
   async grant(tx: Context, input: EntitlementGrantInput): Promise<EntitlementGrant> {
-    const errors = [];
-    const [customer] = isUuid(input.customerId) ? await tx.db.query('SELECT id FROM customer WHERE id = $1', [input.customerId]) : [];
-    if (!customer) errors.push(userError('NOT_FOUND', ['input', 'customerId'], `no customer with id "${input.customerId}"`));
+    const errors: UserError[] = [];
+    const customer = await addressedCustomer(tx, { id: input.customerId, externalId: input.customerExternalId }, GRANT_CUSTOMER_FIELDS);
+    if (customer instanceof UserError) errors.push(customer);
     const definition = await tx.db.findOne(EntitlementDefinition, { where: { key: input.key } });
     if (!definition) {
       errors.push(userError('UNKNOWN_ENTITLEMENT', ['input', 'key'], `unknown entitlement "${input.key}"; define it with entitlementDefine first`));
@@ -170,7 +182,7 @@ export class EntitlementService {
     if (!input.reason.trim()) errors.push(userError('INVALID', ['input', 'reason'], 'reason must say why the grant is given'));
     throwIfAny(errors);
     const grant = Object.assign(new EntitlementGrant(), {
-      customerId: input.customerId,
+      customerId: (customer as { id: string }).id,
       key: input.key,
       value: input.value,
       expiresAt: input.expiresAt ?? null,

@@ -11,8 +11,11 @@ import { TierOverride } from './tier-override.entity';
 
 @InputType()
 export class TierOverrideSetInput {
-  @Field(() => ID)
-  customerId: string;
+  @Field(() => ID, { nullable: true, description: "Strata's id of the customer; give this or customerExternalId." })
+  customerId?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Your own id of the customer; give this or customerId.' })
+  customerExternalId?: string | null;
 
   @Field()
   programKey: string;

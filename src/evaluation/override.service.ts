@@ -1,5 +1,6 @@
 import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
+import { addressedCustomer } from '../shared/customer-address';
 import { isUuid } from '../shared/ids';
 import { UserError, throwIfAny, userError } from '../shared/user-error';
 import { EvaluationService } from './evaluation.service';
@@ -8,12 +9,15 @@ import { TierChange, TierChangeCause } from './tier-change.entity';
 import { ACTIVE_OVERRIDE, TierOverride } from './tier-override.entity';
 
 export interface TierOverrideSetInput {
-  customerId: string;
+  customerId?: string | null;
+  customerExternalId?: string | null;
   programKey: string;
   tierKey: string;
   reason: string;
   expiresAt?: Date | null;
 }
+
+const OVERRIDE_CUSTOMER_FIELDS = { id: ['input', 'customerId'], externalId: ['input', 'customerExternalId'] };
 
 export interface OverrideWrite {
   override: TierOverride;
@@ -34,8 +38,8 @@ export class OverrideService {
   async set(tx: Context, input: TierOverrideSetInput): Promise<OverrideWrite> {
     const errors: UserError[] = [];
     // Locked so a concurrent fact update or override of this customer waits for this one.
-    const [customer] = isUuid(input.customerId) ? await tx.db.query('SELECT id FROM customer WHERE id = $1 FOR UPDATE', [input.customerId]) : [];
-    if (!customer) errors.push(userError('NOT_FOUND', ['input', 'customerId'], `no customer with id "${input.customerId}"`));
+    const customer = await addressedCustomer(tx, { id: input.customerId, externalId: input.customerExternalId }, OVERRIDE_CUSTOMER_FIELDS);
+    if (customer instanceof UserError) errors.push(customer);
     const published = (await tx.loaders.programs()).find((p) => p.program.key === input.programKey);
     if (!published) errors.push(userError('NOT_FOUND', ['input', 'programKey'], `no tier program with key "${input.programKey}"`));
     else if (!published.tiers.some((t) => t.key === input.tierKey)) {
@@ -44,8 +48,9 @@ export class OverrideService {
     if (!input.reason.trim()) errors.push(userError('INVALID', ['input', 'reason'], 'reason must say why the tier is overridden'));
     if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) errors.push(userError('INVALID', ['input', 'expiresAt'], 'expiresAt must be in the future'));
     throwIfAny(errors);
+    const customerId = (customer as { id: string }).id;
 
-    const loaded = await tx.loaders.customerById.load(input.customerId);
+    const loaded = await tx.loaders.customerById.load(customerId);
     const evaluated = (await tx.loaders.classifications.load(loaded!)).find((e) => e.published.program.id === published!.program.id)!;
     if (!evaluated.classification.applies) {
       throwIfAny([userError('INVALID', ['input', 'programKey'], `program "${input.programKey}" does not cover this customer, so there is no tier to override`)]);
@@ -55,12 +60,12 @@ export class OverrideService {
       .createQueryBuilder()
       .update(TierOverride)
       .set({ revokedAt: () => 'now()' })
-      .where('customer_id = :customerId AND program_id = :programId AND revoked_at IS NULL', { customerId: input.customerId, programId: published!.program.id })
+      .where('customer_id = :customerId AND program_id = :programId AND revoked_at IS NULL', { customerId, programId: published!.program.id })
       .returning('*')
       .execute();
     const override = await tx.db.save(
       Object.assign(new TierOverride(), {
-        customerId: input.customerId,
+        customerId,
         programId: published!.program.id,
         tierKey: input.tierKey,
         reason: input.reason.trim(),
@@ -70,7 +75,7 @@ export class OverrideService {
       }),
     );
     const after = shownTier(published!, evaluated.classification, input.tierKey);
-    const tierChanges = await this.evaluation.recordChange(tx, input.customerId, published!, before, after, TierChangeCause.OVERRIDE);
+    const tierChanges = await this.evaluation.recordChange(tx, customerId, published!, before, after, TierChangeCause.OVERRIDE);
     await this.audit.record(tx, { action: 'tierOverrideSet', entityType: 'OVERRIDE', entityKey: override.id, before: replaced.raw[0] ?? undefined, after: override });
     tx.loaders.clear();
     return { override, tierChanges };

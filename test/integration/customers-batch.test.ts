@@ -107,6 +107,15 @@ describe('customersUpsert: many customers per call, each answered on its own', (
     expect(await stored(many.map((i) => i.externalId))).toEqual([]);
   });
 
+  it('writes 500 customers in one call, priced one point per customer and what each result selects', async () => {
+    const inputs = Array.from({ length: 500 }, (_, i) => individual(`b-full-${i}`, i * 1_000));
+    const res = await app.gql(`mutation($inputs: [CustomerUpsertInput!]!) { customersUpsert(inputs: $inputs) { results { userErrors { code field message } } } }`, { inputs });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.customersUpsert.results.filter((r: Result) => r.userErrors.length)).toEqual([]);
+    expect(res.extensions?.cost?.requestedQueryCost).toBe(1 + 500 * 2);
+    expect((await stored(inputs.map((i) => i.externalId))).length).toBe(500);
+  });
+
   it('answers a retry with the same idempotencyKey from the first call, writing nothing again', async () => {
     const inputs = [individual('b-idem-1', 600_000), individual('b-idem-bad', 1, { nope: 1 })];
     const first = await batch(inputs, 'batch-idem-1');

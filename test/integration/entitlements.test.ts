@@ -76,7 +76,7 @@ describe('entitlements over GraphQL', () => {
     const res = await app.gql(BATCH, { ids: [customerId, 'not-a-uuid'], externalIds: ['e-2', 'missing', 'e-1'] });
     expect(res.data.customerEntitlements.map((s: { externalId: string; found: boolean }) => [s.externalId, s.found])).toEqual([
       ['e-1', true],
-      ['', false],
+      [null, false],
       ['e-2', true],
       ['missing', false],
       ['e-1', true],
