@@ -9,6 +9,7 @@ import { EntitlementResolver } from './entitlements/entitlement.resolver';
 import { OverrideResolver } from './evaluation/override.resolver';
 import { ProgramEvaluationResolver, TierAssignmentResolver } from './evaluation/tier-assignment.resolver';
 import { FactResolver } from './facts/fact.resolver';
+import { NodeResolver } from './nodes/node.resolver';
 import { ProgramResolver } from './programs/program.resolver';
 import { DateTimeScalar } from './shared/scalars';
 
@@ -22,6 +23,7 @@ export const resolvers = [
   OverrideResolver,
   ProgramEvaluationResolver,
   ProgramHistoryResolver,
+  NodeResolver,
   ProgramResolver,
   RuleDraftResolver,
   TierAssignmentResolver,

@@ -34,6 +34,8 @@ import { costLimitPlugin } from './limits/cost-limit.plugin';
 import { responseSizeLimit } from './limits/response-size';
 import { untrustedInputPlugin } from './limits/untrusted-input';
 import { ProgramRegistry } from './programs/program-registry';
+import { NodeResolver } from './nodes/node.resolver';
+import { NodeService } from './nodes/node.service';
 import { ProgramResolver } from './programs/program.resolver';
 import { ProgramService } from './programs/program.service';
 import { buildStrataSchema } from './schema';
@@ -54,6 +56,7 @@ export interface Services {
   simulation: SimulationService;
   overrides: OverrideService;
   idempotency: IdempotencyService;
+  nodes: NodeService;
   /** How re-tier jobs write a version's tiers (every RetierRunner uses it). */
   retierStage: RetierStage;
 }
@@ -92,6 +95,7 @@ export function createServices(): Services {
     simulation: new SimulationService(programs),
     overrides: new OverrideService(evaluation, audit),
     idempotency: new IdempotencyService(),
+    nodes: new NodeService(),
     retierStage: new RetierStage(evaluation),
   };
 }
@@ -108,6 +112,7 @@ export function resolverInstances(s: Services, runner: RetierRunner | null): Map
     [EntitlementResolver, new EntitlementResolver(s.entitlements, s.idempotency)],
     [FactResolver, new FactResolver(s.facts)],
     [ProgramResolver, new ProgramResolver(s.programs)],
+    [NodeResolver, new NodeResolver(s.nodes)],
     [TierAssignmentResolver, new TierAssignmentResolver(s.evaluation)],
     [ProgramEvaluationResolver, new ProgramEvaluationResolver(s.evaluation)],
   ]);

@@ -1,16 +1,21 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Node, sequenceNodeId } from '../shared/node';
 import { JSONScalar } from '../shared/scalars';
 
 /** One change to programs, rules, catalogs, entitlements, grants, overrides or keys. */
-@ObjectType({ description: 'Who changed what, when; written in the same transaction as the change.' })
+@ObjectType({ implements: Node, description: 'Who changed what, when; written in the same transaction as the change.' })
 @Entity('audit_event')
 @Index('audit_event_entity_idx', ['entityType', 'entityKey', 'id'])
 @Index('audit_event_actor_idx', ['actorName', 'id'])
 export class AuditEvent {
-  @Field(() => ID)
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id: string;
+
+  @Field(() => ID, { name: 'id', description: 'Globally unique: "AuditEvent:" and the row\'s sequence number.' })
+  get nodeId(): string {
+    return sequenceNodeId('AuditEvent', this.id);
+  }
 
   @Field()
   @CreateDateColumn({ type: 'timestamptz' })

@@ -1,7 +1,7 @@
-import { Arg, Authorized, Ctx, Field, InputType, Int, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Field, InputType, Query, Resolver } from 'type-graphql';
 import { Role } from '../shared/role';
 import type { Context } from '../context';
-import { ConnectionType } from '../shared/pagination';
+import { ConnectionType, PageArgs } from '../shared/pagination';
 import type { Connection } from '../shared/pagination';
 import { AuditEvent } from './audit-event.entity';
 import { AuditService } from './audit.service';
@@ -38,10 +38,9 @@ export class AuditResolver {
   @Query(() => AuditEventConnection, { complexity: pageCost, description: 'Changes to programs, rules, catalogs, grants, overrides and keys; newest first.' })
   auditEvents(
     @Ctx() ctx: Context,
+    @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => AuditEventFilter, { nullable: true }) filter?: AuditEventFilter,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
   ): Promise<Connection<AuditEvent>> {
-    return this.audit.list(ctx, filter ?? {}, first, after);
+    return this.audit.list(ctx, filter ?? {}, page);
   }
 }

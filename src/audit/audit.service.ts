@@ -1,5 +1,5 @@
 import { Context } from '../context';
-import { Connection, decodeCursor, pageSize, toConnection } from '../shared/pagination';
+import { Connection, PageArgs, keyset, pageRequest, toConnection } from '../shared/pagination';
 import { AuditEvent } from './audit-event.entity';
 
 export type AuditEntityType = 'PROGRAM' | 'RULE_DRAFT' | 'FACT' | 'ENTITLEMENT' | 'GRANT' | 'OVERRIDE' | 'API_KEY' | 'CUSTOMER';
@@ -46,9 +46,8 @@ export class AuditService {
   }
 
   /** Newest first. */
-  list(ctx: Context, filter: AuditFilter, first?: number | null, after?: string | null): Promise<Connection<AuditEvent>> {
-    const size = pageSize(first);
-    const before = decodeCursor(after, 'bigint');
+  list(ctx: Context, filter: AuditFilter, page: PageArgs): Promise<Connection<AuditEvent>> {
+    const request = pageRequest(page, 'bigint');
     const query = ctx.db.createQueryBuilder(AuditEvent, 'e');
     if (filter.entityType) query.andWhere('e.entity_type = :entityType', { entityType: filter.entityType });
     if (filter.entityKey) query.andWhere('e.entity_key = :entityKey', { entityKey: filter.entityKey });
@@ -57,12 +56,13 @@ export class AuditService {
     if (filter.since) query.andWhere('e.at >= :since', { since: filter.since });
     if (filter.until) query.andWhere('e.at < :until', { until: filter.until });
     const count = () => query.clone().getCount();
-    if (before) query.andWhere('e.id < :before', { before });
+    const { op, order } = keyset(request, 'DESC');
+    if (request.cursor) query.andWhere(`e.id ${op} :cursor`, { cursor: request.cursor });
     return query
-      .orderBy('e.id', 'DESC')
-      .limit(size + 1)
+      .orderBy('e.id', order)
+      .limit(request.size + 1)
       .getMany()
-      .then((rows) => toConnection(rows, size, (e) => e.id, count));
+      .then((rows) => toConnection(rows, request, (e) => e.id, count));
   }
 }
 

@@ -1,9 +1,10 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Node } from '../shared/node';
 import { Role } from '../shared/role';
 
 /** An API key; only the SHA-256 of its secret is stored. */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity('api_key')
 export class ApiKey {
   @Field(() => ID)

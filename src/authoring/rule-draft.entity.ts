@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Node } from '../shared/node';
 import type { ProgramDocument } from '../programs/rule-set-version.entity';
 import { TierProgram } from '../programs/tier-program.entity';
 import { JSONObjectScalar } from '../shared/scalars';
@@ -24,7 +25,7 @@ export interface RuleTestCase {
 }
 
 /** A program's next rule set while product owners edit, review and approve it. */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity('rule_draft')
 @Index('rule_draft_open_key', ['programId'], { unique: true, where: `status IN ('EDITING', 'SUBMITTED', 'APPROVED')` })
 export class RuleDraft {

@@ -1,9 +1,10 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Node } from '../shared/node';
 import { JSONObjectScalar } from '../shared/scalars';
 
 /** A customer with the facts integrators push; tiers are derived from the facts. */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity('customer')
 export class Customer {
   @Field(() => ID)

@@ -1,5 +1,5 @@
 import { IsOptional, MaxLength, Min, MinLength } from 'class-validator';
-import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../shared/role';
 import type { Context } from '../context';
 import { CustomerEntitlement, CustomerEntitlementSet } from '../entitlements/customer-entitlement.types';
@@ -7,7 +7,7 @@ import { EntitlementService } from '../entitlements/entitlement.service';
 import { EvaluationService } from '../evaluation/evaluation.service';
 import { TierAssignment } from '../evaluation/tier-assignment.types';
 import { TierChange } from '../evaluation/tier-change.entity';
-import { ConnectionType } from '../shared/pagination';
+import { ConnectionType, PageArgs } from '../shared/pagination';
 import type { Connection } from '../shared/pagination';
 import { JSONObjectScalar } from '../shared/scalars';
 import { runMutation } from '../shared/transaction';
@@ -136,11 +136,10 @@ export class CustomerResolver {
   @Query(() => CustomerConnection, { complexity: pageCost })
   customers(
     @Ctx() ctx: Context,
+    @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => CustomerFilter, { nullable: true }) filter?: CustomerFilter,
-    @Arg('first', () => Int, { nullable: true, description: '1..100, default 20' }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
   ): Promise<Connection<Customer>> {
-    return this.customerService.list(ctx, filter ?? {}, first, after);
+    return this.customerService.list(ctx, filter ?? {}, page);
   }
 
   @Authorized(Role.INTEGRATOR)
@@ -221,11 +220,10 @@ export class CustomerResolver {
   tierHistory(
     @Root() customer: Customer,
     @Ctx() ctx: Context,
-    @Arg('programKey', () => String, { nullable: true }) programKey?: string,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('programKey', () => String, { nullable: true, description: 'Only changes in this program.' }) programKey?: string,
   ): Promise<Connection<TierChange>> {
-    return this.evaluation.history(ctx, customer.id, programKey ?? null, first, after);
+    return this.evaluation.history(ctx, customer.id, programKey ?? null, page);
   }
 }
 

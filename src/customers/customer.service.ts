@@ -10,7 +10,7 @@ import { ReplayCodec } from '../idempotency/idempotency.service';
 import { PublishedProgram } from '../programs/program-registry';
 import { DomainError } from '../shared/errors';
 import { CustomerAddress, addressedCustomer } from '../shared/customer-address';
-import { Connection, decodeCursor, pageSize, toConnection } from '../shared/pagination';
+import { Connection, PageArgs, keyset, pageRequest, toConnection } from '../shared/pagination';
 import { UserError, listed, throwIfAny, userError } from '../shared/user-error';
 import { inputProblems } from '../shared/validation';
 import { Customer } from './customer.entity';
@@ -115,9 +115,8 @@ export class CustomerService {
   }
 
   /** Customers ordered by id; by program and tier, the tier each customer shows (evaluation/shown-tier-reads). */
-  async list(ctx: Context, filter: CustomerFilter, first?: number | null, after?: string | null): Promise<Connection<Customer>> {
-    const size = pageSize(first);
-    const afterId = decodeCursor(after, 'uuid');
+  async list(ctx: Context, filter: CustomerFilter, page: PageArgs): Promise<Connection<Customer>> {
+    const request = pageRequest(page, 'uuid');
     if (filter.tierKey && !filter.programKey) throw new DomainError('BAD_USER_INPUT', 'filter.tierKey needs filter.programKey');
     let published: PublishedProgram | undefined;
     if (filter.programKey) {
@@ -127,11 +126,12 @@ export class CustomerService {
         throw new DomainError('NOT_FOUND', `program "${filter.programKey}" has no tier "${filter.tierKey}"`);
       }
     }
-    const source = (pageAfter: string | null, params: SqlParams) => {
+    const { op, order } = keyset(request, 'ASC');
+    const source = (cursor: string | null, params: SqlParams) => {
       const where: string[] = [];
       if (filter.segment) where.push(`c.segment = ${params.add(filter.segment, 'text')}`);
-      if (pageAfter) where.push(`c.id > ${params.add(pageAfter, 'uuid')}`);
-      return `SELECT c.* FROM customer c ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.id`;
+      if (cursor) where.push(`c.id ${op} ${params.add(cursor, 'uuid')}`);
+      return `SELECT c.* FROM customer c ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.id ${order}`;
     };
     const match = published ? { published, tierKey: filter.tierKey ?? null } : null;
     const count = async () => {
@@ -142,13 +142,13 @@ export class CustomerService {
     };
     let rows: Record<string, unknown>[];
     if (match) {
-      rows = await pageShowingTier(ctx, match, source, CUSTOMER_COLUMNS, afterId, size + 1);
+      rows = await pageShowingTier(ctx, match, source, CUSTOMER_COLUMNS, request.cursor, request.size + 1, order);
     } else {
       const params = new SqlParams();
-      const sql = `${source(afterId, params)} LIMIT ${params.add(size + 1, 'int')}`;
+      const sql = `${source(request.cursor, params)} LIMIT ${params.add(request.size + 1, 'int')}`;
       rows = await ctx.db.query(sql, params.values);
     }
-    return toConnection(rows.map((row) => customerFromRow(ctx, row)), size, (c) => c.id, count);
+    return toConnection(rows.map((row) => customerFromRow(ctx, row)), request, (c) => c.id, count);
   }
 
   /**

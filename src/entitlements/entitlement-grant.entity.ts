@@ -1,10 +1,11 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Node } from '../shared/node';
 import { JSONScalar } from '../shared/scalars';
 import { EntitlementDefinition } from '../catalog/entitlement-definition.entity';
 
 /** An entitlement given to one customer directly, beside what their tiers give. */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity('entitlement_grant')
 @Index('entitlement_grant_customer_idx', ['customerId'])
 export class EntitlementGrant {

@@ -5,7 +5,7 @@ import type { CustomerClassification } from '../loaders';
 import { PublishedProgram } from '../programs/program-registry';
 import { FactService } from '../facts/fact.service';
 import { DomainError } from '../shared/errors';
-import { Connection, decodeCursor, pageSize, toConnection } from '../shared/pagination';
+import { Connection, PageArgs, keyset, pageRequest, toConnection } from '../shared/pagination';
 import { countShownTiers } from './shown-tier-reads';
 import { EvaluatedCustomer } from './evaluated-customer';
 import { ShownTier, encodeTier, shownTier } from './shown-tier';
@@ -87,15 +87,15 @@ export class EvaluationService {
   }
 
   /** The customer's tier changes, newest first. */
-  async history(ctx: Context, customerId: string, programKey: string | null, first?: number | null, after?: string | null): Promise<Connection<TierChange>> {
-    const size = pageSize(first);
-    const before = decodeCursor(after, 'bigint');
+  async history(ctx: Context, customerId: string, programKey: string | null, page: PageArgs): Promise<Connection<TierChange>> {
+    const request = pageRequest(page, 'bigint');
     const query = ctx.db.createQueryBuilder(TierChange, 'h').where('h.customer_id = :customerId', { customerId });
     if (programKey) query.andWhere('h.program_key = :programKey', { programKey });
     const count = () => query.clone().getCount();
-    if (before) query.andWhere('h.id < :before', { before });
-    const rows = await query.orderBy('h.id', 'DESC').limit(size + 1).getMany();
-    return toConnection(rows, size, (h) => h.id, count);
+    const { op, order } = keyset(request, 'DESC');
+    if (request.cursor) query.andWhere(`h.id ${op} :cursor`, { cursor: request.cursor });
+    const rows = await query.orderBy('h.id', order).limit(request.size + 1).getMany();
+    return toConnection(rows, request, (h) => h.id, count);
   }
 
   /**

@@ -1,6 +1,7 @@
-import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { TierProgram } from '../programs/tier-program.entity';
+import { Node, sequenceNodeId } from '../shared/node';
 
 export enum TierChangeCause {
   CREATED = 'CREATED',
@@ -17,13 +18,18 @@ registerEnumType(TierChangeCause, { name: 'TierChangeCause' });
  * foreign keys, which cost a locking probe of `customer` per row in set-wise re-tiers; it
  * outlives a deleted customer (a bank keeps the record) and goes with its program.
  */
-@ObjectType()
+@ObjectType({ implements: Node, description: "One change of the tier a customer shows in a program, with the rules' verdict beside it and the cause." })
 @Entity('tier_change')
 @Index('tier_change_customer_idx', ['customerId', 'id'])
 @Index('tier_change_program_idx', ['programId'])
 export class TierChange {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id: string;
+
+  @Field(() => ID, { name: 'id', description: 'Globally unique: "TierChange:" and the row\'s sequence number.' })
+  get nodeId(): string {
+    return sequenceNodeId('TierChange', this.id);
+  }
 
   @Column({ name: 'customer_id', type: 'uuid' })
   customerId: string;

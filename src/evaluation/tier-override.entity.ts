@@ -1,12 +1,13 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Node } from '../shared/node';
 import { TierProgram } from '../programs/tier-program.entity';
 
 /** SQL condition on alias `o`: the override counts now. Expired overrides stop counting at once. */
 export const ACTIVE_OVERRIDE = 'o.revoked_at IS NULL AND (o.expires_at IS NULL OR o.expires_at > now())';
 
 /** A tier pinned by an account manager, beating the rules until it expires or is revoked. */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity('tier_override')
 @Index('tier_override_active_key', ['customerId', 'programId'], { unique: true, where: 'revoked_at IS NULL' })
 export class TierOverride {

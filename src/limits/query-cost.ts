@@ -20,10 +20,10 @@ export function queryCost(schema: GraphQLSchema, document: DocumentNode, variabl
   }
 }
 
-/** A page: `first` items (the default page size when absent) of what each selects, and its total count once. */
+/** A page: `first` or `last` items (the default page size when absent) of what each selects, and its total count once. */
 export const pageCost: ComplexityEstimator = ({ args, node, childComplexity }) => {
   const counts = selected(node, 'totalCount') * TOTAL_COUNT_COST;
-  return 1 + Math.max(1, Number(args.first ?? PAGE_SIZE.default) || 1) * Math.max(0, childComplexity - counts) + counts;
+  return 1 + Math.max(1, Number(args.first ?? args.last ?? PAGE_SIZE.default) || 1) * Math.max(0, childComplexity - counts) + counts;
 };
 
 /** One answer per id asked for, each at least 1: every id is looked up and classified, whatever is selected. */

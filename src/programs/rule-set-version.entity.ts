@@ -1,5 +1,6 @@
-import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
+import { Node } from '../shared/node';
 import { JSONObjectScalar } from '../shared/scalars';
 import { Tier } from './tier.entity';
 import { TierProgram } from './tier-program.entity';
@@ -20,10 +21,11 @@ export interface ProgramDocument {
 }
 
 /** One version of a program's rules; immutable once published. */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity('rule_set_version')
 @Index('rule_set_version_program_version_key', ['programId', 'version'], { unique: true })
 export class RuleSetVersion {
+  @Field(() => ID, { description: 'Globally unique (a UUID).' })
   @PrimaryGeneratedColumn('uuid')
   id: string;
 

@@ -1,10 +1,12 @@
-import { Field, ObjectType } from 'type-graphql';
+import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Node } from '../shared/node';
 
 /** A ladder of ranked tiers (retail deposits, corporate, telecom groups …). */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity('tier_program')
 export class TierProgram {
+  @Field(() => ID, { description: 'Globally unique (a UUID).' })
   @PrimaryGeneratedColumn('uuid')
   id: string;
 

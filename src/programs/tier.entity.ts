@@ -1,16 +1,18 @@
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
+import { Node } from '../shared/node';
 import type { RuleDocument } from '../engine';
 import { JSONObjectScalar } from '../shared/scalars';
 import { RuleSetVersion } from './rule-set-version.entity';
 import { TierEntitlement } from './tier-entitlement.entity';
 
 /** A rung of a program's ladder, as of one rule-set version. */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity('tier')
 @Index('tier_version_key_key', ['ruleSetVersionId', 'key'], { unique: true })
 @Index('tier_version_rank_key', ['ruleSetVersionId', 'rank'], { unique: true })
 export class Tier {
+  @Field(() => ID, { description: 'Globally unique (a UUID).' })
   @PrimaryGeneratedColumn('uuid')
   id: string;
 

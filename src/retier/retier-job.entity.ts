@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Node } from '../shared/node';
 import { TierChangeCause } from '../evaluation/tier-change.entity';
 import { TierProgram } from '../programs/tier-program.entity';
 
@@ -18,7 +19,7 @@ registerEnumType(RetierJobStatus, { name: 'RetierJobStatus' });
  * set-wise, then each chunk's assignments, history rows and counters commit in one
  * transaction; after a crash the next run stages what remains, so nothing is lost or repeated.
  */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity('retier_job')
 @Index('retier_job_open_idx', ['status', 'createdAt'])
 export class RetierJob {

@@ -1,14 +1,44 @@
-import { ClassType, Field, Int, ObjectType } from 'type-graphql';
+import { ArgsType, ClassType, Field, Int, ObjectType } from 'type-graphql';
 import { DomainError } from './errors';
 import { isUuid } from './ids';
 
-@ObjectType()
+@ObjectType({ description: 'Where a page sits in its list (Relay cursor connections).' })
 export class PageInfo {
-  @Field()
+  @Field({ description: 'More items follow the last edge. Paging backward (last/before) it is false.' })
   hasNextPage: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field({ description: 'More items come before the first edge. Paging forward (first/after) it is false.' })
+  hasPreviousPage: boolean;
+
+  @Field(() => String, { nullable: true, description: "The first edge's cursor: pass it as before for the page before; null on an empty page." })
+  startCursor: string | null;
+
+  @Field(() => String, { nullable: true, description: "The last edge's cursor: pass it as after for the next page; null on an empty page." })
   endCursor: string | null;
+}
+
+/** The four Relay paging arguments of every connection field. */
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, description: 'Items from the start (after the cursor `after`), 1 to 100; 20 when neither first nor last is given.' })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'A cursor from this list: the page starts after it.' })
+  after?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Items from the end (before the cursor `before`), 1 to 100.' })
+  last?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'A cursor from this list: the page ends before it.' })
+  before?: string | null;
+}
+
+/** A page asked for: how many, from which cursor (the value inside it), in which direction. */
+export interface PageRequest {
+  size: number;
+  cursor: string | null;
+  /** last/before: the page is read from the end, then put back in list order. */
+  backward: boolean;
 }
 
 export interface Edge<T> {
@@ -52,12 +82,29 @@ export function ConnectionType<T extends object>(node: ClassType<T>, name: strin
 
 export const PAGE_SIZE = { default: 20, max: 100 } as const;
 
-export function pageSize(first: number | null | undefined): number {
-  if (first === null || first === undefined) return PAGE_SIZE.default;
-  if (!Number.isInteger(first) || first < 1 || first > PAGE_SIZE.max) {
-    throw new DomainError('BAD_USER_INPUT', `first must be between 1 and ${PAGE_SIZE.max}, got ${first}`);
+function checkedSize(name: 'first' | 'last', value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > PAGE_SIZE.max) {
+    throw new DomainError('BAD_USER_INPUT', `${name} must be between 1 and ${PAGE_SIZE.max}, got ${value}`);
   }
-  return first;
+  return value;
+}
+
+/** The page `args` ask for in a list whose cursors are of `kind`; first/after and last/before do not mix. */
+export function pageRequest(args: PageArgs, kind: CursorKind): PageRequest {
+  const forward = args.first != null || args.after != null;
+  const backward = args.last != null || args.before != null;
+  if (forward && backward) throw new DomainError('BAD_USER_INPUT', 'page with first/after or with last/before, not both');
+  if (backward) return { size: args.last == null ? PAGE_SIZE.default : checkedSize('last', args.last), cursor: decodeCursor(args.before, kind, 'before'), backward: true };
+  return { size: args.first == null ? PAGE_SIZE.default : checkedSize('first', args.first), cursor: decodeCursor(args.after, kind, 'after'), backward: false };
+}
+
+/**
+ * How to read the page from a list in `order` by its key: the comparison with the cursor
+ * and the direction to read in (the reverse of the list's order when paging backward).
+ */
+export function keyset(request: PageRequest, order: 'ASC' | 'DESC'): { op: '>' | '<'; order: 'ASC' | 'DESC' } {
+  const ascending = (order === 'ASC') !== request.backward;
+  return { op: ascending ? '>' : '<', order: ascending ? 'ASC' : 'DESC' };
 }
 
 export function encodeCursor(value: string): string {
@@ -73,21 +120,28 @@ const CURSOR_FORMS: Record<CursorKind, (value: string) => boolean> = {
 };
 
 /** The value inside a cursor this list wrote; anything else is refused before it reaches SQL. */
-export function decodeCursor(cursor: string | null | undefined, kind: CursorKind): string | null {
+function decodeCursor(cursor: string | null | undefined, kind: CursorKind, name: 'after' | 'before'): string | null {
   if (cursor === null || cursor === undefined) return null;
   const value = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!CURSOR_FORMS[kind](value)) throw new DomainError('BAD_USER_INPUT', 'after is not a cursor from this list');
+  if (!CURSOR_FORMS[kind](value)) throw new DomainError('BAD_USER_INPUT', `${name} is not a cursor from this list`);
   return value.toLowerCase();
 }
 
-/** Builds a connection from `rows` fetched with limit `size + 1`. */
-export function toConnection<T>(rows: T[], size: number, cursorOf: (row: T) => string, count: () => Promise<number>): Connection<T> {
-  const page = rows.slice(0, size);
+/** Builds a connection from `rows` read as `keyset` says with limit `size + 1`. */
+export function toConnection<T>(rows: T[], request: PageRequest, cursorOf: (row: T) => string, count: () => Promise<number>): Connection<T> {
+  const more = rows.length > request.size;
+  const page = rows.slice(0, request.size);
+  if (request.backward) page.reverse();
   const edges = page.map((node) => ({ node, cursor: encodeCursor(cursorOf(node)) }));
   let total: Promise<number> | undefined;
   return {
     edges,
-    pageInfo: { hasNextPage: rows.length > size, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
+    pageInfo: {
+      hasNextPage: !request.backward && more,
+      hasPreviousPage: request.backward && more,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
     get totalCount() {
       return (total ??= count());
     },

@@ -23,6 +23,8 @@ const ALLOWED: Record<string, Role[]> = {
   evaluate: EVERYONE,
   factDefinitions: EVERYONE,
   entitlementDefinitions: EVERYONE,
+  node: EVERYONE,
+  nodes: EVERYONE,
   ruleDraft: [EDITOR, APPROVER, ADMIN],
   ruleDrafts: [EDITOR, APPROVER, ADMIN],
   ruleDraftSimulate: [EDITOR, APPROVER, ADMIN],
