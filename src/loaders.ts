@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { EntityManager } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
 import { Customer } from './customers/customer.entity';
 import { entityColumns, queryEntities } from './database/entity-rows';
 import { Classification } from './engine';
@@ -8,6 +8,8 @@ import { EntitlementGrant } from './entitlements/entitlement-grant.entity';
 import type { EvaluatedCustomer } from './evaluation/evaluated-customer';
 import { ACTIVE_OVERRIDE, TierOverride } from './evaluation/tier-override.entity';
 import { ProgramRegistry, PublishedProgram } from './programs/program-registry';
+import { RuleSetVersion } from './programs/rule-set-version.entity';
+import type { Tier } from './programs/tier.entity';
 import { isUuid } from './shared/ids';
 
 export interface CustomerClassification {
@@ -16,6 +18,12 @@ export interface CustomerClassification {
   classification: Classification;
   /** The customer's active override in this program, if any (evaluation/shown-tier decides whether it counts). */
   override: TierOverride | null;
+}
+
+/** A tier as one version of its program has it. */
+export interface VersionTier {
+  version: number;
+  tier: Tier;
 }
 
 /** Every DataLoader of one request (or one transaction); none lives longer. */
@@ -30,6 +38,10 @@ export interface Loaders {
   activeOverrides: DataLoader<string, TierOverride[]>;
   /** Live classification of a customer in every program in force, cached per customer version. */
   classifications: DataLoader<EvaluatedCustomer, CustomerClassification[], string>;
+  /** Catalog entries by key. */
+  entitlementDefinition: DataLoader<string, EntitlementDefinition | null>;
+  /** Every version's tiers of a program, by program id: history names tiers of versions no longer in force. */
+  programTiers: DataLoader<string, VersionTier[]>;
   /** Forgets everything cached: call after a write the loaders may have read before. */
   clear(): void;
 }
@@ -100,8 +112,22 @@ export function createLoaders(db: EntityManager, registry: ProgramRegistry): Loa
       },
       { cacheKeyFn: (c) => `${c.id}:${c.version}` },
     ),
+    entitlementDefinition: new DataLoader(async (keys) => {
+      const rows = await db.find(EntitlementDefinition, { where: { key: In([...keys]) } });
+      const byKey = new Map(rows.map((d) => [d.key, d]));
+      return keys.map((key) => byKey.get(key) ?? null);
+    }),
+    programTiers: new DataLoader(async (programIds) => {
+      const versions = await db.find(RuleSetVersion, {
+        where: { programId: In(programIds.filter(isUuid)) },
+        relations: { tiers: { entitlements: { entitlement: true } } },
+      });
+      return programIds.map((id) => versions.filter((v) => v.programId === id).flatMap((v) => (v.tiers ?? []).map((tier) => ({ version: v.version, tier }))));
+    }),
     clear() {
       programs = undefined;
+      loaders.entitlementDefinition.clearAll();
+      loaders.programTiers.clearAll();
       loaders.customerById.clearAll();
       loaders.customerByExternalId.clearAll();
       loaders.activeGrants.clearAll();

@@ -4,8 +4,9 @@ import { AuditResolver } from './audit/audit.resolver';
 import { ApiKeyResolver } from './auth/api-key.resolver';
 import { ProgramHistoryResolver, RuleDraftResolver } from './authoring/authoring.resolver';
 import { authChecker } from './auth/auth-checker';
-import { CustomerEntitlementSetResolver, CustomerResolver } from './customers/customer.resolver';
-import { EntitlementResolver } from './entitlements/entitlement.resolver';
+import { CustomerEntitlementSetResolver, CustomerResolver, EntitlementGrantCustomerResolver, TierChangeCustomerResolver, TierOverrideCustomerResolver } from './customers/customer.resolver';
+import { TierChangeReferenceResolver, TierOverrideReferenceResolver } from './evaluation/references.resolver';
+import { CustomerEntitlementReferenceResolver, EntitlementGrantReferenceResolver, EntitlementResolver } from './entitlements/entitlement.resolver';
 import { OverrideResolver } from './evaluation/override.resolver';
 import { ProgramEvaluationResolver, TierAssignmentResolver } from './evaluation/tier-assignment.resolver';
 import { FactResolver } from './facts/fact.resolver';
@@ -17,6 +18,13 @@ export const resolvers = [
   ApiKeyResolver,
   AuditResolver,
   CustomerEntitlementSetResolver,
+  CustomerEntitlementReferenceResolver,
+  EntitlementGrantCustomerResolver,
+  EntitlementGrantReferenceResolver,
+  TierChangeCustomerResolver,
+  TierChangeReferenceResolver,
+  TierOverrideCustomerResolver,
+  TierOverrideReferenceResolver,
   CustomerResolver,
   EntitlementResolver,
   FactResolver,

@@ -15,9 +15,10 @@ import { RetierRunner, RetierRunnerOptions } from './retier/retier-runner';
 import { SimulationService } from './authoring/simulation.service';
 import { AuthService } from './auth/auth.service';
 import { Context, ServerDeps, createContext, systemContext } from './context';
-import { CustomerEntitlementSetResolver, CustomerResolver } from './customers/customer.resolver';
+import { CustomerEntitlementSetResolver, CustomerResolver, EntitlementGrantCustomerResolver, TierChangeCustomerResolver, TierOverrideCustomerResolver } from './customers/customer.resolver';
+import { TierChangeReferenceResolver, TierOverrideReferenceResolver } from './evaluation/references.resolver';
 import { CustomerService } from './customers/customer.service';
-import { EntitlementResolver } from './entitlements/entitlement.resolver';
+import { CustomerEntitlementReferenceResolver, EntitlementGrantReferenceResolver, EntitlementResolver } from './entitlements/entitlement.resolver';
 import { EntitlementService } from './entitlements/entitlement.service';
 import { EvaluationService } from './evaluation/evaluation.service';
 import { OverrideResolver } from './evaluation/override.resolver';
@@ -109,6 +110,13 @@ export function resolverInstances(s: Services, runner: RetierRunner | null): Map
     [RuleDraftResolver, new RuleDraftResolver(s.drafts, s.simulation, s.programs, s.publisher, runner)],
     [CustomerResolver, new CustomerResolver(s.customers, s.evaluation, s.entitlements, s.idempotency)],
     [CustomerEntitlementSetResolver, new CustomerEntitlementSetResolver(s.customers)],
+    [TierChangeCustomerResolver, new TierChangeCustomerResolver(s.customers)],
+    [TierOverrideCustomerResolver, new TierOverrideCustomerResolver(s.customers)],
+    [EntitlementGrantCustomerResolver, new EntitlementGrantCustomerResolver(s.customers)],
+    [TierChangeReferenceResolver, new TierChangeReferenceResolver(s.evaluation)],
+    [TierOverrideReferenceResolver, new TierOverrideReferenceResolver(s.evaluation)],
+    [CustomerEntitlementReferenceResolver, new CustomerEntitlementReferenceResolver(s.entitlements, s.evaluation)],
+    [EntitlementGrantReferenceResolver, new EntitlementGrantReferenceResolver(s.entitlements)],
     [EntitlementResolver, new EntitlementResolver(s.entitlements, s.idempotency)],
     [FactResolver, new FactResolver(s.facts)],
     [ProgramResolver, new ProgramResolver(s.programs)],

@@ -7,6 +7,8 @@ import { EntitlementService } from '../entitlements/entitlement.service';
 import { EvaluationService } from '../evaluation/evaluation.service';
 import { TierAssignment } from '../evaluation/tier-assignment.types';
 import { TierChange } from '../evaluation/tier-change.entity';
+import { TierOverride } from '../evaluation/tier-override.entity';
+import { EntitlementGrant } from '../entitlements/entitlement-grant.entity';
 import { ConnectionType, PageArgs } from '../shared/pagination';
 import type { Connection } from '../shared/pagination';
 import { JSONObjectScalar } from '../shared/scalars';
@@ -234,5 +236,36 @@ export class CustomerEntitlementSetResolver {
   @FieldResolver(() => Customer, { nullable: true, description: 'The customer these entitlements are of; null when not found.' })
   customer(@Root() set: CustomerEntitlementSet, @Ctx() ctx: Context): Promise<Customer | null> {
     return this.customerService.ofEntitlementSet(ctx, set);
+  }
+}
+
+/** The customer behind the customerId of history rows, overrides and grants. */
+@Resolver(() => TierChange)
+export class TierChangeCustomerResolver {
+  constructor(private readonly customerService: CustomerService) {}
+
+  @FieldResolver(() => Customer, { nullable: true, description: 'The customer; null once deleted (history outlives the customer).' })
+  customer(@Root() change: TierChange, @Ctx() ctx: Context): Promise<Customer | null> {
+    return this.customerService.byId(ctx, change.customerId);
+  }
+}
+
+@Resolver(() => TierOverride)
+export class TierOverrideCustomerResolver {
+  constructor(private readonly customerService: CustomerService) {}
+
+  @FieldResolver(() => Customer, { nullable: true, description: 'The customer whose tier is pinned.' })
+  customer(@Root() override: TierOverride, @Ctx() ctx: Context): Promise<Customer | null> {
+    return this.customerService.byId(ctx, override.customerId);
+  }
+}
+
+@Resolver(() => EntitlementGrant)
+export class EntitlementGrantCustomerResolver {
+  constructor(private readonly customerService: CustomerService) {}
+
+  @FieldResolver(() => Customer, { nullable: true, description: 'The customer the grant is for.' })
+  customer(@Root() grant: EntitlementGrant, @Ctx() ctx: Context): Promise<Customer | null> {
+    return this.customerService.byId(ctx, grant.customerId);
   }
 }

@@ -111,7 +111,12 @@ export class CustomerService {
 
   /** The customer a set of customerEntitlements answers for, from the request's loaders. */
   async ofEntitlementSet(ctx: Context, set: { customerId: string | null; found: boolean }): Promise<Customer | null> {
-    return set.found && set.customerId ? ctx.loaders.customerById.load(set.customerId) : null;
+    return set.found && set.customerId ? this.byId(ctx, set.customerId) : null;
+  }
+
+  /** A customer by Strata's id, from the request's loaders; null when none has it. */
+  byId(ctx: Context, id: string): Promise<Customer | null> {
+    return ctx.loaders.customerById.load(id);
   }
 
   /** Customers ordered by id; by program and tier, the tier each customer shows (evaluation/shown-tier-reads). */

@@ -1,12 +1,15 @@
 import { IsOptional, MaxLength, MinLength } from 'class-validator';
-import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { EvaluationService } from '../evaluation/evaluation.service';
+import { Tier } from '../programs/tier.entity';
+import { TierProgram } from '../programs/tier-program.entity';
 import { Role } from '../shared/role';
 import type { Context } from '../context';
 import { JSONScalar } from '../shared/scalars';
 import { runMutation } from '../shared/transaction';
 import { UserError } from '../shared/user-error';
 import { assertValidInput } from '../shared/validation';
-import { CustomerEntitlementSet } from './customer-entitlement.types';
+import { CustomerEntitlement, CustomerEntitlementSet } from './customer-entitlement.types';
 import { BetterEnum, EntitlementDefinition, EntitlementValueTypeEnum } from '../catalog/entitlement-definition.entity';
 import { EntitlementGrant } from './entitlement-grant.entity';
 import { EntitlementService, grantReplay } from './entitlement.service';
@@ -130,5 +133,39 @@ export class EntitlementResolver {
   @Mutation(() => EntitlementGrantPayload)
   entitlementGrantRevoke(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<EntitlementGrantPayload> {
     return runMutation(ctx, async (tx) => ({ grant: await this.entitlements.revoke(tx, id), replayed: false }), { grant: null, replayed: false });
+  }
+}
+
+/** The objects behind an entitlement's keys. */
+@Resolver(() => CustomerEntitlement)
+export class CustomerEntitlementReferenceResolver {
+  constructor(
+    private readonly entitlements: EntitlementService,
+    private readonly evaluation: EvaluationService,
+  ) {}
+
+  @FieldResolver(() => EntitlementDefinition, { nullable: true, description: "The catalog entry: the entitlement's name, value type and which value is better." })
+  definition(@Root() entitlement: CustomerEntitlement, @Ctx() ctx: Context): Promise<EntitlementDefinition | null> {
+    return this.entitlements.definition(ctx, entitlement.key);
+  }
+
+  @FieldResolver(() => TierProgram, { nullable: true, description: 'The program whose tier gives the value (source TIER); null for a grant.' })
+  program(@Root() entitlement: CustomerEntitlement, @Ctx() ctx: Context): Promise<TierProgram | null> {
+    return this.evaluation.programInForce(ctx, { key: entitlement.programKey });
+  }
+
+  @FieldResolver(() => Tier, { nullable: true, description: 'The tier that gives the value (source TIER); null for a grant.' })
+  tier(@Root() entitlement: CustomerEntitlement, @Ctx() ctx: Context): Promise<Tier | null> {
+    return this.evaluation.tierInForce(ctx, { key: entitlement.programKey }, entitlement.tierKey);
+  }
+}
+
+@Resolver(() => EntitlementGrant)
+export class EntitlementGrantReferenceResolver {
+  constructor(private readonly entitlements: EntitlementService) {}
+
+  @FieldResolver(() => EntitlementDefinition, { nullable: true, description: 'The catalog entry of the entitlement granted.' })
+  definition(@Root() grant: EntitlementGrant, @Ctx() ctx: Context): Promise<EntitlementDefinition | null> {
+    return this.entitlements.definition(ctx, grant.key);
   }
 }

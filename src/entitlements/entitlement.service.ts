@@ -51,6 +51,11 @@ export const grantReplay: ReplayCodec<{ grant: EntitlementGrant }> = {
 export class EntitlementService {
   constructor(private readonly audit: AuditService) {}
 
+  /** The catalog entry with this key, from the request's loaders. */
+  definition(ctx: Context, key: string): Promise<EntitlementDefinition | null> {
+    return ctx.loaders.entitlementDefinition.load(key);
+  }
+
   list(ctx: Context): Promise<EntitlementDefinition[]> {
     return ctx.db.find(EntitlementDefinition, { order: { key: 'ASC' } });
   }

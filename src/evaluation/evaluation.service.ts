@@ -1,19 +1,22 @@
 import { setImmediate } from 'node:timers/promises';
 import { Context } from '../context';
-import { Classification, Facts, nextTierUp } from '../engine';
-import type { CustomerClassification } from '../loaders';
+import { Classification, Facts, NextTier as EngineNextTier, nextTierUp } from '../engine';
+import type { CustomerClassification, VersionTier } from '../loaders';
 import { PublishedProgram } from '../programs/program-registry';
+import type { Tier } from '../programs/tier.entity';
+import type { TierProgram } from '../programs/tier-program.entity';
 import { FactService } from '../facts/fact.service';
 import { DomainError } from '../shared/errors';
 import { Connection, PageArgs, keyset, pageRequest, toConnection } from '../shared/pagination';
 import { countShownTiers } from './shown-tier-reads';
 import { EvaluatedCustomer } from './evaluated-customer';
 import { ShownTier, encodeTier, shownTier } from './shown-tier';
-import { AssignmentSource, TierAssignment, TierExplanation } from './tier-assignment.types';
+import { AssignmentSource, NextTier, TierAssignment, TierExplanation } from './tier-assignment.types';
 import { TierChange, TierChangeCause } from './tier-change.entity';
 
 export interface TierCountRow {
   tierKey: string | null;
+  tier: Tier | null;
   count: number;
   share: number;
 }
@@ -55,6 +58,28 @@ export class EvaluationService {
     return toAssignment({ published, classification: await published.evaluator.classify(facts), override: null }, facts);
   }
 
+  /** The program with this id or key as it is in force; null once it is gone. */
+  async programInForce(ctx: Context, program: { id?: string; key?: string | null }): Promise<TierProgram | null> {
+    return (await ctx.loaders.programs()).find((p) => p.program.id === program.id || p.program.key === program.key)?.program ?? null;
+  }
+
+  /** The tier with this key in the version of the program in force; null when that version has none. */
+  async tierInForce(ctx: Context, program: { id?: string; key?: string | null }, tierKey: string | null): Promise<Tier | null> {
+    if (tierKey === null) return null;
+    const published = (await ctx.loaders.programs()).find((p) => p.program.id === program.id || p.program.key === program.key);
+    return published?.tiers.find((t) => t.key === tierKey) ?? null;
+  }
+
+  /**
+   * The tier with this key as the history of the program knew it at `version`: from the
+   * newest version up to it that has the key (a change's from-tier may come from an older one).
+   */
+  async tierAsOf(ctx: Context, programId: string, version: number | null, tierKey: string | null): Promise<Tier | null> {
+    if (tierKey === null) return null;
+    const candidates = (await ctx.loaders.programTiers.load(programId)).filter((t) => t.tier.key === tierKey && (version === null || t.version <= version));
+    return candidates.reduce<VersionTier | null>((newest, t) => (!newest || t.version > newest.version ? t : newest), null)?.tier ?? null;
+  }
+
   /** How many customers the program covers per shown tier (null = no tier), highest rank first. */
   async distribution(ctx: Context, programId: string): Promise<TierCountRow[]> {
     const published = (await ctx.loaders.programs()).find((p) => p.program.id === programId);
@@ -64,7 +89,7 @@ export class EvaluationService {
     const keys: (string | null)[] = [...published.tiers.map((t) => t.key), null];
     return keys.map((tierKey) => {
       const count = counts.get(tierKey) ?? 0;
-      return { tierKey, count, share: total ? count / total : 0 };
+      return { tierKey, tier: published.tiers.find((t) => t.key === tierKey) ?? null, count, share: total ? count / total : 0 };
     });
   }
 
@@ -81,7 +106,7 @@ export class EvaluationService {
       matchedTierKey: evaluation.matchedTierKey,
       outcomes: evaluation.outcomes,
       appliesTo: evaluation.appliesTo,
-      nextTier: evaluation.applies ? nextTierUp(evaluation.outcomes, new Map(published.tiers.map((t) => [t.key, t.rank])), evaluation.matchedTierKey) : null,
+      nextTier: evaluation.applies ? withTier(nextTierUp(evaluation.outcomes, new Map(published.tiers.map((t) => [t.key, t.rank])), evaluation.matchedTierKey), published) : null,
       fallbacks: evaluation.fallbacks,
     };
   }
@@ -227,4 +252,9 @@ function toAssignment({ published, classification, override }: CustomerClassific
     facts,
     published,
   };
+}
+
+/** The next tier's object beside its key. */
+function withTier(next: EngineNextTier | null, published: PublishedProgram): NextTier | null {
+  return next && { ...next, tier: published.tiers.find((t) => t.key === next.tierKey)! };
 }

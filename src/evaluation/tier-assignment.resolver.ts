@@ -1,16 +1,20 @@
 import { Arg, Authorized, Ctx, Field, FieldResolver, Float, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context';
 import { DISTRIBUTION_COST, costsWork, fixedCost } from '../limits/query-cost';
+import { Tier } from '../programs/tier.entity';
 import { TierProgram } from '../programs/tier-program.entity';
 import { Role } from '../shared/role';
 import { JSONObjectScalar } from '../shared/scalars';
 import { EvaluationService } from './evaluation.service';
 import { TierAssignment, TierExplanation } from './tier-assignment.types';
 
-@ObjectType()
+@ObjectType({ description: 'How many customers of a program show one tier.' })
 export class TierCount {
   @Field(() => String, { nullable: true, description: 'Null counts customers the program covers who match no tier.' })
   tierKey: string | null;
+
+  @Field(() => Tier, { nullable: true, description: 'The tier counted; null for customers who match no tier.' })
+  tier: Tier | null;
 
   @Field(() => Int)
   count: number;

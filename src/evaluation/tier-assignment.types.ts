@@ -49,8 +49,11 @@ export class TierRequirement {
 
 @ObjectType({ description: 'What it would take to reach the tier just above.' })
 export class NextTier {
-  @Field()
+  @Field({ description: 'The key of the tier just above (see tier).' })
   tierKey: string;
+
+  @Field(() => Tier, { description: 'The tier just above, with its entitlements.' })
+  tier: Tier;
 
   @Field(() => [TierRequirement])
   requirements: TierRequirement[];

@@ -58,6 +58,34 @@ describe('Relay object identification and connections', () => {
     expect(tier.data.node.entitlements.length).toBeGreaterThan(0);
   });
 
+  it('gives every key a screen follows as an object beside it', async () => {
+    const res = await app.gql(
+      `query($id: ID!) {
+        customer(id: $id) {
+          tierHistory(first: 3) { edges { node { programKey fromTierKey toTierKey program { key } fromTier { key } toTier { key } customer { id } } } }
+          tier(programKey: "retail-bank") { override { tierKey program { key } tier { key } customer { id } } explanation { nextTier { tierKey tier { key } } } }
+          entitlements { key source programKey tierKey definition { key valueType } program { key } tier { key } }
+        }
+        tierProgram(key: "retail-bank") { distribution { tierKey tier { key } } }
+      }`,
+      { id: customerId },
+    );
+    expect(res.errors).toBeUndefined();
+    const { customer, tierProgram } = res.data;
+    for (const { node } of customer.tierHistory.edges) {
+      expect(node).toMatchObject({ program: { key: node.programKey }, customer: { id: customerId } });
+      expect([node.fromTier?.key ?? null, node.toTier?.key ?? null]).toEqual([node.fromTierKey, node.toTierKey]);
+    }
+    const { override, explanation } = customer.tier;
+    expect(override).toMatchObject({ tierKey: 'B', program: { key: 'retail-bank' }, tier: { key: 'B' }, customer: { id: customerId } });
+    if (explanation.nextTier) expect(explanation.nextTier.tier.key).toBe(explanation.nextTier.tierKey);
+    for (const e of customer.entitlements) {
+      expect(e.definition.key).toBe(e.key);
+      expect([e.program?.key ?? null, e.tier?.key ?? null]).toEqual(e.source === 'TIER' ? [e.programKey, e.tierKey] : [null, null]);
+    }
+    expect(tierProgram.distribution.map((c: { tierKey: string | null; tier: { key: string } | null }) => c.tier?.key ?? null)).toEqual(tierProgram.distribution.map((c: { tierKey: string | null }) => c.tierKey));
+  });
+
   it('answers null for an object the key may not read, as for one that does not exist', async () => {
     const viewer = await app.keyWithRoles(Role.VIEWER);
     const seen = await app.gql(`{ apiKeys { id } auditEvents(first: 1) { edges { node { id } } } }`);
