@@ -17,7 +17,7 @@ export class AuditEvent {
     return sequenceNodeId('AuditEvent', this.id);
   }
 
-  @Field()
+  @Field({ description: 'When the change was committed.' })
   @CreateDateColumn({ type: 'timestamptz' })
   at: Date;
 
@@ -40,15 +40,15 @@ export class AuditEvent {
   @Column({ name: 'entity_key', type: 'text' })
   entityKey: string;
 
-  @Field(() => JSONScalar, { nullable: true })
+  @Field(() => JSONScalar, { nullable: true, description: 'The changed thing before the change, as JSON; null for a creation.' })
   @Column({ type: 'jsonb', nullable: true })
   before: unknown;
 
-  @Field(() => JSONScalar, { nullable: true })
+  @Field(() => JSONScalar, { nullable: true, description: 'The changed thing after the change, as JSON; null for a deletion.' })
   @Column({ type: 'jsonb', nullable: true })
   after: unknown;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The id of the request that made the change (its x-request-id), to find its log lines.' })
   @Column({ name: 'request_id', type: 'text', nullable: true })
   requestId: string | null;
 }

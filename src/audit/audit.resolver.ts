@@ -7,24 +7,24 @@ import { AuditEvent } from './audit-event.entity';
 import { AuditService } from './audit.service';
 import { pageCost } from '../limits/query-cost';
 
-@InputType()
+@InputType({ description: 'Which changes to list; every field given must match.' })
 export class AuditEventFilter {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Only changes to this kind of thing, e.g. PROGRAM, DRAFT, CUSTOMER, GRANT, OVERRIDE, API_KEY.' })
   entityType?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Only changes to the thing with this key or id.' })
   entityKey?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Only this action, e.g. ruleDraftPublish.' })
   action?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Only changes made by the key with this name.' })
   actorName?: string | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'Only changes at or after this instant.' })
   since?: Date | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'Only changes before this instant.' })
   until?: Date | null;
 }
 
@@ -39,7 +39,7 @@ export class AuditResolver {
   auditEvents(
     @Ctx() ctx: Context,
     @Args(() => PageArgs) page: PageArgs,
-    @Arg('filter', () => AuditEventFilter, { nullable: true }) filter?: AuditEventFilter,
+    @Arg('filter', () => AuditEventFilter, { nullable: true, description: 'Only the changes that match every field given.' }) filter?: AuditEventFilter,
   ): Promise<Connection<AuditEvent>> {
     return this.audit.list(ctx, filter ?? {}, page);
   }

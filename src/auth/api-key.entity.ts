@@ -4,18 +4,18 @@ import { Node } from '../shared/node';
 import { Role } from '../shared/role';
 
 /** An API key; only the SHA-256 of its secret is stored. */
-@ObjectType({ implements: Node })
+@ObjectType({ implements: Node, description: 'An API key: who calls, with which roles. The secret itself is never shown after creation.' })
 @Entity('api_key')
 export class ApiKey {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Globally unique (a UUID).' })
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  @Field()
+  @Field({ description: 'What the key is for, as its creator named it.' })
   @Column({ type: 'text' })
   name: string;
 
-  @Field(() => [Role])
+  @Field(() => [Role], { description: 'What the key may do; ADMIN implies every other role.' })
   @Column({ type: 'text', array: true })
   roles: Role[];
 
@@ -23,7 +23,7 @@ export class ApiKey {
   @Column({ name: 'secret_hash', type: 'text' })
   secretHash: string;
 
-  @Field()
+  @Field({ description: 'When the key was created.' })
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -8,14 +8,14 @@ import { ApiKey } from './api-key.entity';
 import { AuthService } from './auth.service';
 import { Role } from '../shared/role';
 
-@InputType()
+@InputType({ description: 'A new API key.' })
 export class ApiKeyCreateInput {
-  @Field()
+  @Field({ description: 'What the key is for (a person, a system); shown in the audit log as the actor.' })
   @MinLength(1)
   @MaxLength(200)
   name: string;
 
-  @Field(() => [Role])
+  @Field(() => [Role], { description: 'What the key may do: VIEWER reads, INTEGRATOR writes customers, EDITOR drafts rules, APPROVER approves and publishes, ADMIN does everything.' })
   @ArrayMaxSize(5)
   roles: Role[];
 
@@ -24,24 +24,24 @@ export class ApiKeyCreateInput {
   expiresAt?: Date | null;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What apiKeyRevoke answers.' })
 export class ApiKeyRevokePayload {
-  @Field(() => ApiKey, { nullable: true })
+  @Field(() => ApiKey, { nullable: true, description: 'The key, now revoked; null when refused.' })
   apiKey: ApiKey | null;
 
-  @Field(() => [UserError])
+  @Field(() => [UserError], { description: 'Why the call was refused; when any is listed, nothing was written.' })
   userErrors: UserError[];
 }
 
-@ObjectType()
+@ObjectType({ description: 'What apiKeyCreate answers.' })
 export class ApiKeyCreatePayload {
-  @Field(() => ApiKey, { nullable: true })
+  @Field(() => ApiKey, { nullable: true, description: 'The key created; null when refused.' })
   apiKey: ApiKey | null;
 
   @Field(() => String, { nullable: true, description: 'Shown once; only its hash is stored.' })
   secret: string | null;
 
-  @Field(() => [UserError])
+  @Field(() => [UserError], { description: 'Why the call was refused; when any is listed, nothing was written.' })
   userErrors: UserError[];
 }
 
@@ -57,13 +57,13 @@ export class ApiKeyResolver {
 
   @Authorized(Role.ADMIN)
   @Mutation(() => ApiKeyRevokePayload, { description: 'Revokes a key: it is refused from the next request on. Audited.' })
-  apiKeyRevoke(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ApiKeyRevokePayload> {
+  apiKeyRevoke(@Arg('id', () => ID, { description: 'The key\'s id.' }) id: string, @Ctx() ctx: Context): Promise<ApiKeyRevokePayload> {
     return runMutation(ctx, async (tx) => ({ apiKey: await this.auth.revoke(tx, id) }), { apiKey: null });
   }
 
   @Authorized(Role.ADMIN)
-  @Mutation(() => ApiKeyCreatePayload)
-  apiKeyCreate(@Arg('input') input: ApiKeyCreateInput, @Ctx() ctx: Context): Promise<ApiKeyCreatePayload> {
+  @Mutation(() => ApiKeyCreatePayload, { description: 'Creates an API key with the roles given; its secret is answered once, never again. Audited.' })
+  apiKeyCreate(@Arg('input', { description: 'The new key.' }) input: ApiKeyCreateInput, @Ctx() ctx: Context): Promise<ApiKeyCreatePayload> {
     return runMutation(ctx, async (tx) => {
       await assertValidInput(input, ['input']);
       return this.auth.create(tx, input);

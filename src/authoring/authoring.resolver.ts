@@ -40,21 +40,21 @@ export class RuleDraftResolver {
   ) {}
 
   @Authorized(...AUTHORS)
-  @Query(() => RuleDraft, { nullable: true })
-  ruleDraft(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<RuleDraft | null> {
+  @Query(() => RuleDraft, { nullable: true, description: 'A draft by its id; null when none has it.' })
+  ruleDraft(@Arg('id', () => ID, { description: 'The draft\'s id.' }) id: string, @Ctx() ctx: Context): Promise<RuleDraft | null> {
     return this.drafts.find(ctx, id);
   }
 
   @Authorized(...AUTHORS)
   @Query(() => [RuleDraft], { description: 'Open drafts (editing, submitted or approved), newest first.' })
-  ruleDrafts(@Ctx() ctx: Context, @Arg('programKey', () => String, { nullable: true }) programKey?: string): Promise<RuleDraft[]> {
+  ruleDrafts(@Ctx() ctx: Context, @Arg('programKey', () => String, { nullable: true, description: 'Only drafts of this program.' }) programKey?: string): Promise<RuleDraft[]> {
     return this.drafts.list(ctx, programKey);
   }
 
   @Authorized(...AUTHORS)
   @Query(() => RuleSimulation, { complexity: fixedCost(SIMULATION_COST), description: "The draft's impact on every customer: who would move from which tier to which. Writes nothing." })
   async ruleDraftSimulate(
-    @Arg('id', () => ID) id: string,
+    @Arg('id', () => ID, { description: 'The draft\'s id.' }) id: string,
     @Ctx() ctx: Context,
     @Arg('sampleSize', () => Int, { defaultValue: 5, description: 'Customers shown per movement, 0..20.' }) sampleSize: number,
   ): Promise<RuleSimulation> {
@@ -66,17 +66,17 @@ export class RuleDraftResolver {
   @Authorized(...AUTHORS)
   @Query(() => RuleSetDiff, { description: 'What changed between two versions of a program, per tier.' })
   async ruleSetDiff(
-    @Arg('programKey') programKey: string,
-    @Arg('fromVersion', () => Int) fromVersion: number,
-    @Arg('toVersion', () => Int) toVersion: number,
+    @Arg('programKey', { description: 'The program key.' }) programKey: string,
+    @Arg('fromVersion', () => Int, { description: 'The older version.' }) fromVersion: number,
+    @Arg('toVersion', () => Int, { description: 'The newer version.' }) toVersion: number,
     @Ctx() ctx: Context,
   ): Promise<RuleSetDiff> {
     return this.drafts.versionDiff(ctx, programKey, fromVersion, toVersion);
   }
 
   @Authorized(...AUTHORS)
-  @Query(() => RetierJob, { nullable: true })
-  retierJob(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<RetierJob | null> {
+  @Query(() => RetierJob, { nullable: true, description: 'A re-tier job by its id; null when none has it.' })
+  retierJob(@Arg('id', () => ID, { description: 'The job\'s id.' }) id: string, @Ctx() ctx: Context): Promise<RetierJob | null> {
     return findRetierJob(ctx, id);
   }
 
@@ -84,7 +84,7 @@ export class RuleDraftResolver {
   @Mutation(() => TierProgramCreatePayload, {
     description: 'Creates a program with its version 1 as a draft; like any rule change it reaches customers once validated, approved by another key and published.',
   })
-  tierProgramCreate(@Arg('input') input: TierProgramCreateInput, @Ctx() ctx: Context): Promise<TierProgramCreatePayload> {
+  tierProgramCreate(@Arg('input', { description: 'The new program and its version 1.' }) input: TierProgramCreateInput, @Ctx() ctx: Context): Promise<TierProgramCreatePayload> {
     return runMutation(ctx, async (tx) => {
       await assertValidInput(input, ['input']);
       return this.drafts.createProgram(tx, input);
@@ -96,22 +96,22 @@ export class RuleDraftResolver {
     description:
       "Opens a draft that retires the program: its version in force marked retired, so it covers no customer once published. Like any change it is simulated, approved by another key and published; a later draft without `retired` reinstates it.",
   })
-  tierProgramRetire(@Arg('programKey') programKey: string, @Ctx() ctx: Context): Promise<RuleDraftPayload> {
+  tierProgramRetire(@Arg('programKey', { description: 'The program to retire.' }) programKey: string, @Ctx() ctx: Context): Promise<RuleDraftPayload> {
     return runMutation(ctx, async (tx) => ({ draft: await this.drafts.create(tx, programKey, { retire: true }) }), { draft: null });
   }
 
   @Authorized(Role.EDITOR)
   @Mutation(() => RuleDraftPayload, { description: "Opens a draft as a copy of the program's version in force." })
-  ruleDraftCreate(@Arg('programKey') programKey: string, @Ctx() ctx: Context): Promise<RuleDraftPayload> {
+  ruleDraftCreate(@Arg('programKey', { description: 'The program to change; its version in force is where the draft starts.' }) programKey: string, @Ctx() ctx: Context): Promise<RuleDraftPayload> {
     return runMutation(ctx, async (tx) => ({ draft: await this.drafts.create(tx, programKey) }), { draft: null });
   }
 
   @Authorized(Role.EDITOR)
   @Mutation(() => RuleDraftPayload, { description: 'Replaces the whole document { appliesTo, tiers }; refused with CONFLICT unless revision is current.' })
   ruleDraftUpdate(
-    @Arg('id', () => ID) id: string,
-    @Arg('revision', () => Int) revision: number,
-    @Arg('document', () => JSONObjectScalar) document: Record<string, unknown>,
+    @Arg('id', () => ID, { description: 'The draft\'s id.' }) id: string,
+    @Arg('revision', () => Int, { description: 'The revision you read: refused with CONFLICT unless the draft is still at it.' }) revision: number,
+    @Arg('document', () => JSONObjectScalar, { description: 'The whole program document { appliesTo, tiers }, as rule files write it.' }) document: Record<string, unknown>,
     @Ctx() ctx: Context,
   ): Promise<RuleDraftPayload> {
     return runMutation(ctx, async (tx) => ({ draft: await this.drafts.update(tx, id, revision, document) }), { draft: null });
@@ -120,10 +120,10 @@ export class RuleDraftResolver {
   @Authorized(Role.EDITOR)
   @Mutation(() => RuleDraftPayload, { description: 'Replaces one tier, found by its current key.' })
   ruleDraftTierUpdate(
-    @Arg('id', () => ID) id: string,
-    @Arg('revision', () => Int) revision: number,
-    @Arg('tierKey') tierKey: string,
-    @Arg('tier', () => TierInput) tier: TierInput,
+    @Arg('id', () => ID, { description: 'The draft\'s id.' }) id: string,
+    @Arg('revision', () => Int, { description: 'The revision you read: refused with CONFLICT unless the draft is still at it.' }) revision: number,
+    @Arg('tierKey', { description: 'The tier to replace.' }) tierKey: string,
+    @Arg('tier', () => TierInput, { description: 'The tier as it should be (its key may change).' }) tier: TierInput,
     @Ctx() ctx: Context,
   ): Promise<RuleDraftPayload> {
     const plain = { key: tier.key, name: tier.name, rank: tier.rank, rule: tier.rule, entitlements: (tier.entitlements ?? []).map((e) => ({ key: e.key, value: e.value })) };
@@ -133,9 +133,9 @@ export class RuleDraftResolver {
   @Authorized(Role.EDITOR)
   @Mutation(() => RuleDraftPayload, { description: 'Adds an example: these facts must get this tier, or publishing is blocked.' })
   ruleDraftTestCaseAdd(
-    @Arg('id', () => ID) id: string,
-    @Arg('revision', () => Int) revision: number,
-    @Arg('testCase', () => RuleTestCaseInput) testCase: RuleTestCaseInput,
+    @Arg('id', () => ID, { description: 'The draft\'s id.' }) id: string,
+    @Arg('revision', () => Int, { description: 'The revision you read: refused with CONFLICT unless the draft is still at it.' }) revision: number,
+    @Arg('testCase', () => RuleTestCaseInput, { description: 'The example: facts and the tier they must get.' }) testCase: RuleTestCaseInput,
     @Ctx() ctx: Context,
   ): Promise<RuleDraftPayload> {
     return runMutation(ctx, async (tx) => {
@@ -146,11 +146,11 @@ export class RuleDraftResolver {
   }
 
   @Authorized(Role.EDITOR)
-  @Mutation(() => RuleDraftPayload)
+  @Mutation(() => RuleDraftPayload, { description: 'Removes one of the draft\'s test cases by name.' })
   ruleDraftTestCaseRemove(
-    @Arg('id', () => ID) id: string,
-    @Arg('revision', () => Int) revision: number,
-    @Arg('name') name: string,
+    @Arg('id', () => ID, { description: 'The draft\'s id.' }) id: string,
+    @Arg('revision', () => Int, { description: 'The revision you read: refused with CONFLICT unless the draft is still at it.' }) revision: number,
+    @Arg('name', { description: 'The test case\'s name.' }) name: string,
     @Ctx() ctx: Context,
   ): Promise<RuleDraftPayload> {
     return runMutation(ctx, async (tx) => ({ draft: await this.drafts.removeTestCase(tx, id, revision, name) }), { draft: null });
@@ -158,19 +158,19 @@ export class RuleDraftResolver {
 
   @Authorized(Role.EDITOR)
   @Mutation(() => RuleDraftPayload, { description: 'Asks for approval; needs a draft without validation errors.' })
-  ruleDraftSubmit(@Arg('id', () => ID) id: string, @Arg('revision', () => Int) revision: number, @Ctx() ctx: Context): Promise<RuleDraftPayload> {
+  ruleDraftSubmit(@Arg('id', () => ID, { description: 'The draft\'s id.' }) id: string, @Arg('revision', () => Int, { description: 'The revision you read: refused with CONFLICT unless the draft is still at it.' }) revision: number, @Ctx() ctx: Context): Promise<RuleDraftPayload> {
     return runMutation(ctx, async (tx) => ({ draft: await this.drafts.submit(tx, id, revision) }), { draft: null });
   }
 
   @Authorized(Role.APPROVER)
   @Mutation(() => RuleDraftPayload, { description: 'Approves the revision reviewed; the last editor cannot approve (four-eyes).' })
-  ruleDraftApprove(@Arg('id', () => ID) id: string, @Arg('revision', () => Int) revision: number, @Ctx() ctx: Context): Promise<RuleDraftPayload> {
+  ruleDraftApprove(@Arg('id', () => ID, { description: 'The draft\'s id.' }) id: string, @Arg('revision', () => Int, { description: 'The revision you read: refused with CONFLICT unless the draft is still at it.' }) revision: number, @Ctx() ctx: Context): Promise<RuleDraftPayload> {
     return runMutation(ctx, async (tx) => ({ draft: await this.drafts.approve(tx, id, revision) }), { draft: null });
   }
 
   @Authorized(Role.EDITOR)
-  @Mutation(() => RuleDraftPayload)
-  ruleDraftDiscard(@Arg('id', () => ID) id: string, @Arg('revision', () => Int) revision: number, @Ctx() ctx: Context): Promise<RuleDraftPayload> {
+  @Mutation(() => RuleDraftPayload, { description: 'Abandons a draft; the version in force stays. Audited.' })
+  ruleDraftDiscard(@Arg('id', () => ID, { description: 'The draft\'s id.' }) id: string, @Arg('revision', () => Int, { description: 'The revision you read: refused with CONFLICT unless the draft is still at it.' }) revision: number, @Ctx() ctx: Context): Promise<RuleDraftPayload> {
     return runMutation(ctx, async (tx) => ({ draft: await this.drafts.discard(tx, id, revision) }), { draft: null });
   }
 
@@ -178,7 +178,7 @@ export class RuleDraftResolver {
   @Mutation(() => RuleSetPublishPayload, {
     description: 'Publishes an approved draft as a new version; a background job re-tiers every customer. Reads use the new rules at once.',
   })
-  async ruleDraftPublish(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<RuleSetPublishPayload> {
+  async ruleDraftPublish(@Arg('id', () => ID, { description: 'The approved draft\'s id.' }) id: string, @Ctx() ctx: Context): Promise<RuleSetPublishPayload> {
     const payload = await runMutation<RuleSetPublishPayload>(ctx, (tx) => this.drafts.publish(tx, id), { draft: null, version: null, retierJob: null });
     if (payload.retierJob) this.runner?.kick();
     return payload;
@@ -186,7 +186,7 @@ export class RuleDraftResolver {
 
   @Authorized(Role.APPROVER)
   @Mutation(() => RuleSetPublishPayload, { description: "Publishes an earlier version's document again as a new version." })
-  async ruleSetRollback(@Arg('programKey') programKey: string, @Arg('version', () => Int) version: number, @Ctx() ctx: Context): Promise<RuleSetPublishPayload> {
+  async ruleSetRollback(@Arg('programKey', { description: 'The program key.' }) programKey: string, @Arg('version', () => Int, { description: 'The version whose rules come back (as a new version).' }) version: number, @Ctx() ctx: Context): Promise<RuleSetPublishPayload> {
     const payload = await runMutation<RuleSetPublishPayload>(
       ctx,
       async (tx) => ({ draft: null, ...(await this.publisher.rollback(tx, programKey, version)) }),
@@ -196,13 +196,13 @@ export class RuleDraftResolver {
     return payload;
   }
 
-  @FieldResolver(() => TierProgram)
+  @FieldResolver(() => TierProgram, { description: 'The program the draft changes.' })
   async program(@Root() draft: RuleDraft, @Ctx() ctx: Context): Promise<TierProgram> {
     const published = await this.programs.publishedById(ctx, draft.programId);
     return published ? published.program : ctx.db.findOneOrFail(TierProgram, { where: { id: draft.programId } });
   }
 
-  @FieldResolver(() => [RuleTestCase])
+  @FieldResolver(() => [RuleTestCase], { description: 'Examples the draft must classify as stated before it may be published.' })
   testCases(@Root() draft: RuleDraft): RuleTestCase[] {
     return draft.testCases;
   }

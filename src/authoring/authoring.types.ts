@@ -14,54 +14,54 @@ const RuleWarningCodeEnum = describedEnum('RuleWarningCode', 'What a coverage wa
 
 @ObjectType({ description: 'Something valid but probably unintended, such as customers no tier accepts.' })
 export class RuleWarning {
-  @Field(() => RuleWarningCodeEnum)
+  @Field(() => RuleWarningCodeEnum, { description: 'What kind of warning it is.' })
   code: RuleWarningCode;
 
   @Field(() => [String], { description: 'Path inside the draft, e.g. ["document","tiers",2,"rule","conditions"].' })
   field: string[];
 
-  @Field()
+  @Field({ description: 'What is probably wrong, in words.' })
   message: string;
 }
 
-@ObjectType()
+@ObjectType({ description: 'An example the draft must classify as stated: facts and the tier they must get.' })
 export class RuleTestCase {
-  @Field()
+  @Field({ description: 'The example\'s name, unique in its draft.' })
   name: string;
 
-  @Field(() => JSONObjectScalar)
+  @Field(() => JSONObjectScalar, { description: 'The facts of the example customer.' })
   facts: Record<string, unknown>;
 
   @Field(() => String, { nullable: true, description: 'Null = the customer must match no tier.' })
   expectedTierKey: string | null;
 }
 
-@InputType()
+@InputType({ description: 'An example the draft must classify as stated.' })
 export class RuleTestCaseInput {
-  @Field()
+  @Field({ description: 'The example\'s name, unique in its draft.' })
   @MinLength(1)
   @MaxLength(200)
   name: string;
 
-  @Field(() => JSONObjectScalar)
+  @Field(() => JSONObjectScalar, { description: 'The facts of the example customer, checked against the catalog.' })
   facts: Record<string, unknown>;
 
   @Field(() => String, { nullable: true, description: 'Null = the customer must match no tier.' })
   expectedTierKey?: string | null;
 }
 
-@ObjectType()
+@ObjectType({ description: 'A test case\'s outcome under the draft.' })
 export class RuleTestResult {
-  @Field()
+  @Field({ description: 'The test case\'s name.' })
   name: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The tier the test case expects; null = no tier.' })
   expectedTierKey: string | null;
 
   @Field(() => String, { nullable: true, description: 'Null when no tier matched or the program does not cover these facts.' })
   actualTierKey: string | null;
 
-  @Field()
+  @Field({ description: 'Whether the draft gives the expected tier.' })
   passed: boolean;
 }
 
@@ -70,10 +70,10 @@ export class RuleDraftValidation {
   @Field(() => [UserError], { description: 'Problems that block submitting and publishing.' })
   errors: UserError[];
 
-  @Field(() => [RuleWarning])
+  @Field(() => [RuleWarning], { description: 'Valid but probably unintended: coverage gaps, hidden overlaps, unreachable tiers.' })
   warnings: RuleWarning[];
 
-  @Field(() => [RuleTestResult])
+  @Field(() => [RuleTestResult], { description: 'Every test case\'s outcome under the draft.' })
   testResults: RuleTestResult[];
 
   @Field({ description: 'No errors and every test case passes.' })
@@ -86,14 +86,14 @@ export enum TierDiffChange {
   CHANGED = 'CHANGED',
   UNCHANGED = 'UNCHANGED',
 }
-registerEnumType(TierDiffChange, { name: 'TierDiffChange' });
+registerEnumType(TierDiffChange, { name: 'TierDiffChange', description: 'How a tier differs between two versions.', valuesConfig: { ADDED: { description: 'Only the newer version has it.' }, REMOVED: { description: 'Only the older version has it.' }, CHANGED: { description: 'Both have it, with differences (see lines).' }, UNCHANGED: { description: 'Both have it as it is.' } } });
 
-@ObjectType()
+@ObjectType({ description: 'How one tier differs between two versions.' })
 export class TierDiff {
-  @Field()
+  @Field({ description: 'The tier compared.' })
   tierKey: string;
 
-  @Field(() => TierDiffChange)
+  @Field(() => TierDiffChange, { description: 'Whether the tier was added, removed, changed or left as it was.' })
   change: TierDiffChange;
 
   @Field(() => [String], { description: 'One line per change, e.g. "rule: balance ≥ 500,000 → balance ≥ 600,000".' })
@@ -105,7 +105,7 @@ export class RuleSetDiff {
   @Field(() => String, { description: 'e.g. "v3" or "draft"' })
   from: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'e.g. "v4" or "draft"' })
   to: string;
 
   @Field(() => [String], { description: 'Changes to whom the program covers: its appliesTo, its retirement or reinstatement.' })
@@ -115,15 +115,15 @@ export class RuleSetDiff {
   tiers: TierDiff[];
 }
 
-@ObjectType()
+@ObjectType({ description: 'One entitlement whose value a movement changes.' })
 export class EntitlementChange {
-  @Field()
+  @Field({ description: 'The entitlement\'s catalog key.' })
   key: string;
 
-  @Field(() => JSONScalar, { nullable: true })
+  @Field(() => JSONScalar, { nullable: true, description: 'The value before; null when the entitlement was not given.' })
   before: unknown;
 
-  @Field(() => JSONScalar, { nullable: true })
+  @Field(() => JSONScalar, { nullable: true, description: 'The value after; null when the entitlement is no longer given.' })
   after: unknown;
 }
 
@@ -132,16 +132,16 @@ export class TierMovement {
   @Field(() => String, { nullable: true, description: 'Null = no tier (or not covered, see fromCovered).' })
   fromTierKey: string | null;
 
-  @Field()
+  @Field({ description: 'Whether the program covers these customers now.' })
   fromCovered: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The tier they would get; null = no tier (or not covered, see toCovered).' })
   toTierKey: string | null;
 
-  @Field()
+  @Field({ description: 'Whether the program would cover them.' })
   toCovered: boolean;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Customers making this move.' })
   count: number;
 
   @Field(() => [Customer], { description: 'A few of the customers who move (empty when they stay).' })
@@ -156,7 +156,7 @@ export class TierMovement {
 
 @ObjectType({ description: "A draft's impact over every customer in the database; writes nothing." })
 export class RuleSimulation {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Customers classified: every customer of the database.' })
   customers: number;
 
   @Field(() => Int, { description: 'Customers whose tier (or coverage) would change.' })
@@ -169,16 +169,16 @@ export class RuleSimulation {
   tookMs: number;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What draft mutations answer.' })
 export class RuleDraftPayload {
-  @Field(() => RuleDraft, { nullable: true })
+  @Field(() => RuleDraft, { nullable: true, description: 'The draft as the call left it; null when refused.' })
   draft: RuleDraft | null;
 
-  @Field(() => [UserError])
+  @Field(() => [UserError], { description: 'Why the call was refused; when any is listed, nothing was written.' })
   userErrors: UserError[];
 }
 
-@ObjectType()
+@ObjectType({ description: 'What tierProgramCreate answers.' })
 export class TierProgramCreatePayload {
   @Field(() => TierProgram, { nullable: true, description: 'The new program: no version is in force until its first draft is approved and published.' })
   program: TierProgram | null;
@@ -186,22 +186,22 @@ export class TierProgramCreatePayload {
   @Field(() => RuleDraft, { nullable: true, description: "The program's first version, as a draft." })
   draft: RuleDraft | null;
 
-  @Field(() => [UserError])
+  @Field(() => [UserError], { description: 'Why the call was refused; when any is listed, nothing was written.' })
   userErrors: UserError[];
 }
 
-@ObjectType()
+@ObjectType({ description: 'What ruleDraftPublish and ruleSetRollback answer.' })
 export class RuleSetPublishPayload {
   @Field(() => RuleDraft, { nullable: true, description: 'The published draft (null for a rollback).' })
   draft: RuleDraft | null;
 
-  @Field(() => RuleSetVersion, { nullable: true })
+  @Field(() => RuleSetVersion, { nullable: true, description: 'The version now in force; null when refused.' })
   version: RuleSetVersion | null;
 
   @Field(() => RetierJob, { nullable: true, description: 'The background job re-tiering every customer.' })
   retierJob: RetierJob | null;
 
-  @Field(() => [UserError])
+  @Field(() => [UserError], { description: 'Why the call was refused; when any is listed, nothing was written.' })
   userErrors: UserError[];
 }
 

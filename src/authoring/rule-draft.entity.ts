@@ -12,7 +12,7 @@ export enum RuleDraftStatus {
   PUBLISHED = 'PUBLISHED',
   DISCARDED = 'DISCARDED',
 }
-registerEnumType(RuleDraftStatus, { name: 'RuleDraftStatus' });
+registerEnumType(RuleDraftStatus, { name: 'RuleDraftStatus', description: 'Where a draft is in its workflow.', valuesConfig: { EDITING: { description: 'Being edited.' }, SUBMITTED: { description: 'Submitted for approval; no more edits.' }, APPROVED: { description: 'Approved by another key; ready to publish.' }, PUBLISHED: { description: 'Published as a version.' }, DISCARDED: { description: 'Abandoned.' } } });
 
 export const OPEN_DRAFT_STATUSES = [RuleDraftStatus.EDITING, RuleDraftStatus.SUBMITTED, RuleDraftStatus.APPROVED];
 
@@ -25,11 +25,11 @@ export interface RuleTestCase {
 }
 
 /** A program's next rule set while product owners edit, review and approve it. */
-@ObjectType({ implements: Node })
+@ObjectType({ implements: Node, description: 'A proposed change to a program: edited, validated, simulated, approved by another key, then published.' })
 @Entity('rule_draft')
 @Index('rule_draft_open_key', ['programId'], { unique: true, where: `status IN ('EDITING', 'SUBMITTED', 'APPROVED')` })
 export class RuleDraft {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Globally unique (a UUID).' })
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
@@ -55,11 +55,11 @@ export class RuleDraft {
   @Column({ type: 'integer', default: 1 })
   revision: number;
 
-  @Field(() => RuleDraftStatus)
+  @Field(() => RuleDraftStatus, { description: 'Where the draft is in its workflow.' })
   @Column({ type: 'text' })
   status: RuleDraftStatus;
 
-  @Field()
+  @Field({ description: 'Name of the key that opened the draft.' })
   @Column({ name: 'created_by', type: 'text' })
   createdBy: string;
 
@@ -70,18 +70,18 @@ export class RuleDraft {
   @Column({ name: 'last_edited_by', type: 'text' })
   lastEditedBy: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Name of the key that submitted it for approval.' })
   @Column({ name: 'submitted_by', type: 'text', nullable: true })
   submittedBy: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Name of the key that approved it (never one that wrote it).' })
   @Column({ name: 'approved_by', type: 'text', nullable: true })
   approvedBy: string | null;
 
   @Column({ name: 'approver_key_id', type: 'text', nullable: true })
   approverKeyId: string | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it was approved.' })
   @Column({ name: 'approved_at', type: 'timestamptz', nullable: true })
   approvedAt: Date | null;
 
@@ -89,11 +89,11 @@ export class RuleDraft {
   @Column({ name: 'published_version', type: 'integer', nullable: true })
   publishedVersion: number | null;
 
-  @Field()
+  @Field({ description: 'When it was opened.' })
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
-  @Field()
+  @Field({ description: 'When it last changed.' })
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
 }

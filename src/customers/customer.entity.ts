@@ -4,10 +4,10 @@ import { Node } from '../shared/node';
 import { JSONObjectScalar } from '../shared/scalars';
 
 /** A customer with the facts integrators push; tiers are derived from the facts. */
-@ObjectType({ implements: Node })
+@ObjectType({ implements: Node, description: 'A customer with the facts integrators push; its tiers and entitlements are derived from them.' })
 @Entity('customer')
 export class Customer {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Strata\'s id of the customer (a UUID, globally unique); every customer write takes it, or your externalId.' })
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
@@ -16,11 +16,11 @@ export class Customer {
   @Column({ name: 'external_id', type: 'text' })
   externalId: string;
 
-  @Field()
+  @Field({ description: 'Display name.' })
   @Column({ type: 'text' })
   name: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Free-form grouping of your own, e.g. retail or sme; lists filter by it.' })
   @Index('customer_segment_idx')
   @Column({ type: 'text', nullable: true })
   segment: string | null;
@@ -33,11 +33,11 @@ export class Customer {
   @Column({ type: 'integer', default: 1 })
   version: number;
 
-  @Field()
+  @Field({ description: 'When Strata first stored the customer.' })
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
-  @Field()
+  @Field({ description: 'When the customer was last written.' })
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
 }

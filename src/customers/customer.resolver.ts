@@ -23,19 +23,19 @@ import { costsWork, pageCost, perItemCost } from '../limits/query-cost';
 const CUSTOMER_ID = "Strata's id of the customer; give this or externalId.";
 const CUSTOMER_EXTERNAL_ID = 'Your own id of the customer; give this or id.';
 
-@InputType()
+@InputType({ description: 'A customer as it should be, named by your own externalId.' })
 export class CustomerUpsertInput {
-  @Field()
+  @Field({ description: 'Your own id of the customer (1 to 200 characters, unique): the customer is created, or replaced when it exists.' })
   @MinLength(1)
   @MaxLength(200)
   externalId: string;
 
-  @Field()
+  @Field({ description: 'Display name, 1 to 500 characters.' })
   @MinLength(1)
   @MaxLength(500)
   name: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Free-form grouping of your own, up to 100 characters.' })
   @IsOptional()
   @MaxLength(100)
   segment?: string | null;
@@ -49,21 +49,21 @@ export class CustomerUpsertInput {
   expectedVersion?: number | null;
 }
 
-@InputType()
+@InputType({ description: 'Which customers to list; every field given must match.' })
 export class CustomerFilter {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Only customers the program covers.' })
   programKey?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Needs programKey.' })
   tierKey?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Only customers of this segment.' })
   segment?: string | null;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What a customer write answers.' })
 export class CustomerPayload {
-  @Field(() => Customer, { nullable: true })
+  @Field(() => Customer, { nullable: true, description: 'The customer as the write left it; null when refused.' })
   customer: Customer | null;
 
   @Field(() => [TierChange], { description: 'The tier changes this write caused.' })
@@ -72,7 +72,7 @@ export class CustomerPayload {
   @Field({ description: 'True when this answers a retry: the idempotencyKey was seen, nothing was written again, and customer and tierChanges are what the first call returned.' })
   replayed: boolean;
 
-  @Field(() => [UserError])
+  @Field(() => [UserError], { description: 'Why the call was refused; when any is listed, nothing was written.' })
   userErrors: UserError[];
 }
 
@@ -91,7 +91,7 @@ export class CustomerUpsertResult {
   userErrors: UserError[];
 }
 
-@ObjectType()
+@ObjectType({ description: 'What customersUpsert answers: one result per input.' })
 export class CustomersUpsertPayload {
   @Field(() => [CustomerUpsertResult], { description: 'One per input, in input order. Items are independent: a refused item is not written, the others are.' })
   results: CustomerUpsertResult[];
@@ -103,12 +103,12 @@ export class CustomersUpsertPayload {
   userErrors: UserError[];
 }
 
-@ObjectType()
+@ObjectType({ description: 'What customerDelete answers.' })
 export class CustomerDeletePayload {
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'Strata\'s id of the customer deleted; null when refused.' })
   deletedId: string | null;
 
-  @Field(() => [UserError])
+  @Field(() => [UserError], { description: 'Why the call was refused; when any is listed, nothing was written.' })
   userErrors: UserError[];
 }
 
@@ -128,18 +128,18 @@ export class CustomerResolver {
   @Query(() => Customer, { nullable: true, description: 'By id or by externalId (exactly one).' })
   customer(
     @Ctx() ctx: Context,
-    @Arg('id', () => ID, { nullable: true }) id?: string,
-    @Arg('externalId', () => String, { nullable: true }) externalId?: string,
+    @Arg('id', () => ID, { nullable: true, description: 'Strata\'s id; give this or externalId.' }) id?: string,
+    @Arg('externalId', () => String, { nullable: true, description: 'Your own id; give this or id.' }) externalId?: string,
   ): Promise<Customer | null> {
     return this.customerService.find(ctx, { id, externalId });
   }
 
   @Authorized(Role.VIEWER)
-  @Query(() => CustomerConnection, { complexity: pageCost })
+  @Query(() => CustomerConnection, { complexity: pageCost, description: 'Customers, ordered by id; filtered by program (and the tier each shows), segment. A Relay connection.' })
   customers(
     @Ctx() ctx: Context,
     @Args(() => PageArgs) page: PageArgs,
-    @Arg('filter', () => CustomerFilter, { nullable: true }) filter?: CustomerFilter,
+    @Arg('filter', () => CustomerFilter, { nullable: true, description: 'Only customers matching every field given.' }) filter?: CustomerFilter,
   ): Promise<Connection<Customer>> {
     return this.customerService.list(ctx, filter ?? {}, page);
   }
@@ -147,7 +147,7 @@ export class CustomerResolver {
   @Authorized(Role.INTEGRATOR)
   @Mutation(() => CustomerPayload, { description: 'Create or replace by externalId; facts are checked against the catalog.' })
   customerUpsert(
-    @Arg('input') input: CustomerUpsertInput,
+    @Arg('input', { description: 'The customer as it should be.' }) input: CustomerUpsertInput,
     @Ctx() ctx: Context,
     @Arg('idempotencyKey', () => String, { nullable: true, description: IDEMPOTENCY_KEY }) idempotencyKey?: string,
   ): Promise<CustomerPayload> {
@@ -177,7 +177,7 @@ export class CustomerResolver {
   @Authorized(Role.INTEGRATOR)
   @Mutation(() => CustomerPayload, { description: 'Merge patch: listed facts are set, a null value removes the fact.' })
   customerFactsUpdate(
-    @Arg('facts', () => JSONObjectScalar) facts: Record<string, unknown>,
+    @Arg('facts', () => JSONObjectScalar, { description: 'Fact catalog key → value to set; null removes the fact.' }) facts: Record<string, unknown>,
     @Ctx() ctx: Context,
     @Arg('id', () => ID, { nullable: true, description: CUSTOMER_ID }) id?: string,
     @Arg('externalId', () => String, { nullable: true, description: CUSTOMER_EXTERNAL_ID }) externalId?: string,
@@ -209,16 +209,16 @@ export class CustomerResolver {
 
   @FieldResolver(() => TierAssignment, { nullable: true, description: 'Null when the program does not cover the customer.' })
   @costsWork('assignment')
-  tier(@Root() customer: Customer, @Arg('programKey') programKey: string, @Ctx() ctx: Context): Promise<TierAssignment | null> {
+  tier(@Root() customer: Customer, @Arg('programKey', { description: 'The program key.' }) programKey: string, @Ctx() ctx: Context): Promise<TierAssignment | null> {
     return this.evaluation.liveAssignment(ctx, customer, programKey);
   }
 
-  @FieldResolver(() => [CustomerEntitlement])
+  @FieldResolver(() => [CustomerEntitlement], { description: 'What the customer is entitled to now: per entitlement the most generous value of its tiers and active grants, with the source.' })
   entitlements(@Root() customer: Customer, @Ctx() ctx: Context): Promise<CustomerEntitlement[]> {
     return this.entitlementService.effective(ctx, customer);
   }
 
-  @FieldResolver(() => TierChangeConnection, { complexity: pageCost })
+  @FieldResolver(() => TierChangeConnection, { complexity: pageCost, description: 'Every change of the tier the customer shows, newest first, with its cause.' })
   tierHistory(
     @Root() customer: Customer,
     @Ctx() ctx: Context,

@@ -5,29 +5,29 @@ export enum EntitlementSource {
   TIER = 'TIER',
   GRANT = 'GRANT',
 }
-registerEnumType(EntitlementSource, { name: 'EntitlementSource' });
+registerEnumType(EntitlementSource, { name: 'EntitlementSource', description: 'Where an entitlement value comes from.', valuesConfig: { TIER: { description: 'A tier the customer holds.' }, GRANT: { description: 'A grant to the customer.' } } });
 
 @ObjectType({ description: 'The most generous value of one entitlement across all sources, with where it came from.' })
 export class CustomerEntitlement {
-  @Field()
+  @Field({ description: 'The entitlement\'s catalog key.' })
   key: string;
 
-  @Field(() => JSONScalar)
+  @Field(() => JSONScalar, { description: 'The value in force, typed by the catalog (BOOLEAN, NUMBER or STRING).' })
   value: unknown;
 
-  @Field(() => EntitlementSource)
+  @Field(() => EntitlementSource, { description: 'Where the value comes from: a tier or a grant.' })
   source: EntitlementSource;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The program whose tier gives the value (source TIER).' })
   programKey: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The tier that gives the value (source TIER).' })
   tierKey: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'The grant that gives the value (source GRANT).' })
   grantId: string | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the grant giving the value ends; null for tier values and grants without end.' })
   expiresAt: Date | null;
 }
 

@@ -5,15 +5,15 @@ import { JSONScalar } from '../shared/scalars';
 import { EntitlementDefinition } from '../catalog/entitlement-definition.entity';
 
 /** An entitlement given to one customer directly, beside what their tiers give. */
-@ObjectType({ implements: Node })
+@ObjectType({ implements: Node, description: 'An entitlement value given to one customer beside its tiers.' })
 @Entity('entitlement_grant')
 @Index('entitlement_grant_customer_idx', ['customerId'])
 export class EntitlementGrant {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Globally unique (a UUID).' })
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Strata\'s id of the customer the grant is for (see customer).' })
   @Column({ name: 'customer_id', type: 'uuid' })
   customerId: string;
 
@@ -22,7 +22,7 @@ export class EntitlementGrant {
   @JoinColumn({ name: 'customer_id' })
   customer?: object;
 
-  @Field()
+  @Field({ description: 'The entitlement\'s catalog key (see definition).' })
   @Column({ name: 'entitlement_key', type: 'text' })
   key: string;
 
@@ -30,7 +30,7 @@ export class EntitlementGrant {
   @JoinColumn({ name: 'entitlement_key' })
   entitlement?: EntitlementDefinition;
 
-  @Field(() => JSONScalar)
+  @Field(() => JSONScalar, { description: 'The value granted, typed by the catalog.' })
   @Column({ type: 'jsonb' })
   value: unknown;
 
@@ -38,7 +38,7 @@ export class EntitlementGrant {
   @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
   expiresAt: Date | null;
 
-  @Field()
+  @Field({ description: 'Why it was granted.' })
   @Column({ type: 'text' })
   reason: string;
 
@@ -46,11 +46,11 @@ export class EntitlementGrant {
   @Column({ name: 'granted_by', type: 'text', nullable: true })
   grantedBy: string | null;
 
-  @Field()
+  @Field({ description: 'When it was granted.' })
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it was revoked; null while it stands.' })
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
 }

@@ -16,29 +16,29 @@ import { EntitlementService, grantReplay } from './entitlement.service';
 import { IDEMPOTENCY_KEY, IdempotencyService } from '../idempotency/idempotency.service';
 import { perIdCost } from '../limits/query-cost';
 
-@InputType()
+@InputType({ description: 'An entitlement catalog entry.' })
 export class EntitlementDefineInput {
-  @Field()
+  @Field({ description: 'The catalog key, e.g. feeDiscountPct: a lower-case letter, then letters, digits and _ (at most 63).' })
   key: string;
 
-  @Field()
+  @Field({ description: 'Display name, 1 to 200 characters.' })
   @MinLength(1)
   @MaxLength(200)
   name: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'What the entitlement gives, for people reading the catalog.' })
   @IsOptional()
   @MaxLength(1000)
   description?: string | null;
 
-  @Field(() => EntitlementValueTypeEnum)
+  @Field(() => EntitlementValueTypeEnum, { description: 'The type of every value; it never changes once defined.' })
   valueType: EntitlementValueTypeEnum;
 
-  @Field(() => BetterEnum, { nullable: true })
+  @Field(() => BetterEnum, { nullable: true, description: 'For NUMBER: whether a higher or a lower value is more generous (HIGHER when left out).' })
   better?: BetterEnum | null;
 }
 
-@InputType()
+@InputType({ description: 'A grant: which customer, which entitlement, which value, why, until when.' })
 export class EntitlementGrantInput {
   @Field(() => ID, { nullable: true, description: "Strata's id of the customer; give this or customerExternalId." })
   customerId?: string | null;
@@ -46,39 +46,39 @@ export class EntitlementGrantInput {
   @Field(() => String, { nullable: true, description: 'Your own id of the customer; give this or customerId.' })
   customerExternalId?: string | null;
 
-  @Field()
+  @Field({ description: 'The entitlement\'s catalog key.' })
   key: string;
 
-  @Field(() => JSONScalar)
+  @Field(() => JSONScalar, { description: 'The value to grant, of the entitlement\'s type (a STRING up to 1,000 characters).' })
   value: unknown;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'The grant stops counting at this instant; null = until revoked.' })
   expiresAt?: Date | null;
 
-  @Field()
+  @Field({ description: 'Why it is granted, 1 to 1,000 characters; kept in the audit log.' })
   @MinLength(1)
   @MaxLength(1000)
   reason: string;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What entitlementDefine answers.' })
 export class EntitlementDefinePayload {
-  @Field(() => EntitlementDefinition, { nullable: true })
+  @Field(() => EntitlementDefinition, { nullable: true, description: 'The catalog entry as stored; null when refused.' })
   entitlement: EntitlementDefinition | null;
 
-  @Field(() => [UserError])
+  @Field(() => [UserError], { description: 'Why the call was refused; when any is listed, nothing was written.' })
   userErrors: UserError[];
 }
 
-@ObjectType()
+@ObjectType({ description: 'What entitlementGrant and entitlementGrantRevoke answer.' })
 export class EntitlementGrantPayload {
-  @Field(() => EntitlementGrant, { nullable: true })
+  @Field(() => EntitlementGrant, { nullable: true, description: 'The grant as stored; null when refused.' })
   grant: EntitlementGrant | null;
 
   @Field({ description: 'True when this answers a retry of entitlementGrant: the idempotencyKey was seen and no second grant was made.' })
   replayed: boolean;
 
-  @Field(() => [UserError])
+  @Field(() => [UserError], { description: 'Why the call was refused; when any is listed, nothing was written.' })
   userErrors: UserError[];
 }
 
@@ -90,7 +90,7 @@ export class EntitlementResolver {
   ) {}
 
   @Authorized(Role.VIEWER)
-  @Query(() => [EntitlementDefinition])
+  @Query(() => [EntitlementDefinition], { description: 'The entitlement catalog.' })
   entitlementDefinitions(@Ctx() ctx: Context): Promise<EntitlementDefinition[]> {
     return this.entitlements.list(ctx);
   }
@@ -99,16 +99,16 @@ export class EntitlementResolver {
   @Query(() => [CustomerEntitlementSet], { complexity: perIdCost, description: 'Up to 500 customers, answered in input order (ids, then externalIds).' })
   customerEntitlements(
     @Ctx() ctx: Context,
-    @Arg('ids', () => [ID], { nullable: true }) ids?: string[],
-    @Arg('externalIds', () => [String], { nullable: true }) externalIds?: string[],
+    @Arg('ids', () => [ID], { nullable: true, description: 'Strata\'s ids of the customers, answered first.' }) ids?: string[],
+    @Arg('externalIds', () => [String], { nullable: true, description: 'Your own ids of the customers, answered after ids.' }) externalIds?: string[],
     @Arg('keys', () => [String], { nullable: true, description: 'Only these entitlements (catalog keys); all when left out.' }) keys?: string[],
   ): Promise<CustomerEntitlementSet[]> {
     return this.entitlements.forCustomers(ctx, ids ?? [], externalIds ?? [], keys ?? null);
   }
 
   @Authorized(Role.EDITOR)
-  @Mutation(() => EntitlementDefinePayload)
-  entitlementDefine(@Arg('input') input: EntitlementDefineInput, @Ctx() ctx: Context): Promise<EntitlementDefinePayload> {
+  @Mutation(() => EntitlementDefinePayload, { description: 'Adds an entitlement to the catalog, or changes its name and description (never its type or direction). Audited.' })
+  entitlementDefine(@Arg('input', { description: 'The catalog entry.' }) input: EntitlementDefineInput, @Ctx() ctx: Context): Promise<EntitlementDefinePayload> {
     return runMutation(ctx, async (tx) => {
       await assertValidInput(input, ['input']);
       return { entitlement: await this.entitlements.define(tx, input) };
@@ -116,9 +116,9 @@ export class EntitlementResolver {
   }
 
   @Authorized(Role.INTEGRATOR)
-  @Mutation(() => EntitlementGrantPayload)
+  @Mutation(() => EntitlementGrantPayload, { description: 'Grants one customer an entitlement value beside its tiers (the more generous value wins), until revoked or expired. Audited.' })
   entitlementGrant(
-    @Arg('input') input: EntitlementGrantInput,
+    @Arg('input', { description: 'The grant.' }) input: EntitlementGrantInput,
     @Ctx() ctx: Context,
     @Arg('idempotencyKey', () => String, { nullable: true, description: IDEMPOTENCY_KEY }) idempotencyKey?: string,
   ): Promise<EntitlementGrantPayload> {
@@ -130,8 +130,8 @@ export class EntitlementResolver {
   }
 
   @Authorized(Role.INTEGRATOR)
-  @Mutation(() => EntitlementGrantPayload)
-  entitlementGrantRevoke(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<EntitlementGrantPayload> {
+  @Mutation(() => EntitlementGrantPayload, { description: 'Revokes a grant: it stops counting at once. Audited.' })
+  entitlementGrantRevoke(@Arg('id', () => ID, { description: 'The grant\'s id.' }) id: string, @Ctx() ctx: Context): Promise<EntitlementGrantPayload> {
     return runMutation(ctx, async (tx) => ({ grant: await this.entitlements.revoke(tx, id), replayed: false }), { grant: null, replayed: false });
   }
 }

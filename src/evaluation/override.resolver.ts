@@ -9,7 +9,7 @@ import { OverrideService } from './override.service';
 import { TierChange } from './tier-change.entity';
 import { TierOverride } from './tier-override.entity';
 
-@InputType()
+@InputType({ description: 'An override: which customer, which program, which tier, why, until when.' })
 export class TierOverrideSetInput {
   @Field(() => ID, { nullable: true, description: "Strata's id of the customer; give this or customerExternalId." })
   customerId?: string | null;
@@ -17,13 +17,13 @@ export class TierOverrideSetInput {
   @Field(() => String, { nullable: true, description: 'Your own id of the customer; give this or customerId.' })
   customerExternalId?: string | null;
 
-  @Field()
+  @Field({ description: 'The program to pin the tier in.' })
   programKey: string;
 
-  @Field()
+  @Field({ description: 'The tier to pin; the version in force must have it.' })
   tierKey: string;
 
-  @Field()
+  @Field({ description: 'Why, 1 to 1,000 characters; kept in the audit log.' })
   @MinLength(1)
   @MaxLength(1000)
   reason: string;
@@ -33,15 +33,15 @@ export class TierOverrideSetInput {
   expiresAt?: Date | null;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What tierOverrideSet and tierOverrideRevoke answer.' })
 export class TierOverridePayload {
-  @Field(() => TierOverride, { nullable: true })
+  @Field(() => TierOverride, { nullable: true, description: 'The override as the call left it; null when refused.' })
   override: TierOverride | null;
 
   @Field(() => [TierChange], { description: "The change of the customer's shown tier, if any." })
   tierChanges: TierChange[];
 
-  @Field(() => [UserError])
+  @Field(() => [UserError], { description: 'Why the call was refused; when any is listed, nothing was written.' })
   userErrors: UserError[];
 }
 
@@ -51,7 +51,7 @@ export class OverrideResolver {
 
   @Authorized(Role.INTEGRATOR)
   @Mutation(() => TierOverridePayload, { description: "Pins a customer's tier in a program, replacing any override in force." })
-  tierOverrideSet(@Arg('input') input: TierOverrideSetInput, @Ctx() ctx: Context): Promise<TierOverridePayload> {
+  tierOverrideSet(@Arg('input', { description: 'The override.' }) input: TierOverrideSetInput, @Ctx() ctx: Context): Promise<TierOverridePayload> {
     return runMutation(ctx, async (tx) => {
       await assertValidInput(input, ['input']);
       return this.overrides.set(tx, input);
@@ -60,7 +60,7 @@ export class OverrideResolver {
 
   @Authorized(Role.INTEGRATOR)
   @Mutation(() => TierOverridePayload, { description: 'Ends an override now; the rules decide the tier again.' })
-  tierOverrideRevoke(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<TierOverridePayload> {
+  tierOverrideRevoke(@Arg('id', () => ID, { description: 'The override\'s id.' }) id: string, @Ctx() ctx: Context): Promise<TierOverridePayload> {
     return runMutation(ctx, (tx) => this.overrides.revoke(tx, id), { override: null, tierChanges: [] });
   }
 }

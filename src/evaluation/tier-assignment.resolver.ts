@@ -16,10 +16,10 @@ export class TierCount {
   @Field(() => Tier, { nullable: true, description: 'The tier counted; null for customers who match no tier.' })
   tier: Tier | null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Customers showing the tier.' })
   count: number;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: 'count as a fraction of the program\'s customers, 0 to 1.' })
   share: number;
 }
 
@@ -42,7 +42,7 @@ export class ProgramEvaluationResolver {
   @Authorized(Role.VIEWER)
   @Query(() => TierAssignment, { description: 'What-if: the tier these facts would get in the program. Writes nothing.' })
   @costsWork('assignment')
-  evaluate(@Arg('programKey') programKey: string, @Arg('facts', () => JSONObjectScalar) facts: Record<string, unknown>, @Ctx() ctx: Context): Promise<TierAssignment> {
+  evaluate(@Arg('programKey', { description: 'The program to evaluate in.' }) programKey: string, @Arg('facts', () => JSONObjectScalar, { description: 'Fact catalog key → value, checked against the catalog.' }) facts: Record<string, unknown>, @Ctx() ctx: Context): Promise<TierAssignment> {
     return this.evaluation.whatIf(ctx, programKey, facts);
   }
 

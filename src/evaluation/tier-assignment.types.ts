@@ -10,14 +10,14 @@ export enum AssignmentSource {
   RULE = 'RULE',
   OVERRIDE = 'OVERRIDE',
 }
-registerEnumType(AssignmentSource, { name: 'AssignmentSource' });
+registerEnumType(AssignmentSource, { name: 'AssignmentSource', description: 'Who decides the tier a customer shows.', valuesConfig: { RULE: { description: 'The program\'s rules.' }, OVERRIDE: { description: 'An account manager\'s override.' } } });
 
 @ObjectType({ description: "One tier's rule as evaluated for the customer." })
 export class RuleOutcome {
-  @Field()
+  @Field({ description: 'The tier whose rule this is.' })
   tierKey: string;
 
-  @Field()
+  @Field({ description: 'Whether the customer\'s facts pass the tier\'s rule.' })
   passed: boolean;
 
   @Field(() => JSONObjectScalar, {
@@ -28,13 +28,13 @@ export class RuleOutcome {
 
 @ObjectType({ description: 'A condition of the next tier up that the customer does not meet yet.' })
 export class TierRequirement {
-  @Field()
+  @Field({ description: 'The fact the condition compares.' })
   fact: string;
 
-  @Field()
+  @Field({ description: "The condition's json-rules-engine operator, e.g. greaterThanInclusive." })
   operator: string;
 
-  @Field(() => JSONScalar, { nullable: true })
+  @Field(() => JSONScalar, { nullable: true, description: 'The value the condition compares with.' })
   target: unknown;
 
   @Field(() => JSONScalar, { nullable: true, description: "The customer's value now." })
@@ -55,7 +55,7 @@ export class NextTier {
   @Field(() => Tier, { description: 'The tier just above, with its entitlements.' })
   tier: Tier;
 
-  @Field(() => [TierRequirement])
+  @Field(() => [TierRequirement], { description: 'Each condition of the tier the customer does not meet yet, with how far it is.' })
   requirements: TierRequirement[];
 
   @Field({ description: 'True when closing the numeric gaps alone would reach the tier.' })
@@ -67,16 +67,16 @@ export class RuleFallback {
   @Field(() => String, { nullable: true, description: "The tier whose rule falls back; null for the program's appliesTo." })
   tierKey: string | null;
 
-  @Field()
+  @Field({ description: 'Why the rule could not be compiled faithfully.' })
   reason: string;
 }
 
 @ObjectType({ description: 'Why the customer has the tier: every tier of the program, highest rank first.' })
 export class TierExplanation {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The rules\' verdict: the highest-ranked tier whose rule passes; null = none.' })
   matchedTierKey: string | null;
 
-  @Field(() => [RuleOutcome])
+  @Field(() => [RuleOutcome], { description: 'Every tier\'s rule as evaluated, highest rank first.' })
   outcomes: RuleOutcome[];
 
   @Field(() => JSONObjectScalar, { nullable: true, description: "The program's appliesTo condition as evaluated; null when it covers everyone." })
@@ -93,22 +93,22 @@ export class TierExplanation {
 
 @ObjectType({ description: "A customer's tier in one program, evaluated from the current facts and the rules in force." })
 export class TierAssignment {
-  @Field(() => TierProgram)
+  @Field(() => TierProgram, { description: 'The program.' })
   program: TierProgram;
 
   @Field(() => Tier, { nullable: true, description: 'Null when the customer matches no tier of the program.' })
   tier: Tier | null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The version of the program whose rules decided.' })
   ruleVersion: number;
 
-  @Field(() => AssignmentSource)
+  @Field(() => AssignmentSource, { description: 'Whether the rules or an override decide the tier shown.' })
   source: AssignmentSource;
 
   @Field(() => TierOverride, { nullable: true, description: 'The override in force (source OVERRIDE); the explanation still shows what the rules alone give.' })
   override: TierOverride | null;
 
-  @Field()
+  @Field({ description: 'When the tier was computed (reads compute it live).' })
   evaluatedAt: Date;
 
   /** The facts classified, kept for the explanation (a field resolver computes it on demand). */

@@ -10,7 +10,7 @@ export enum TierChangeCause {
   OVERRIDE = 'OVERRIDE',
   SCHEDULE = 'SCHEDULE',
 }
-registerEnumType(TierChangeCause, { name: 'TierChangeCause' });
+registerEnumType(TierChangeCause, { name: 'TierChangeCause', description: 'What made a customer\'s shown tier change.', valuesConfig: { CREATED: { description: 'The customer was first covered by the program.' }, CUSTOMER_UPDATE: { description: 'The customer\'s facts changed.' }, RULE_PUBLISH: { description: 'A new version of the rules was published or rolled back to.' }, OVERRIDE: { description: 'An override was set or revoked.' }, SCHEDULE: { description: 'Reserved for changes that time makes (expiries, reviews).' } } });
 
 /**
  * One row of a customer's tier history: appended whenever the tier the customer *shows*
@@ -47,15 +47,15 @@ export class TierChange {
   program?: TierProgram;
 
   /** Program keys never change, so the key is kept with the row for cheap history reads. */
-  @Field()
+  @Field({ description: 'The program\'s key (see program).' })
   @Column({ name: 'program_key', type: 'text' })
   programKey: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The tier shown before; null = none (see fromTier).' })
   @Column({ name: 'from_tier_key', type: 'text', nullable: true })
   fromTierKey: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The tier shown after; null = none (see toTier).' })
   @Column({ name: 'to_tier_key', type: 'text', nullable: true })
   toTierKey: string | null;
 
@@ -63,15 +63,15 @@ export class TierChange {
   @Column({ name: 'rules_tier_key', type: 'text', nullable: true })
   rulesTierKey: string | null;
 
-  @Field(() => TierChangeCause)
+  @Field(() => TierChangeCause, { description: 'What made the tier change.' })
   @Column({ type: 'text' })
   cause: TierChangeCause;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'The program\'s version in force at the change.' })
   @Column({ name: 'rule_version', type: 'integer', nullable: true })
   ruleVersion: number | null;
 
-  @Field()
+  @Field({ description: 'When the change was committed.' })
   @Column({ type: 'timestamptz', default: () => 'now()' })
   at: Date;
 }

@@ -7,15 +7,15 @@ import { TierProgram } from '../programs/tier-program.entity';
 export const ACTIVE_OVERRIDE = 'o.revoked_at IS NULL AND (o.expires_at IS NULL OR o.expires_at > now())';
 
 /** A tier pinned by an account manager, beating the rules until it expires or is revoked. */
-@ObjectType({ implements: Node })
+@ObjectType({ implements: Node, description: 'An account manager\'s pin of a customer\'s tier in a program; the rules keep running underneath.' })
 @Entity('tier_override')
 @Index('tier_override_active_key', ['customerId', 'programId'], { unique: true, where: 'revoked_at IS NULL' })
 export class TierOverride {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Globally unique (a UUID).' })
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Strata\'s id of the customer (see customer).' })
   @Column({ name: 'customer_id', type: 'uuid' })
   customerId: string;
 
@@ -31,11 +31,11 @@ export class TierOverride {
   @JoinColumn({ name: 'program_id' })
   program?: TierProgram;
 
-  @Field()
+  @Field({ description: 'The tier pinned (see tier).' })
   @Column({ name: 'tier_key', type: 'text' })
   tierKey: string;
 
-  @Field()
+  @Field({ description: 'Why the tier is pinned.' })
   @Column({ type: 'text' })
   reason: string;
 
@@ -43,15 +43,15 @@ export class TierOverride {
   @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
   expiresAt: Date | null;
 
-  @Field()
+  @Field({ description: 'Name of the key that set it.' })
   @Column({ name: 'created_by', type: 'text' })
   createdBy: string;
 
-  @Field()
+  @Field({ description: 'When it was set.' })
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it was revoked; null while it stands.' })
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
 }

@@ -9,21 +9,21 @@ export enum FactTypeEnum {
   DATE = 'DATE',
   STRING_LIST = 'STRING_LIST',
 }
-registerEnumType(FactTypeEnum, { name: 'FactType', description: 'DATE values are ISO 8601 strings.' });
+registerEnumType(FactTypeEnum, { name: 'FactType', description: 'DATE values are ISO 8601 strings.', valuesConfig: { NUMBER: { description: 'A finite number.' }, STRING: { description: 'Text of up to 1,000 characters.' }, BOOLEAN: { description: 'true or false.' }, DATE: { description: 'An ISO 8601 date or date-time string.' }, STRING_LIST: { description: 'Up to 100 strings.' } } });
 
 /** A fact the catalog allows on customers, with its type. */
-@ObjectType()
+@ObjectType({ description: 'A catalog entry: a fact customers carry and rules compare.' })
 @Entity('fact_definition')
 export class FactDefinition {
-  @Field()
+  @Field({ description: 'The catalog key facts and rules use.' })
   @PrimaryColumn({ type: 'text' })
   key: string;
 
-  @Field(() => FactTypeEnum)
+  @Field(() => FactTypeEnum, { description: 'The type of every value of this fact.' })
   @Column({ type: 'text' })
   type: FactType;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'What the fact measures.' })
   @Column({ type: 'text', nullable: true })
   description: string | null;
 

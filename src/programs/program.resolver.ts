@@ -9,21 +9,21 @@ import { RuleSetVersion } from './rule-set-version.entity';
 import { TierProgram } from './tier-program.entity';
 import { Tier } from './tier.entity';
 
-@InputType()
+@InputType({ description: 'One entitlement value a tier gives.' })
 export class TierEntitlementInput {
-  @Field()
+  @Field({ description: 'The entitlement\'s catalog key.' })
   key: string;
 
-  @Field(() => JSONScalar)
+  @Field(() => JSONScalar, { description: 'The value the tier gives, of the entitlement\'s type.' })
   value: unknown;
 }
 
-@InputType()
+@InputType({ description: 'A tier of a program document: its key, name, rank, rule and entitlements.' })
 export class TierInput {
-  @Field()
+  @Field({ description: 'The tier key, unique within the program.' })
   key: string;
 
-  @Field()
+  @Field({ description: 'Display name.' })
   name: string;
 
   @Field(() => Int, { description: 'Higher is better; unique within the program.' })
@@ -32,21 +32,21 @@ export class TierInput {
   @Field(() => JSONObjectScalar, { description: 'A json-rules-engine rule: { conditions: { all | any | not: … } }.' })
   rule: Record<string, unknown>;
 
-  @Field(() => [TierEntitlementInput], { nullable: true })
+  @Field(() => [TierEntitlementInput], { nullable: true, description: 'What the tier gives.' })
   entitlements?: TierEntitlementInput[] | null;
 }
 
-@InputType()
+@InputType({ description: 'A new program: its key, name and ladder.' })
 export class TierProgramCreateInput {
-  @Field()
+  @Field({ description: 'The program key: a lower-case letter, then lower-case letters, digits, _ and - (at most 63).' })
   key: string;
 
-  @Field()
+  @Field({ description: 'Display name.' })
   @MinLength(1)
   @MaxLength(200)
   name: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'What the program is for.' })
   @IsOptional()
   @MaxLength(2000)
   description?: string | null;
@@ -54,7 +54,7 @@ export class TierProgramCreateInput {
   @Field(() => JSONObjectScalar, { nullable: true, description: 'Condition tree choosing the customers the program covers; null covers everyone.' })
   appliesTo?: Record<string, unknown> | null;
 
-  @Field(() => [TierInput])
+  @Field(() => [TierInput], { description: 'The ladder, each tier with its rule and entitlements.' })
   tiers: TierInput[];
 }
 
@@ -63,15 +63,15 @@ export class ProgramResolver {
   constructor(private readonly programs: ProgramService) {}
 
   @Authorized(Role.VIEWER)
-  @Query(() => [TierProgram])
+  @Query(() => [TierProgram], { description: 'Every program, published or not.' })
   @costsWork('perProgram')
   tierPrograms(@Ctx() ctx: Context): Promise<TierProgram[]> {
     return this.programs.list(ctx);
   }
 
   @Authorized(Role.VIEWER)
-  @Query(() => TierProgram, { nullable: true })
-  tierProgram(@Arg('key') key: string, @Ctx() ctx: Context): Promise<TierProgram | null> {
+  @Query(() => TierProgram, { nullable: true, description: 'A program by its key; null when none has it.' })
+  tierProgram(@Arg('key', { description: 'The program key.' }) key: string, @Ctx() ctx: Context): Promise<TierProgram | null> {
     return this.programs.find(ctx, key);
   }
 
@@ -80,7 +80,7 @@ export class ProgramResolver {
     return (await this.programs.publishedById(ctx, program.id))?.tiers ?? [];
   }
 
-  @FieldResolver(() => RuleSetVersion, { nullable: true })
+  @FieldResolver(() => RuleSetVersion, { nullable: true, description: 'The version in force; null until the first version is published.' })
   async publishedVersion(@Root() program: TierProgram, @Ctx() ctx: Context): Promise<RuleSetVersion | null> {
     return (await this.programs.publishedById(ctx, program.id))?.version ?? null;
   }

@@ -10,7 +10,7 @@ export enum RuleSetStatus {
   PUBLISHED = 'PUBLISHED',
   SUPERSEDED = 'SUPERSEDED',
 }
-registerEnumType(RuleSetStatus, { name: 'RuleSetStatus' });
+registerEnumType(RuleSetStatus, { name: 'RuleSetStatus', description: 'Whether a version is in force.', valuesConfig: { DRAFT: { description: 'Written, not yet in force.' }, PUBLISHED: { description: 'In force.' }, SUPERSEDED: { description: 'Was in force; a later version replaced it.' } } });
 
 /** The document of a program version: appliesTo plus every tier with rule and entitlements. */
 export interface ProgramDocument {
@@ -21,7 +21,7 @@ export interface ProgramDocument {
 }
 
 /** One version of a program's rules; immutable once published. */
-@ObjectType({ implements: Node })
+@ObjectType({ implements: Node, description: 'One published version of a program\'s rules; versions never change once written.' })
 @Entity('rule_set_version')
 @Index('rule_set_version_program_version_key', ['programId', 'version'], { unique: true })
 export class RuleSetVersion {
@@ -36,11 +36,11 @@ export class RuleSetVersion {
   @JoinColumn({ name: 'program_id' })
   program?: TierProgram;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The number of the version within its program, from 1.' })
   @Column({ type: 'integer' })
   version: number;
 
-  @Field(() => RuleSetStatus)
+  @Field(() => RuleSetStatus, { description: 'Whether the version is in force.' })
   @Column({ type: 'text' })
   status: RuleSetStatus;
 
@@ -51,11 +51,11 @@ export class RuleSetVersion {
   @OneToMany(() => Tier, (tier) => tier.ruleSetVersion)
   tiers?: Tier[];
 
-  @Field()
+  @Field({ description: 'When the version was written.' })
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it came into force.' })
   @Column({ name: 'published_at', type: 'timestamptz', nullable: true })
   publishedAt: Date | null;
 }

@@ -5,7 +5,7 @@ import { JSONScalar } from '../shared/scalars';
 import { Tier } from './tier.entity';
 
 /** The value of one entitlement that a tier gives. */
-@ObjectType()
+@ObjectType({ description: 'The value of one entitlement that a tier gives.' })
 @Entity('tier_entitlement')
 export class TierEntitlement {
   @PrimaryColumn({ name: 'tier_id', type: 'uuid' })
@@ -18,12 +18,12 @@ export class TierEntitlement {
   @PrimaryColumn({ name: 'entitlement_key', type: 'text' })
   entitlementKey: string;
 
-  @Field(() => EntitlementDefinition)
+  @Field(() => EntitlementDefinition, { description: 'The catalog entry.' })
   @ManyToOne(() => EntitlementDefinition, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'entitlement_key' })
   entitlement: EntitlementDefinition;
 
-  @Field(() => JSONScalar)
+  @Field(() => JSONScalar, { description: 'The value the tier gives, typed by the catalog.' })
   @Column({ type: 'jsonb' })
   value: unknown;
 }

@@ -3,23 +3,23 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Update
 import { Node } from '../shared/node';
 
 /** A ladder of ranked tiers (retail deposits, corporate, telecom groups …). */
-@ObjectType({ implements: Node })
+@ObjectType({ implements: Node, description: 'A tier ladder (e.g. a retail bank\'s A–D) and whom it covers; changed only through drafts.' })
 @Entity('tier_program')
 export class TierProgram {
   @Field(() => ID, { description: 'Globally unique (a UUID).' })
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  @Field()
+  @Field({ description: 'The program key, e.g. retail-bank.' })
   @Index('tier_program_key_key', { unique: true })
   @Column({ type: 'text' })
   key: string;
 
-  @Field()
+  @Field({ description: 'Display name.' })
   @Column({ type: 'text' })
   name: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'What the program is for.' })
   @Column({ type: 'text', nullable: true })
   description: string | null;
 

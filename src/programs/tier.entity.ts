@@ -7,7 +7,7 @@ import { RuleSetVersion } from './rule-set-version.entity';
 import { TierEntitlement } from './tier-entitlement.entity';
 
 /** A rung of a program's ladder, as of one rule-set version. */
-@ObjectType({ implements: Node })
+@ObjectType({ implements: Node, description: 'A rung of a program\'s ladder as one version has it: its rule and what it gives.' })
 @Entity('tier')
 @Index('tier_version_key_key', ['ruleSetVersionId', 'key'], { unique: true })
 @Index('tier_version_rank_key', ['ruleSetVersionId', 'rank'], { unique: true })
@@ -23,11 +23,11 @@ export class Tier {
   @JoinColumn({ name: 'rule_set_version_id' })
   ruleSetVersion?: RuleSetVersion;
 
-  @Field()
+  @Field({ description: 'The tier key, unique within the program, e.g. A.' })
   @Column({ type: 'text' })
   key: string;
 
-  @Field()
+  @Field({ description: 'Display name.' })
   @Column({ type: 'text' })
   name: string;
 
@@ -39,7 +39,7 @@ export class Tier {
   @Column({ type: 'jsonb' })
   rule: RuleDocument;
 
-  @Field(() => [TierEntitlement])
+  @Field(() => [TierEntitlement], { description: 'What the tier gives.' })
   @OneToMany(() => TierEntitlement, (e) => e.tier)
   entitlements: TierEntitlement[];
 }

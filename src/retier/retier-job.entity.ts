@@ -11,7 +11,7 @@ export enum RetierJobStatus {
   /** A later publish replaced this version before the job finished; that job re-tiers everyone. */
   SUPERSEDED = 'SUPERSEDED',
 }
-registerEnumType(RetierJobStatus, { name: 'RetierJobStatus' });
+registerEnumType(RetierJobStatus, { name: 'RetierJobStatus', description: 'Where a re-tier job is.', valuesConfig: { PENDING: { description: 'Enqueued, not started.' }, RUNNING: { description: 'A runner is re-tiering customers.' }, DONE: { description: 'Every customer is re-tiered.' }, SUPERSEDED: { description: 'A later version made the job unnecessary.' } } });
 
 /**
  * Re-tiering every customer under a version: after a publish, a program's creation or a
@@ -19,11 +19,11 @@ registerEnumType(RetierJobStatus, { name: 'RetierJobStatus' });
  * set-wise, then each chunk's assignments, history rows and counters commit in one
  * transaction; after a crash the next run stages what remains, so nothing is lost or repeated.
  */
-@ObjectType({ implements: Node })
+@ObjectType({ implements: Node, description: 'The background job that re-tiers every customer after a publish or rollback.' })
 @Entity('retier_job')
 @Index('retier_job_open_idx', ['status', 'createdAt'])
 export class RetierJob {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Globally unique (a UUID).' })
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
@@ -42,7 +42,7 @@ export class RetierJob {
   @Column({ type: 'text', default: TierChangeCause.RULE_PUBLISH })
   cause: TierChangeCause;
 
-  @Field(() => RetierJobStatus)
+  @Field(() => RetierJobStatus, { description: 'Where the job is.' })
   @Column({ type: 'text' })
   status: RetierJobStatus;
 
@@ -58,15 +58,15 @@ export class RetierJob {
   @Column({ type: 'integer' })
   total: number;
 
-  @Field()
+  @Field({ description: 'When the job was enqueued (at publish or rollback).' })
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When a runner first took the job.' })
   @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
   startedAt: Date | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the job was done or superseded.' })
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
   finishedAt: Date | null;
 

@@ -57,21 +57,21 @@ export interface Connection<T> {
 export const TOTAL_COUNT_COST = 50;
 
 export function ConnectionType<T extends object>(node: ClassType<T>, name: string) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { description: `One ${name} of a page, with its cursor.` })
   class EdgeType {
-    @Field()
+    @Field({ description: 'Where this item sits in the list: pass it as after or before to page from here.' })
     cursor: string;
 
-    @Field(() => node)
+    @Field(() => node, { description: 'The item.' })
     node: T;
   }
 
-  @ObjectType(`${name}Connection`)
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} items (a Relay connection).` })
   class ConnectionClass {
-    @Field(() => [EdgeType])
+    @Field(() => [EdgeType], { description: 'The items of the page, in list order.' })
     edges: EdgeType[];
 
-    @Field(() => PageInfo)
+    @Field(() => PageInfo, { description: 'Where the page sits in the list.' })
     pageInfo: PageInfo;
 
     @Field(() => Int, { complexity: TOTAL_COUNT_COST, description: 'Every item the filter matches, counted in the database.' })

@@ -7,7 +7,7 @@ export enum Role {
   APPROVER = 'APPROVER',
   ADMIN = 'ADMIN',
 }
-registerEnumType(Role, { name: 'Role' });
+registerEnumType(Role, { name: 'Role', description: 'What an API key may do. Every role may read; ADMIN may do everything.', valuesConfig: { VIEWER: { description: 'Reads programs, customers and entitlements.' }, INTEGRATOR: { description: 'Writes customers, facts, grants and overrides.' }, EDITOR: { description: 'Writes catalogs and opens and edits drafts.' }, APPROVER: { description: 'Approves and publishes drafts it did not write, and rolls back.' }, ADMIN: { description: 'Everything, including API keys.' } } });
 
 /** Every role can read; INTEGRATOR writes customers; ADMIN can do everything. */
 const IMPLIED: Record<Role, Role[]> = {

@@ -23,13 +23,13 @@ const UserErrorCodeEnum = describedEnum('UserErrorCode', 'What kind of problem a
 /** An expected failure of a mutation, returned in its payload; nothing was written. */
 @ObjectType({ description: 'An expected failure of a mutation; when any is returned nothing was written.' })
 export class UserError {
-  @Field(() => UserErrorCodeEnum)
+  @Field(() => UserErrorCodeEnum, { description: 'What kind of problem it is.' })
   code: UserErrorCode;
 
   @Field(() => [String], { nullable: true, description: 'Path to the offending input, e.g. ["input","facts","balance"].' })
   field: string[] | null;
 
-  @Field()
+  @Field({ description: 'The problem in words, naming the value and the reason.' })
   message: string;
 }
 
