@@ -6,6 +6,11 @@ import { JSONObjectScalar } from '../shared/scalars';
 /** A customer with the facts integrators push; tiers are derived from the facts. */
 @ObjectType({ implements: Node, description: 'A customer with the facts integrators push; its tiers and entitlements are derived from them.' })
 @Entity('customer')
+// Expression indexes TypeORM cannot describe: made by migration 1764835200000, left alone by it.
+@Index('customer_name_prefix_idx', { synchronize: false })
+@Index('customer_external_id_prefix_idx', { synchronize: false })
+@Index('customer_name_order_idx', ['name', 'id'])
+@Index('customer_updated_order_idx', ['updatedAt', 'id'])
 export class Customer {
   @Field(() => ID, { description: 'Strata\'s id of the customer (a UUID, globally unique); every customer write takes it, or your externalId.' })
   @PrimaryGeneratedColumn('uuid')

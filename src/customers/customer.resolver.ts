@@ -1,5 +1,5 @@
 import { IsOptional, MaxLength, Min, MinLength } from 'class-validator';
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Float, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root, registerEnumType } from 'type-graphql';
 import { Role } from '../shared/role';
 import type { Context } from '../context';
 import { CustomerEntitlement, CustomerEntitlementSet } from '../entitlements/customer-entitlement.types';
@@ -9,7 +9,7 @@ import { TierAssignment } from '../evaluation/tier-assignment.types';
 import { TierChange } from '../evaluation/tier-change.entity';
 import { TierOverride } from '../evaluation/tier-override.entity';
 import { EntitlementGrant } from '../entitlements/entitlement-grant.entity';
-import { ConnectionType, PageArgs } from '../shared/pagination';
+import { ConnectionType, OrderDirection, PageArgs } from '../shared/pagination';
 import type { Connection } from '../shared/pagination';
 import { JSONObjectScalar } from '../shared/scalars';
 import { runMutation } from '../shared/transaction';
@@ -54,11 +54,60 @@ export class CustomerFilter {
   @Field(() => String, { nullable: true, description: 'Only customers the program covers.' })
   programKey?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Needs programKey.' })
+  @Field(() => String, { nullable: true, description: 'Only customers showing this tier of programKey (which it needs).' })
   tierKey?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Only customers of this segment.' })
   segment?: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'Only customers written at or after this instant: for delta sync, pass the time of your last sync.' })
+  updatedSince?: Date | null;
+
+  @Field(() => [FactRange], { nullable: true, description: 'Only customers whose NUMBER facts lie in every range given.' })
+  facts?: FactRange[] | null;
+}
+
+@InputType({ description: 'An inclusive range of a NUMBER fact; a customer without the fact is outside every range.' })
+export class FactRange {
+  @Field({ description: 'A NUMBER fact of the catalog.' })
+  fact: string;
+
+  @Field(() => Float, { nullable: true, description: 'The smallest value kept.' })
+  min?: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'The largest value kept.' })
+  max?: number | null;
+}
+
+export enum CustomerOrderField {
+  ID = 'ID',
+  NAME = 'NAME',
+  CREATED_AT = 'CREATED_AT',
+  UPDATED_AT = 'UPDATED_AT',
+  FACT = 'FACT',
+}
+registerEnumType(CustomerOrderField, {
+  name: 'CustomerOrderField',
+  description: 'What customers are ordered by; ties are broken by id.',
+  valuesConfig: {
+    ID: { description: "Strata's id: stable, the default." },
+    NAME: { description: 'Name.' },
+    CREATED_AT: { description: 'When Strata first stored the customer.' },
+    UPDATED_AT: { description: 'When the customer was last written.' },
+    FACT: { description: 'A NUMBER fact, named in fact; customers without it sort as the smallest.' },
+  },
+});
+
+@InputType({ description: 'How to order customers.' })
+export class CustomerOrder {
+  @Field(() => CustomerOrderField, { description: 'What to order by.' })
+  field: CustomerOrderField;
+
+  @Field(() => OrderDirection, { nullable: true, description: 'ASC when left out.' })
+  direction?: OrderDirection | null;
+
+  @Field(() => String, { nullable: true, description: 'The NUMBER fact, for field FACT.' })
+  fact?: string | null;
 }
 
 @ObjectType({ description: 'What a customer write answers.' })
@@ -140,8 +189,10 @@ export class CustomerResolver {
     @Ctx() ctx: Context,
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => CustomerFilter, { nullable: true, description: 'Only customers matching every field given.' }) filter?: CustomerFilter,
+    @Arg('query', () => String, { nullable: true, description: 'Customers whose name starts with this text (any case) or whose externalId starts with it; 1 to 100 characters.' }) query?: string,
+    @Arg('orderBy', () => CustomerOrder, { nullable: true, description: 'By id when left out.' }) orderBy?: CustomerOrder,
   ): Promise<Connection<Customer>> {
-    return this.customerService.list(ctx, filter ?? {}, page);
+    return this.customerService.list(ctx, filter ?? {}, page, query ?? null, orderBy ?? null);
   }
 
   @Authorized(Role.INTEGRATOR)

@@ -10,7 +10,7 @@ import { ReplayCodec } from '../idempotency/idempotency.service';
 import { PublishedProgram } from '../programs/program-registry';
 import { DomainError } from '../shared/errors';
 import { CustomerAddress, addressedCustomer } from '../shared/customer-address';
-import { Connection, PageArgs, keyset, pageRequest, toConnection } from '../shared/pagination';
+import { Connection, PageArgs, keyset, pageRequest, parseSortCursor, sortCursor, toConnection } from '../shared/pagination';
 import { UserError, listed, throwIfAny, userError } from '../shared/user-error';
 import { inputProblems } from '../shared/validation';
 import { Customer } from './customer.entity';
@@ -28,6 +28,23 @@ export interface CustomerFilter {
   programKey?: string | null;
   tierKey?: string | null;
   segment?: string | null;
+  updatedSince?: Date | null;
+  /** Inclusive ranges on NUMBER facts; every range must hold. */
+  facts?: { fact: string; min?: number | null; max?: number | null }[] | null;
+}
+
+export interface CustomerOrder {
+  field: 'ID' | 'NAME' | 'CREATED_AT' | 'UPDATED_AT' | 'FACT';
+  direction?: 'ASC' | 'DESC' | null;
+  /** The NUMBER fact a FACT order sorts by. */
+  fact?: string | null;
+}
+
+interface CustomerSorting {
+  /** The SQL sort key (null: the id alone). */
+  expr: ((params: SqlParams) => string) | null;
+  type: 'text' | 'timestamptz' | 'float8' | null;
+  direction: 'ASC' | 'DESC';
 }
 
 export interface CustomerWrite {
@@ -119,10 +136,21 @@ export class CustomerService {
     return ctx.loaders.customerById.load(id);
   }
 
-  /** Customers ordered by id; by program and tier, the tier each customer shows (evaluation/shown-tier-reads). */
-  async list(ctx: Context, filter: CustomerFilter, page: PageArgs): Promise<Connection<Customer>> {
-    const request = pageRequest(page, 'uuid');
+  /**
+   * Customers in `order` (by id unless told otherwise), filtered; by program and tier, the
+   * tier each customer shows (evaluation/shown-tier-reads). `query` finds names starting
+   * with it (any case) and externalIds starting with it.
+   */
+  async list(ctx: Context, filter: CustomerFilter, page: PageArgs, query: string | null = null, order: CustomerOrder | null = null): Promise<Connection<Customer>> {
+    const sorting = await this.sorting(ctx, order);
+    const request = pageRequest(page, sorting.expr ? 'sorted' : 'uuid');
     if (filter.tierKey && !filter.programKey) throw new DomainError('BAD_USER_INPUT', 'filter.tierKey needs filter.programKey');
+    if (query !== null && (query.length < 1 || query.length > 100)) throw new DomainError('BAD_USER_INPUT', 'query must be 1 to 100 characters');
+    const catalog = filter.facts?.length ? await this.facts.catalog(ctx) : null;
+    for (const [i, range] of (filter.facts ?? []).entries()) {
+      if (catalog!.get(range.fact) !== 'NUMBER') throw new DomainError('BAD_USER_INPUT', `filter.facts[${i}].fact: "${range.fact}" is not a NUMBER fact of the catalog`);
+      if (range.min == null && range.max == null) throw new DomainError('BAD_USER_INPUT', `filter.facts[${i}]: give min, max or both`);
+    }
     let published: PublishedProgram | undefined;
     if (filter.programKey) {
       published = (await ctx.loaders.programs()).find((p) => p.program.key === filter.programKey);
@@ -131,13 +159,31 @@ export class CustomerService {
         throw new DomainError('NOT_FOUND', `program "${filter.programKey}" has no tier "${filter.tierKey}"`);
       }
     }
-    const { op, order } = keyset(request, 'ASC');
+    const { op, order: direction } = keyset(request, sorting.direction);
     const source = (cursor: string | null, params: SqlParams) => {
       const where: string[] = [];
       if (filter.segment) where.push(`c.segment = ${params.add(filter.segment, 'text')}`);
-      if (cursor) where.push(`c.id ${op} ${params.add(cursor, 'uuid')}`);
-      return `SELECT c.* FROM customer c ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.id ${order}`;
+      if (filter.updatedSince) where.push(`c.updated_at >= ${params.add(filter.updatedSince, 'timestamptz')}`);
+      for (const range of filter.facts ?? []) {
+        const value = `(c.facts->>${params.add(range.fact, 'text')})::float8`;
+        if (range.min != null) where.push(`${value} >= ${params.add(range.min, 'float8')}`);
+        if (range.max != null) where.push(`${value} <= ${params.add(range.max, 'float8')}`);
+      }
+      if (query !== null) {
+        const prefix = `${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        where.push(`(lower(c.name) LIKE ${params.add(prefix.toLowerCase(), 'text')} OR c.external_id LIKE ${params.add(prefix, 'text')})`);
+      }
+      const expr = sorting.expr && sorting.expr(params);
+      if (cursor && expr) {
+        const { sortKey, id } = parseSortCursor(cursor);
+        where.push(`(${expr}, c.id) ${op} (${params.add(sortKey, sorting.type!)}, ${params.add(id, 'uuid')})`);
+      } else if (cursor) where.push(`c.id ${op} ${params.add(cursor, 'uuid')}`);
+      const columns = expr ? `c.*, ${expr} AS sort_value, (${expr})::text AS sort_key` : 'c.*';
+      const orderBy = expr ? `${expr} ${direction}, c.id ${direction}` : `c.id ${direction}`;
+      return `SELECT ${columns} FROM customer c ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${orderBy}`;
     };
+    const keep = sorting.expr ? [...CUSTOMER_COLUMNS, 'sort_value', 'sort_key'] : CUSTOMER_COLUMNS;
+    const cursorOf = (row: Record<string, unknown>) => (sorting.expr ? sortCursor(row.sort_key as string | null, row.id as string) : (row.id as string));
     const match = published ? { published, tierKey: filter.tierKey ?? null } : null;
     const count = async () => {
       if (match) return countShowingTier(ctx, match, (params) => source(null, params), CUSTOMER_COLUMNS);
@@ -147,13 +193,37 @@ export class CustomerService {
     };
     let rows: Record<string, unknown>[];
     if (match) {
-      rows = await pageShowingTier(ctx, match, source, CUSTOMER_COLUMNS, request.cursor, request.size + 1, order);
+      const outerOrder = sorting.expr ? `x.sort_value ${direction}, x.id ${direction}` : `x.id ${direction}`;
+      rows = await pageShowingTier(ctx, match, source, keep, request.cursor, request.size + 1, { sql: outerOrder, cursorOf });
     } else {
       const params = new SqlParams();
       const sql = `${source(request.cursor, params)} LIMIT ${params.add(request.size + 1, 'int')}`;
       rows = await ctx.db.query(sql, params.values);
     }
-    return toConnection(rows.map((row) => customerFromRow(ctx, row)), request, (c) => c.id, count);
+    const cursors = new Map(rows.map((row) => [row.id as string, cursorOf(row)]));
+    return toConnection(rows.map((row) => customerFromRow(ctx, row)), request, (c) => cursors.get(c.id)!, count);
+  }
+
+  /** How `order` sorts customers in SQL: by id when null. Fact orders need a NUMBER fact of the catalog. */
+  private async sorting(ctx: Context, order: CustomerOrder | null): Promise<CustomerSorting> {
+    const direction = order?.direction ?? 'ASC';
+    switch (order?.field ?? 'ID') {
+      case 'ID':
+        if (order?.fact) throw new DomainError('BAD_USER_INPUT', 'orderBy.fact is only for field FACT');
+        return { expr: null, type: null, direction };
+      case 'NAME':
+        return { expr: () => 'c.name', type: 'text', direction };
+      case 'CREATED_AT':
+        return { expr: () => 'c.created_at', type: 'timestamptz', direction };
+      case 'UPDATED_AT':
+        return { expr: () => 'c.updated_at', type: 'timestamptz', direction };
+      case 'FACT': {
+        const fact = order?.fact;
+        if (!fact || (await this.facts.catalog(ctx)).get(fact) !== 'NUMBER') throw new DomainError('BAD_USER_INPUT', 'orderBy.fact must name a NUMBER fact of the catalog');
+        // Customers without the fact sort as the smallest value.
+        return { expr: (params) => `coalesce((c.facts->>${params.add(fact, 'text')})::float8, '-Infinity'::float8)`, type: 'float8', direction };
+      }
+    }
   }
 
   /**

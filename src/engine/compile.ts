@@ -222,7 +222,7 @@ export class SqlParams {
   constructor(private readonly offset = 0) {}
 
   /** A placeholder for `value`, with a cast so PostgreSQL never has to guess its type. */
-  add(value: unknown, cast: 'text' | 'jsonb' | 'jsonb[]' | 'float8' | 'uuid' | 'int' | 'text[]' | 'uuid[]'): string {
+  add(value: unknown, cast: 'text' | 'jsonb' | 'jsonb[]' | 'float8' | 'uuid' | 'int' | 'text[]' | 'uuid[]' | 'timestamptz'): string {
     this.values.push(value);
     return `$${this.offset + this.values.length}::${cast}`;
   }

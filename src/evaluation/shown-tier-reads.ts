@@ -79,8 +79,8 @@ function matchSql(match: ShownTierMatch, params: SqlParams): string {
 }
 
 /**
- * A page of `source` rows (a SELECT of customer rows ordered by id in `order`, built for a
- * cursor and a limit) whose shown tier matches. Rows SQL cannot decide are read too and decided in Node;
+ * A page of `source` rows (a SELECT of customer rows in `order`, built for a cursor and a
+ * limit; `order.cursorOf` gives the cursor after a row) whose shown tier matches. Rows SQL cannot decide are read too and decided in Node;
  * when that leaves the page short, the next rows are read, so a page is never cut short.
  */
 export async function pageShowingTier(
@@ -90,14 +90,14 @@ export async function pageShowingTier(
   keep: readonly string[],
   after: string | null,
   limit: number,
-  order: 'ASC' | 'DESC' = 'ASC',
+  order: { sql: string; cursorOf(row: Record<string, unknown>): string } = { sql: 'x.id ASC', cursorOf: (row) => row.id as string },
 ): Promise<Record<string, unknown>[]> {
   const page: Record<string, unknown>[] = [];
   for (let cursor = after; page.length < limit; ) {
     const params = new SqlParams();
     const rows: Record<string, unknown>[] = await ctx.db.query(
       `SELECT x.* FROM (${withShownTier(match.published, source(cursor, params), keep, params)}) x
-        WHERE ${matchSql(match, params)} OR x.code IS NULL ORDER BY x.id ${order} LIMIT ${params.add(limit, 'int')}`,
+        WHERE ${matchSql(match, params)} OR x.code IS NULL ORDER BY ${order.sql} LIMIT ${params.add(limit, 'int')}`,
       params.values,
     );
     const decided = await decideInNode(ctx, match.published, rows.filter((r) => r.code === null).map((r) => r.id as string));
@@ -105,7 +105,7 @@ export async function pageShowingTier(
       if (matches(match, (row.code as string | null) ?? decided.get(row.id as string)!)) page.push(row);
     }
     if (rows.length < limit) break;
-    cursor = rows[rows.length - 1].id as string;
+    cursor = order.cursorOf(rows[rows.length - 1]);
   }
   return page.slice(0, limit);
 }

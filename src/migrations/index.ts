@@ -4,6 +4,7 @@ import { SetBasedRetier1764057600000 } from './1764057600000-set-based-retier';
 import { IdempotentRequests1764144000000 } from './1764144000000-idempotent-requests';
 import { ShownTierHistory1764662400000 } from './1764662400000-shown-tier-history';
 import { ApiKeyLifecycle1764748800000 } from './1764748800000-api-key-lifecycle';
+import { CustomerSearch1764835200000 } from './1764835200000-customer-search';
 
 /** Every migration, in order; run at start-up. */
-export const migrations = [Initial1763798400000, RuleAuthoring1763884800000, SetBasedRetier1764057600000, IdempotentRequests1764144000000, ShownTierHistory1764662400000, ApiKeyLifecycle1764748800000];
+export const migrations = [Initial1763798400000, RuleAuthoring1763884800000, SetBasedRetier1764057600000, IdempotentRequests1764144000000, ShownTierHistory1764662400000, ApiKeyLifecycle1764748800000, CustomerSearch1764835200000];

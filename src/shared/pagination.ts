@@ -1,4 +1,4 @@
-import { ArgsType, ClassType, Field, Int, ObjectType } from 'type-graphql';
+import { ArgsType, ClassType, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DomainError } from './errors';
 import { isUuid } from './ids';
 
@@ -111,20 +111,45 @@ export function encodeCursor(value: string): string {
   return Buffer.from(value, 'utf8').toString('base64url');
 }
 
-/** What a list's cursors hold: a row's UUID, or a row's bigint sequence id. */
-export type CursorKind = 'uuid' | 'bigint';
+/** What a list's cursors hold: a row's UUID, a row's bigint sequence id, or a sort key and a UUID (see sortCursor). */
+export type CursorKind = 'uuid' | 'bigint' | 'sorted';
 
 const CURSOR_FORMS: Record<CursorKind, (value: string) => boolean> = {
   uuid: isUuid,
   bigint: (value) => /^[1-9]\d{0,18}$/.test(value) && BigInt(value) <= 9_223_372_036_854_775_807n,
+  sorted: (value) => {
+    try {
+      const parsed: unknown = JSON.parse(value);
+      return Array.isArray(parsed) && parsed.length === 2 && (parsed[0] === null || (typeof parsed[0] === 'string' && parsed[0].length <= 1_000)) && typeof parsed[1] === 'string' && isUuid(parsed[1]);
+    } catch {
+      return false;
+    }
+  },
 };
+
+/** A cursor of a list ordered by a key other than the id: the row's key (as SQL text) and its id. */
+export function sortCursor(sortKey: string | null, id: string): string {
+  return JSON.stringify([sortKey, id]);
+}
+
+/** The sort key and id inside a `sorted` cursor that pageRequest has checked. */
+export function parseSortCursor(value: string): { sortKey: string | null; id: string } {
+  const [sortKey, id] = JSON.parse(value) as [string | null, string];
+  return { sortKey, id };
+}
+
+export enum OrderDirection {
+  ASC = 'ASC',
+  DESC = 'DESC',
+}
+registerEnumType(OrderDirection, { name: 'OrderDirection', description: 'Which way a list is ordered.', valuesConfig: { ASC: { description: 'Smallest (or earliest, or A) first.' }, DESC: { description: 'Largest (or latest, or Z) first.' } } });
 
 /** The value inside a cursor this list wrote; anything else is refused before it reaches SQL. */
 function decodeCursor(cursor: string | null | undefined, kind: CursorKind, name: 'after' | 'before'): string | null {
   if (cursor === null || cursor === undefined) return null;
   const value = Buffer.from(cursor, 'base64url').toString('utf8');
   if (!CURSOR_FORMS[kind](value)) throw new DomainError('BAD_USER_INPUT', `${name} is not a cursor from this list`);
-  return value.toLowerCase();
+  return kind === 'sorted' ? value : value.toLowerCase();
 }
 
 /** Builds a connection from `rows` read as `keyset` says with limit `size + 1`. */
