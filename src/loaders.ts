@@ -5,6 +5,7 @@ import { entityColumns, queryEntities } from './database/entity-rows';
 import { Classification } from './engine';
 import { EntitlementDefinition } from './catalog/entitlement-definition.entity';
 import { EntitlementGrant } from './entitlements/entitlement-grant.entity';
+import { FactDefinition } from './facts/fact-definition.entity';
 import type { EvaluatedCustomer } from './evaluation/evaluated-customer';
 import { ACTIVE_OVERRIDE, TierOverride } from './evaluation/tier-override.entity';
 import { ProgramRegistry, PublishedProgram } from './programs/program-registry';
@@ -38,6 +39,8 @@ export interface Loaders {
   activeOverrides: DataLoader<string, TierOverride[]>;
   /** Live classification of a customer in every program in force, cached per customer version. */
   classifications: DataLoader<EvaluatedCustomer, CustomerClassification[], string>;
+  /** The fact catalog, read once per request. */
+  factDefinitions(): Promise<FactDefinition[]>;
   /** Catalog entries by key. */
   entitlementDefinition: DataLoader<string, EntitlementDefinition | null>;
   /** Every version's tiers of a program, by program id: history names tiers of versions no longer in force. */
@@ -49,6 +52,7 @@ export interface Loaders {
 export function createLoaders(db: EntityManager, registry: ProgramRegistry): Loaders {
   let programs: Promise<PublishedProgram[]> | undefined;
   const loadPrograms = () => (programs ??= registry.published(db));
+  let factDefinitions: Promise<FactDefinition[]> | undefined;
 
   const loaders: Loaders = {
     programs: loadPrograms,
@@ -112,6 +116,7 @@ export function createLoaders(db: EntityManager, registry: ProgramRegistry): Loa
       },
       { cacheKeyFn: (c) => `${c.id}:${c.version}` },
     ),
+    factDefinitions: () => (factDefinitions ??= db.find(FactDefinition, { order: { key: 'ASC' } })),
     entitlementDefinition: new DataLoader(async (keys) => {
       const rows = await db.find(EntitlementDefinition, { where: { key: In([...keys]) } });
       const byKey = new Map(rows.map((d) => [d.key, d]));
@@ -126,6 +131,7 @@ export function createLoaders(db: EntityManager, registry: ProgramRegistry): Loa
     }),
     clear() {
       programs = undefined;
+      factDefinitions = undefined;
       loaders.entitlementDefinition.clearAll();
       loaders.programTiers.clearAll();
       loaders.customerById.clearAll();

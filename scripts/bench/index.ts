@@ -7,12 +7,13 @@ import { benchEvaluation } from './evaluation';
 import { benchFidelity } from './fidelity';
 import { benchIsolation } from './isolation';
 import { benchLoad } from './load';
+import { benchSearch } from './search';
 import { benchPreview } from './preview';
 import { logger } from '../../src/shared/logger';
 import { benchRetier } from './retier';
 import { BenchDatabase, BenchOptions, Figure, benchDatabase, machine } from './support';
 
-const SUITES = ['evaluation', 'retier', 'preview', 'api', 'isolation', 'load', 'fidelity'] as const;
+const SUITES = ['evaluation', 'retier', 'preview', 'api', 'isolation', 'load', 'search', 'fidelity'] as const;
 type Suite = (typeof SUITES)[number];
 
 const USAGE = `usage: npm run bench -- [${SUITES.join('|')} …] [options]
@@ -22,6 +23,7 @@ const USAGE = `usage: npm run bench -- [${SUITES.join('|')} …] [options]
   --runs N             runs per figure, medians reported (default 3)
   --cases N            fidelity cases (default 1000000)
   --load N             customers an integrator loads into an empty Strata (default 1000000)
+  --search N           customers the search suite searches (default 1000000)
   --admin-url URL      PostgreSQL to create the bench databases on
                        (default BENCH_ADMIN_URL or postgres://postgres@127.0.0.1:5432/postgres)
   --keep               keep the seeded databases and reuse them next time
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
       runs: { type: 'string', default: '3' },
       cases: { type: 'string', default: '1000000' },
       load: { type: 'string', default: '1000000' },
+      search: { type: 'string', default: '1000000' },
       'admin-url': { type: 'string' },
       keep: { type: 'boolean', default: false },
       out: { type: 'string' },
@@ -113,6 +116,10 @@ async function main(): Promise<void> {
     options.log('— load');
     // An empty database: the load is what fills it.
     await withDatabase(0, (db) => benchLoad(options, db, count(values.load!, '--load')));
+  }
+  if (suites.includes('search')) {
+    options.log('— search');
+    await withDatabase(count(values.search!, '--search'), (db) => benchSearch(options, db));
   }
   if (suites.includes('fidelity')) {
     options.log('— fidelity');

@@ -89,7 +89,7 @@ export async function exportRuleFiles(ctx: Context, services: Services, dir: str
   const files = [
     write(CATALOG_FILE, {
       facts: facts.map((f) => ({ key: f.key, type: f.type, description: f.description, unit: f.unit })),
-      entitlements: entitlements.map((e) => ({ key: e.key, name: e.name, description: e.description, valueType: e.valueType, better: e.better })),
+      entitlements: entitlements.map((e) => ({ key: e.key, name: e.name, description: e.description, valueType: e.valueType, better: e.better, unit: e.unit })),
     }),
   ];
   for (const { program, version } of programs) {

@@ -39,6 +39,10 @@ export class EntitlementDefinition {
   @Column({ type: 'text', nullable: true })
   better: Better | null;
 
+  @Field(() => String, { nullable: true, description: 'The unit of a NUMBER, e.g. % or hours.' })
+  @Column({ type: 'text', nullable: true })
+  unit: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

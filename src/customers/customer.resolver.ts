@@ -12,6 +12,8 @@ import { EntitlementGrant } from '../entitlements/entitlement-grant.entity';
 import { ConnectionType, OrderDirection, PageArgs } from '../shared/pagination';
 import type { Connection } from '../shared/pagination';
 import { JSONObjectScalar } from '../shared/scalars';
+import { TypedValue } from '../shared/typed-value';
+import { FactDefinition } from '../facts/fact-definition.entity';
 import { runMutation } from '../shared/transaction';
 import { UserError } from '../shared/user-error';
 import { assertValidInput } from '../shared/validation';
@@ -123,6 +125,18 @@ export class CustomerPayload {
 
   @Field(() => [UserError], { description: 'Why the call was refused; when any is listed, nothing was written.' })
   userErrors: UserError[];
+}
+
+@ObjectType({ description: "One of a customer's facts, typed by the catalog." })
+export class FactValue {
+  @Field({ description: 'The fact catalog key.' })
+  key: string;
+
+  @Field(() => FactDefinition, { nullable: true, description: 'The catalog entry: type, unit, description; null for a fact no longer in the catalog.' })
+  definition: FactDefinition | null;
+
+  @Field(() => TypedValue, { description: 'The value, typed, with its unit and as a person reads it.' })
+  value: TypedValue;
 }
 
 @ObjectType({ description: 'What became of one item of customersUpsert; results come in the order the inputs were sent.' })
@@ -262,6 +276,11 @@ export class CustomerResolver {
   @costsWork('assignment')
   tier(@Root() customer: Customer, @Arg('programKey', { description: 'The program key.' }) programKey: string, @Ctx() ctx: Context): Promise<TierAssignment | null> {
     return this.evaluation.liveAssignment(ctx, customer, programKey);
+  }
+
+  @FieldResolver(() => [FactValue], { description: 'The facts as a typed list in catalog order, each with its definition (facts is the same as raw JSON).' })
+  factValues(@Root() customer: Customer, @Ctx() ctx: Context): Promise<FactValue[]> {
+    return this.customerService.factValues(ctx, customer);
   }
 
   @FieldResolver(() => [CustomerEntitlement], { description: 'What the customer is entitled to now: per entitlement the most generous value of its tiers and active grants, with the source.' })

@@ -12,6 +12,8 @@ import { DomainError } from '../shared/errors';
 import { CustomerAddress, addressedCustomer } from '../shared/customer-address';
 import { Connection, PageArgs, keyset, pageRequest, parseSortCursor, sortCursor, toConnection } from '../shared/pagination';
 import { UserError, listed, throwIfAny, userError } from '../shared/user-error';
+import { TypedValue, typedValue } from '../shared/typed-value';
+import type { FactDefinition } from '../facts/fact-definition.entity';
 import { inputProblems } from '../shared/validation';
 import { Customer } from './customer.entity';
 
@@ -129,6 +131,18 @@ export class CustomerService {
   /** The customer a set of customerEntitlements answers for, from the request's loaders. */
   async ofEntitlementSet(ctx: Context, set: { customerId: string | null; found: boolean }): Promise<Customer | null> {
     return set.found && set.customerId ? this.byId(ctx, set.customerId) : null;
+  }
+
+  /** The customer's facts typed by the catalog, in catalog order; facts the catalog lost come last, as text. */
+  async factValues(ctx: Context, customer: Customer): Promise<{ key: string; definition: FactDefinition | null; value: TypedValue }[]> {
+    const definitions = await ctx.loaders.factDefinitions();
+    const known = new Set(definitions.map((d) => d.key));
+    return [
+      ...definitions.filter((d) => Object.hasOwn(customer.facts, d.key)).map((d) => ({ key: d.key, definition: d, value: typedValue(d.type, customer.facts[d.key], d.unit) })),
+      ...Object.keys(customer.facts)
+        .filter((key) => !known.has(key))
+        .map((key) => ({ key, definition: null, value: typedValue('STRING', JSON.stringify(customer.facts[key]), null) })),
+    ];
   }
 
   /** A customer by Strata's id, from the request's loaders; null when none has it. */

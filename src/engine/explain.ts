@@ -1,5 +1,5 @@
 import { ConditionAst, Leaf, factReader, leafClosure, parseConditions } from './compile';
-import { Facts } from './types';
+import { Facts, RuleOutcome } from './types';
 
 /** One rule evaluated: its verdict and the condition tree json-rules-engine would report. */
 export interface ExplainedRule {
@@ -73,4 +73,38 @@ function leafExplainer(leaf: Leaf): NodeExplainer {
     tree.result = result;
     return { result, tree };
   };
+}
+
+/** One leaf of an evaluated condition tree, flattened: what a screen lists line by line. */
+export interface EvaluatedCondition {
+  /** The tier whose rule holds the condition; null for the program's appliesTo. */
+  tierKey: string | null;
+  /** Where the leaf sits in the explanation, e.g. ["outcomes","0","conditions","all","1"]. */
+  path: string[];
+  fact: string;
+  operator: string;
+  threshold: unknown;
+  /** The customer's value; undefined when the customer lacks the fact. */
+  actual: unknown;
+  passed: boolean;
+}
+
+/** Every leaf of the explanation's trees (appliesTo first, then each outcome), in tree order. */
+export function flattenConditions(outcomes: readonly RuleOutcome[], appliesTo: Record<string, unknown> | null): EvaluatedCondition[] {
+  const out: EvaluatedCondition[] = [];
+  const walk = (node: unknown, tierKey: string | null, path: string[]) => {
+    if (typeof node !== 'object' || node === null) return;
+    const n = node as Record<string, unknown>;
+    if (typeof n.fact === 'string') {
+      out.push({ tierKey, path, fact: n.fact, operator: String(n.operator), threshold: n.value, actual: n.factResult, passed: n.result === true });
+      return;
+    }
+    for (const group of ['all', 'any'] as const) {
+      if (Array.isArray(n[group])) (n[group] as unknown[]).forEach((child, i) => walk(child, tierKey, [...path, group, String(i)]));
+    }
+    if (n.not !== undefined) walk(n.not, tierKey, [...path, 'not']);
+  };
+  if (appliesTo) walk(appliesTo, null, ['appliesTo']);
+  outcomes.forEach((o, i) => walk(o.conditions, o.tierKey, ['outcomes', String(i), 'conditions']));
+  return out;
 }

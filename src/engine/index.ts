@@ -4,3 +4,4 @@ export * from './entitlement-merge';
 export * from './compile';
 export * from './shortfall';
 export * from './explain';
+export * from './display';

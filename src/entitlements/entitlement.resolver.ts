@@ -6,6 +6,7 @@ import { TierProgram } from '../programs/tier-program.entity';
 import { Role } from '../shared/role';
 import type { Context } from '../context';
 import { JSONScalar } from '../shared/scalars';
+import { TypedValue } from '../shared/typed-value';
 import { runMutation } from '../shared/transaction';
 import { UserError } from '../shared/user-error';
 import { assertValidInput } from '../shared/validation';
@@ -36,6 +37,11 @@ export class EntitlementDefineInput {
 
   @Field(() => BetterEnum, { nullable: true, description: 'For NUMBER: whether a higher or a lower value is more generous (HIGHER when left out).' })
   better?: BetterEnum | null;
+
+  @Field(() => String, { nullable: true, description: 'The unit of a NUMBER, e.g. % or hours; up to 20 characters.' })
+  @IsOptional()
+  @MaxLength(20)
+  unit?: string | null;
 }
 
 @InputType({ description: 'A grant: which customer, which entitlement, which value, why, until when.' })
@@ -149,6 +155,11 @@ export class CustomerEntitlementReferenceResolver {
     return this.entitlements.definition(ctx, entitlement.key);
   }
 
+  @FieldResolver(() => TypedValue, { description: 'The value typed by the catalog, with its unit and as a person reads it ("50 %", "yes").' })
+  typedValue(@Root() entitlement: CustomerEntitlement, @Ctx() ctx: Context): Promise<TypedValue> {
+    return this.entitlements.typed(ctx, entitlement.key, entitlement.value);
+  }
+
   @FieldResolver(() => TierProgram, { nullable: true, description: 'The program whose tier gives the value (source TIER); null for a grant.' })
   program(@Root() entitlement: CustomerEntitlement, @Ctx() ctx: Context): Promise<TierProgram | null> {
     return this.evaluation.programInForce(ctx, { key: entitlement.programKey });
@@ -167,5 +178,10 @@ export class EntitlementGrantReferenceResolver {
   @FieldResolver(() => EntitlementDefinition, { nullable: true, description: 'The catalog entry of the entitlement granted.' })
   definition(@Root() grant: EntitlementGrant, @Ctx() ctx: Context): Promise<EntitlementDefinition | null> {
     return this.entitlements.definition(ctx, grant.key);
+  }
+
+  @FieldResolver(() => TypedValue, { description: 'The value granted, typed by the catalog.' })
+  typedValue(@Root() grant: EntitlementGrant, @Ctx() ctx: Context): Promise<TypedValue> {
+    return this.entitlements.typed(ctx, grant.key, grant.value);
   }
 }

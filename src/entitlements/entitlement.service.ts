@@ -9,6 +9,7 @@ import { DomainError } from '../shared/errors';
 import { catalogKeyProblem } from '../shared/catalog-key';
 import { isUuid } from '../shared/ids';
 import { addressedCustomer } from '../shared/customer-address';
+import { TypedValue, typedValue } from '../shared/typed-value';
 import { UserError, throwIfAny, userError } from '../shared/user-error';
 import { CustomerEntitlement, CustomerEntitlementSet, EntitlementSource } from './customer-entitlement.types';
 import { EntitlementDefinition } from '../catalog/entitlement-definition.entity';
@@ -21,6 +22,7 @@ export interface EntitlementDefineInput {
   description?: string | null;
   valueType: EntitlementValueType;
   better?: Better | null;
+  unit?: string | null;
 }
 
 export interface EntitlementGrantInput {
@@ -51,6 +53,12 @@ export const grantReplay: ReplayCodec<{ grant: EntitlementGrant }> = {
 export class EntitlementService {
   constructor(private readonly audit: AuditService) {}
 
+  /** An entitlement's value typed by its catalog entry. */
+  async typed(ctx: Context, key: string, value: unknown): Promise<TypedValue> {
+    const definition = await this.definition(ctx, key);
+    return typedValue(definition?.valueType ?? 'STRING', value, definition?.unit ?? null);
+  }
+
   /** The catalog entry with this key, from the request's loaders. */
   definition(ctx: Context, key: string): Promise<EntitlementDefinition | null> {
     return ctx.loaders.entitlementDefinition.load(key);
@@ -71,6 +79,7 @@ export class EntitlementService {
     if (input.better && input.valueType !== 'NUMBER') {
       errors.push(userError('INVALID', ['input', 'better'], 'better applies to NUMBER entitlements only'));
     }
+    if (input.unit != null && input.valueType !== 'NUMBER') errors.push(userError('INVALID', ['input', 'unit'], 'unit applies to NUMBER entitlements only'));
     throwIfAny(errors);
     const better = input.valueType === 'NUMBER' ? (input.better ?? 'HIGHER') : null;
     const existing = await tx.db.findOne(EntitlementDefinition, { where: { key: input.key }, lock: { mode: 'pessimistic_write' } });
@@ -83,6 +92,7 @@ export class EntitlementService {
     const definition = existing ?? Object.assign(new EntitlementDefinition(), { key: input.key, valueType: input.valueType, better });
     definition.name = input.name;
     definition.description = input.description ?? null;
+    definition.unit = input.unit ?? null;
     const saved = await tx.db.save(definition);
     await this.audit.record(tx, { action: 'entitlementDefine', entityType: 'ENTITLEMENT', entityKey: saved.key, before, after: saved });
     return saved;

@@ -1,6 +1,6 @@
 import { setImmediate } from 'node:timers/promises';
 import { Context } from '../context';
-import { Classification, Facts, NextTier as EngineNextTier, nextTierUp } from '../engine';
+import { Classification, Facts, NextTier as EngineNextTier, flattenConditions, nextTierUp } from '../engine';
 import type { CustomerClassification, VersionTier } from '../loaders';
 import { PublishedProgram } from '../programs/program-registry';
 import type { Tier } from '../programs/tier.entity';
@@ -106,6 +106,7 @@ export class EvaluationService {
       matchedTierKey: evaluation.matchedTierKey,
       outcomes: evaluation.outcomes,
       appliesTo: evaluation.appliesTo,
+      conditions: flattenConditions(evaluation.outcomes, evaluation.appliesTo).map((c) => ({ ...c, actual: c.actual ?? null, factPresent: c.actual !== undefined })),
       nextTier: evaluation.applies ? withTier(nextTierUp(evaluation.outcomes, new Map(published.tiers.map((t) => [t.key, t.rank])), evaluation.matchedTierKey), published) : null,
       fallbacks: evaluation.fallbacks,
     };

@@ -71,6 +71,33 @@ export class RuleFallback {
   reason: string;
 }
 
+@ObjectType({ description: 'One condition of the explanation, evaluated: the flat, typed form of the trees in outcomes and appliesTo.' })
+export class EvaluatedCondition {
+  @Field(() => String, { nullable: true, description: "The tier whose rule holds the condition; null for the program's appliesTo." })
+  tierKey: string | null;
+
+  @Field(() => [String], { description: 'Where the condition sits in the explanation, e.g. ["outcomes","0","conditions","all","1"].' })
+  path: string[];
+
+  @Field({ description: 'The fact compared.' })
+  fact: string;
+
+  @Field({ description: "The json-rules-engine operator, e.g. greaterThanInclusive." })
+  operator: string;
+
+  @Field(() => JSONScalar, { nullable: true, description: 'The value the fact is compared with.' })
+  threshold: unknown;
+
+  @Field(() => JSONScalar, { nullable: true, description: "The customer's value; null when the customer lacks the fact (see factPresent)." })
+  actual: unknown;
+
+  @Field({ description: 'Whether the customer has the fact at all.' })
+  factPresent: boolean;
+
+  @Field({ description: 'Whether the condition holds.' })
+  passed: boolean;
+}
+
 @ObjectType({ description: 'Why the customer has the tier: every tier of the program, highest rank first.' })
 export class TierExplanation {
   @Field(() => String, { nullable: true, description: 'The rules\' verdict: the highest-ranked tier whose rule passes; null = none.' })
@@ -81,6 +108,9 @@ export class TierExplanation {
 
   @Field(() => JSONObjectScalar, { nullable: true, description: "The program's appliesTo condition as evaluated; null when it covers everyone." })
   appliesTo: Record<string, unknown> | null;
+
+  @Field(() => [EvaluatedCondition], { description: 'Every condition of appliesTo and of each outcome, in tree order, as a flat list.' })
+  conditions: EvaluatedCondition[];
 
   @Field(() => NextTier, { nullable: true, description: 'The tier just above the rules\' verdict and what it needs; null at the top.' })
   nextTier: NextTier | null;

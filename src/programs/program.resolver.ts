@@ -2,6 +2,8 @@ import { costsWork } from '../limits/query-cost';
 import { IsOptional, MaxLength, MinLength } from 'class-validator';
 import { Arg, Authorized, Ctx, Field, FieldResolver, InputType, Int, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../shared/role';
+import { TypedValue } from '../shared/typed-value';
+import { TierEntitlement } from './tier-entitlement.entity';
 import type { Context } from '../context';
 import { JSONObjectScalar, JSONScalar } from '../shared/scalars';
 import { ProgramService } from './program.service';
@@ -88,5 +90,15 @@ export class ProgramResolver {
   @FieldResolver(() => Boolean, { description: 'True when the version in force retires the program: it covers no customer and does not count towards the limit of programs.' })
   async retired(@Root() program: TierProgram, @Ctx() ctx: Context): Promise<boolean> {
     return (await this.programs.publishedById(ctx, program.id))?.version.document.retired === true;
+  }
+}
+
+@Resolver(() => TierEntitlement)
+export class TierEntitlementResolver {
+  constructor(private readonly programs: ProgramService) {}
+
+  @FieldResolver(() => TypedValue, { description: 'The value typed by the catalog, with its unit and as a person reads it ("50 %", "yes").' })
+  typedValue(@Root() entitlement: TierEntitlement, @Ctx() ctx: Context): Promise<TypedValue> {
+    return this.programs.typedEntitlement(ctx, entitlement);
   }
 }

@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
+import { TypedValue, typedValue } from '../shared/typed-value';
 import { EntitlementDefinition } from '../catalog/entitlement-definition.entity';
 import { ProgramDefinition } from '../engine';
 import { FactService } from '../facts/fact.service';
@@ -51,6 +52,12 @@ export class ProgramService {
   /** Every version of a program, newest first. */
   versions(ctx: Context, programId: string): Promise<RuleSetVersion[]> {
     return ctx.db.find(RuleSetVersion, { where: { programId }, order: { version: 'DESC' } });
+  }
+
+  /** A tier's entitlement value typed by its catalog entry (loaded with the tier, or read). */
+  async typedEntitlement(ctx: Context, entitlement: TierEntitlement): Promise<TypedValue> {
+    const definition = entitlement.entitlement ?? (await ctx.loaders.entitlementDefinition.load(entitlement.entitlementKey));
+    return typedValue(definition?.valueType ?? 'STRING', entitlement.value, definition?.unit ?? null);
   }
 
   async find(ctx: Context, key: string): Promise<TierProgram | null> {
