@@ -3,7 +3,11 @@ import type { Facts } from '../engine';
 import type { PublishedProgram } from '../programs/program-registry';
 import { TierProgram } from '../programs/tier-program.entity';
 import { Tier } from '../programs/tier.entity';
+import { describedEnum } from '../shared/described-enum';
 import { JSONObjectScalar, JSONScalar } from '../shared/scalars';
+import { OPERATOR_MEANINGS } from '../rules/rule-schema';
+
+const ConditionOperatorEnum = describedEnum('ConditionOperator', 'The json-rules-engine operators Strata accepts in conditions.', OPERATOR_MEANINGS);
 import { TierOverride } from './tier-override.entity';
 
 export enum AssignmentSource {
@@ -31,7 +35,7 @@ export class TierRequirement {
   @Field({ description: 'The fact the condition compares.' })
   fact: string;
 
-  @Field({ description: "The condition's json-rules-engine operator, e.g. greaterThanInclusive." })
+  @Field(() => ConditionOperatorEnum, { description: "The condition's json-rules-engine operator." })
   operator: string;
 
   @Field(() => JSONScalar, { nullable: true, description: 'The value the condition compares with.' })
@@ -82,7 +86,7 @@ export class EvaluatedCondition {
   @Field({ description: 'The fact compared.' })
   fact: string;
 
-  @Field({ description: "The json-rules-engine operator, e.g. greaterThanInclusive." })
+  @Field(() => ConditionOperatorEnum, { description: 'The json-rules-engine operator.' })
   operator: string;
 
   @Field(() => JSONScalar, { nullable: true, description: 'The value the fact is compared with.' })

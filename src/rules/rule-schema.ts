@@ -18,6 +18,20 @@ export const CONTAINS_OPERATORS = ['contains', 'doesNotContain'];
 /** json-rules-engine's built-in operators; decorated and custom operators are not accepted. */
 export const OPERATORS = [...EQUALITY_OPERATORS, ...LIST_OPERATORS, ...CONTAINS_OPERATORS, ...NUMERIC_OPERATORS];
 
+/** What each operator means, for the schema's ConditionOperator enum. */
+export const OPERATOR_MEANINGS: Record<string, string> = {
+  equal: 'The fact equals the value.',
+  notEqual: 'The fact differs from the value (a missing fact differs).',
+  in: 'The fact is one of the values listed.',
+  notIn: 'The fact is none of the values listed.',
+  contains: 'The fact (a list) contains the value.',
+  doesNotContain: 'The fact (a list) does not contain the value.',
+  lessThan: 'The fact is below the value.',
+  lessThanInclusive: 'The fact is at most the value.',
+  greaterThan: 'The fact is above the value.',
+  greaterThanInclusive: 'The fact is at least the value.',
+};
+
 const MAX_TIERS = 50;
 const KEY = { type: 'string', minLength: 1, maxLength: 200 };
 

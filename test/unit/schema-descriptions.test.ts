@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { buildSchema, isEnumType, isInputObjectType, isInterfaceType, isObjectType, isScalarType, isSpecifiedScalarType } from 'graphql';
+import { OPERATORS } from '../../src/rules/rule-schema';
+import { GraphQLEnumType, buildSchema, isEnumType, isInputObjectType, isInterfaceType, isObjectType, isScalarType, isSpecifiedScalarType } from 'graphql';
 
 /** Everything public in the schema without a description: what an IDE hover would show empty. */
 function undescribed(sdl: string): string[] {
@@ -27,5 +28,11 @@ describe('documented schema', () => {
 
   it('finds what lacks a description', () => {
     expect(undescribed(`"""Q""" type Query { """a""" a(x: Int): E  b: Int } enum E { """one""" ONE TWO }`)).toEqual(['Query.a(x)', 'Query.b', 'E', 'E.TWO']);
+  });
+
+  it('ConditionOperator lists exactly the operators the validator accepts', () => {
+    const schema = buildSchema(fs.readFileSync('schema/schema.graphql', 'utf8'));
+    const values = (schema.getType('ConditionOperator') as GraphQLEnumType).getValues().map((v) => v.name);
+    expect([...values].sort()).toEqual([...OPERATORS].sort());
   });
 });
