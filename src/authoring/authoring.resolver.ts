@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Connection, ConnectionType, PageArgs } from '../shared/pagination';
 import { Role } from '../shared/role';
 import type { Context } from '../context';
 import { RuleSetVersion } from '../programs/rule-set-version.entity';
@@ -25,7 +26,7 @@ import { RetierJob } from '../retier/retier-job.entity';
 import { RetierRunner, findRetierJob, latestRetierJob } from '../retier/retier-runner';
 import { RuleDraft } from './rule-draft.entity';
 import { SimulationService } from './simulation.service';
-import { SIMULATION_COST, costsWork, fixedCost } from '../limits/query-cost';
+import { SIMULATION_COST, costsWork, fixedCost, pageCost } from '../limits/query-cost';
 
 export const AUTHORS = [Role.EDITOR, Role.APPROVER];
 
@@ -219,14 +220,21 @@ export class RuleDraftResolver {
   }
 }
 
+export const RuleSetVersionConnection = ConnectionType(RuleSetVersion, 'RuleSetVersion');
+
 @Resolver(() => TierProgram)
 export class ProgramHistoryResolver {
   constructor(private readonly programs: ProgramService) {}
 
-  @FieldResolver(() => [RuleSetVersion], { description: 'Every version, newest first.' })
+  @FieldResolver(() => [RuleSetVersion], { description: 'Every version, newest first.', deprecationReason: 'Use versionsConnection, which pages: a program may have many versions.' })
   @costsWork('perVersion')
   versions(@Root() program: TierProgram, @Ctx() ctx: Context): Promise<RuleSetVersion[]> {
     return this.programs.versions(ctx, program.id);
+  }
+
+  @FieldResolver(() => RuleSetVersionConnection, { complexity: pageCost, description: 'The versions newest first, a page at a time (a Relay connection).' })
+  versionsConnection(@Root() program: TierProgram, @Ctx() ctx: Context, @Args(() => PageArgs) page: PageArgs): Promise<Connection<RuleSetVersion>> {
+    return this.programs.versionPage(ctx, program.id, page);
   }
 
   @FieldResolver(() => RetierJob, { nullable: true, description: 'The most recent re-tier job.' })

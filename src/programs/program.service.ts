@@ -9,6 +9,7 @@ import { ProgramSizes } from '../limits/query-cost';
 import { Catalogs, ProgramSpec, SpecProblem, validateProgramDocument, validateProgramSpec } from '../rules/program-validator';
 import { AMORTIZED_STATEMENT } from '../shared/amortized-statement';
 import { DomainError } from '../shared/errors';
+import { Connection, PageArgs, keyset, pageRequest, toConnection } from '../shared/pagination';
 import { UserError, throwIfAny, userError } from '../shared/user-error';
 import { appliesToOf } from './program-document';
 import { PublishedProgram } from './program-registry';
@@ -52,6 +53,17 @@ export class ProgramService {
   /** Every version of a program, newest first. */
   versions(ctx: Context, programId: string): Promise<RuleSetVersion[]> {
     return ctx.db.find(RuleSetVersion, { where: { programId }, order: { version: 'DESC' } });
+  }
+
+  /** The program's versions newest first, a page at a time (cursors hold the version number). */
+  async versionPage(ctx: Context, programId: string, page: PageArgs): Promise<Connection<RuleSetVersion>> {
+    const request = pageRequest(page, 'bigint');
+    const query = ctx.db.createQueryBuilder(RuleSetVersion, 'v').where('v.program_id = :programId', { programId });
+    const count = () => query.clone().getCount();
+    const { op, order } = keyset(request, 'DESC');
+    if (request.cursor) query.andWhere(`v.version ${op} :cursor`, { cursor: Number(request.cursor) });
+    const rows = await query.orderBy('v.version', order).limit(request.size + 1).getMany();
+    return toConnection(rows, request, (v) => String(v.version), count);
   }
 
   /** A tier's entitlement value typed by its catalog entry (loaded with the tier, or read). */

@@ -143,6 +143,15 @@ describe('Relay object identification and connections', () => {
     }
   });
 
+  it("pages a program's versions, newest first, as the deprecated list gives them", async () => {
+    const res = await app.gql(`{ tierProgram(key: "retail-bank") { versions { id version } versionsConnection(first: 1) { totalCount edges { node { id version } } pageInfo { hasNextPage endCursor } } } }`);
+    expect(res.errors).toBeUndefined();
+    const { versions, versionsConnection } = res.data.tierProgram;
+    expect(versionsConnection.edges.map((e: { node: unknown }) => e.node)).toEqual(versions.slice(0, 1));
+    expect(versionsConnection.totalCount).toBe(versions.length);
+    expect(versionsConnection.pageInfo.hasNextPage).toBe(versions.length > 1);
+  });
+
   it('refuses first with last, and a page size outside 1..100, with 400', async () => {
     for (const args of [{ first: 2, last: 2 }, { last: 0 }, { last: 101 }]) {
       const res = await app.gql(`query($first: Int, $last: Int) { customers(first: $first, last: $last) { edges { cursor } } }`, args);
