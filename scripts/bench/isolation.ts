@@ -36,7 +36,7 @@ export async function benchIsolation(options: BenchOptions, db: BenchDatabase): 
     await withTransaction(ctx, async (tx) => {
       const spec: ProgramSpec = largestProgram(LARGEST);
       const program = await db.services.programs.create(tx, spec);
-      await db.services.publisher.publish(tx, program, documentOf(spec), 'bench', {});
+      await db.services.publisher.publish(tx, program, documentOf(spec), 'ruleFilePublish', { file: 'bench' });
     });
     await new RetierRunner(db.deps, db.services.retierStage).drain();
   }

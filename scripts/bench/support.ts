@@ -101,7 +101,7 @@ export async function publishedProgram(db: BenchDatabase, key: string): Promise<
 export async function publish(db: BenchDatabase, key: string, document: ProgramDocument): Promise<PublishedProgram> {
   await withTransaction(systemContext(db.deps, 'bench'), async (tx) => {
     const { program } = await publishedProgram(db, key);
-    await db.services.publisher.publish(tx, program, document, 'bench', {});
+    await db.services.publisher.publish(tx, program, document, 'ruleFilePublish', { file: 'bench' });
   });
   return publishedProgram(db, key);
 }

@@ -1,6 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { Node, sequenceNodeId } from '../shared/node';
+import { type AuditAction, AuditActionEnum } from './audit-actions';
 import { JSONScalar } from '../shared/scalars';
 
 /** One change to programs, rules, catalogs, entitlements, grants, overrides or keys. */
@@ -28,9 +29,9 @@ export class AuditEvent {
   @Column({ name: 'actor_key_id', type: 'text' })
   actorKeyId: string;
 
-  @Field({ description: 'e.g. ruleDraftPublish, entitlementGrant, apiKeyCreate' })
+  @Field(() => AuditActionEnum, { description: 'What the change did.' })
   @Column({ type: 'text' })
-  action: string;
+  action: AuditAction;
 
   @Field({ description: 'PROGRAM, RULE_DRAFT, FACT, ENTITLEMENT, GRANT, OVERRIDE, API_KEY' })
   @Column({ name: 'entity_type', type: 'text' })

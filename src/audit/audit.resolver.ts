@@ -3,6 +3,7 @@ import { Role } from '../shared/role';
 import type { Context } from '../context';
 import { ConnectionType, PageArgs } from '../shared/pagination';
 import type { Connection } from '../shared/pagination';
+import { type AuditAction, AuditActionEnum } from './audit-actions';
 import { AuditEvent } from './audit-event.entity';
 import { AuditService } from './audit.service';
 import { pageCost } from '../limits/query-cost';
@@ -15,8 +16,8 @@ export class AuditEventFilter {
   @Field(() => String, { nullable: true, description: 'Only changes to the thing with this key or id.' })
   entityKey?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Only this action, e.g. ruleDraftPublish.' })
-  action?: string | null;
+  @Field(() => AuditActionEnum, { nullable: true, description: 'Only this action.' })
+  action?: AuditAction | null;
 
   @Field(() => String, { nullable: true, description: 'Only changes made by the key with this name.' })
   actorName?: string | null;

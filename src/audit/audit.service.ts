@@ -1,11 +1,12 @@
 import { Context } from '../context';
 import { Connection, PageArgs, keyset, pageRequest, toConnection } from '../shared/pagination';
+import { AuditAction } from './audit-actions';
 import { AuditEvent } from './audit-event.entity';
 
 export type AuditEntityType = 'PROGRAM' | 'RULE_DRAFT' | 'FACT' | 'ENTITLEMENT' | 'GRANT' | 'OVERRIDE' | 'API_KEY' | 'CUSTOMER';
 
 export interface AuditEntry {
-  action: string;
+  action: AuditAction;
   entityType: AuditEntityType;
   entityKey: string;
   before?: unknown;

@@ -1,4 +1,5 @@
 import { setImmediate } from 'node:timers/promises';
+import type { AuditAction } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
 import { ProgramEvaluator } from '../engine';
@@ -249,7 +250,7 @@ export class DraftService {
   }
 
   /** An edit: bumps the revision, records the editor, and withdraws any submission or approval. */
-  private edited(tx: Context, draft: RuleDraft, changes: Partial<RuleDraft>, action: string, before: unknown, after: unknown): Promise<RuleDraft> {
+  private edited(tx: Context, draft: RuleDraft, changes: Partial<RuleDraft>, action: AuditAction, before: unknown, after: unknown): Promise<RuleDraft> {
     const withdrawn = draft.status !== RuleDraftStatus.EDITING;
     return this.write(
       tx,
@@ -270,12 +271,12 @@ export class DraftService {
     );
   }
 
-  private transition(tx: Context, draft: RuleDraft, changes: Partial<RuleDraft>, action: string | null): Promise<RuleDraft> {
+  private transition(tx: Context, draft: RuleDraft, changes: Partial<RuleDraft>, action: AuditAction | null): Promise<RuleDraft> {
     return this.write(tx, draft, changes, action, { status: draft.status }, { status: changes.status });
   }
 
   /** `WHERE revision = n` is written out: TypeORM's save() would not check it. */
-  private async write(tx: Context, draft: RuleDraft, changes: Partial<RuleDraft>, action: string | null, before: unknown, after: unknown): Promise<RuleDraft> {
+  private async write(tx: Context, draft: RuleDraft, changes: Partial<RuleDraft>, action: AuditAction | null, before: unknown, after: unknown): Promise<RuleDraft> {
     const result = await tx.db
       .createQueryBuilder()
       .update(RuleDraft)

@@ -1,3 +1,4 @@
+import type { AuditAction } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
 import { ProgramDocument, RuleSetStatus, RuleSetVersion } from '../programs/rule-set-version.entity';
@@ -23,7 +24,7 @@ export class PublishService {
     private readonly audit: AuditService,
   ) {}
 
-  async publish(tx: Context, program: TierProgram, document: ProgramDocument, action: string, details: Record<string, unknown>): Promise<Published> {
+  async publish(tx: Context, program: TierProgram, document: ProgramDocument, action: AuditAction, details: Record<string, unknown>): Promise<Published> {
     // Waits for customer writes in flight and holds new ones until commit, so each customer
     // write is evaluated either before the publish (and re-tiered by the job) or after it.
     await tx.db.query('LOCK TABLE customer IN SHARE MODE');

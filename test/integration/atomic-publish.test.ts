@@ -49,7 +49,7 @@ describe('publishing is atomic for readers', () => {
         for (let i = 1; i <= VERSIONS; i += 1) {
           await withTransaction(app.systemContext(), async (tx) => {
             const program = await tx.db.findOneOrFail(TierProgram, { where: { key: 'retail-bank' } });
-            await app.strata.services.publisher.publish(tx, program, documentFor(first + i), 'ruleSetPublish', {});
+            await app.strata.services.publisher.publish(tx, program, documentFor(first + i), 'ruleFilePublish', { file: 'atomic-publish.test' });
           });
         }
       } finally {

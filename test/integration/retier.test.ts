@@ -45,7 +45,7 @@ describe('re-tiering after a publish', () => {
     const document = structuredClone((await published()).version.document);
     edit(document);
     await withTransaction(app.systemContext(), async (tx) => {
-      await app.strata.services.publisher.publish(tx, (await published()).program, document, 'test', {});
+      await app.strata.services.publisher.publish(tx, (await published()).program, document, 'ruleFilePublish', { file: 'retier.test' });
     });
     return published();
   }

@@ -1,0 +1,31 @@
+import { describedEnum } from '../shared/described-enum';
+
+/** Every action the audit log records, and what it means: the AuditAction enum of the schema. */
+export const AUDIT_ACTIONS = {
+  apiKeyBootstrap: 'The first ADMIN key was created at start-up from STRATA_ADMIN_KEY.',
+  apiKeyCreate: 'An API key was created.',
+  apiKeyRevoke: 'An API key was revoked.',
+  customerDelete: 'A customer was deleted with its assignments, grants and overrides (history kept).',
+  entitlementDefine: 'An entitlement was added to the catalog or its name, description or unit changed.',
+  entitlementGrant: 'An entitlement value was granted to a customer.',
+  entitlementGrantRevoke: 'A grant was revoked.',
+  factDefine: 'A fact was added to the catalog or its description or unit changed.',
+  tierOverrideSet: "A customer's tier was pinned in a program.",
+  tierOverrideRevoke: 'An override was revoked.',
+  tierProgramCreate: 'A program was created, its version 1 as a draft.',
+  ruleDraftCreate: 'A draft was opened (also to retire a program).',
+  ruleDraftUpdate: "A draft's whole document was replaced.",
+  ruleDraftTierUpdate: 'One tier of a draft was replaced.',
+  ruleDraftTestCaseAdd: 'A test case was added to a draft.',
+  ruleDraftTestCaseRemove: 'A test case was removed from a draft.',
+  ruleDraftSubmit: 'A draft was submitted for approval.',
+  ruleDraftApprove: 'A draft was approved by a key that did not write it.',
+  ruleDraftDiscard: 'A draft was abandoned.',
+  ruleDraftPublish: 'An approved draft was published as a new version.',
+  ruleSetRollback: "An earlier version's rules were published again as a new version.",
+  ruleFilePublish: 'A program file (start-up or rules:import) was published by the system.',
+} as const;
+
+export type AuditAction = keyof typeof AUDIT_ACTIONS;
+
+export const AuditActionEnum = describedEnum('AuditAction', 'What an audited change did.', AUDIT_ACTIONS);
