@@ -3,6 +3,7 @@ import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphq
 import { Customer } from '../customers/customer.entity';
 import { RuleSetVersion } from '../programs/rule-set-version.entity';
 import { TierProgram } from '../programs/tier-program.entity';
+import { Tier } from '../programs/tier.entity';
 import { describedEnum } from '../shared/described-enum';
 import { JSONObjectScalar, JSONScalar } from '../shared/scalars';
 import { UserError } from '../shared/user-error';
@@ -131,6 +132,9 @@ export class EntitlementChange {
 export class TierMovement {
   @Field(() => String, { nullable: true, description: 'Null = no tier (or not covered, see fromCovered).' })
   fromTierKey: string | null;
+
+  @Field(() => Tier, { nullable: true, description: 'The tier they show now, as the version in force has it; null for none. (The draft\'s tiers are not published, so toTierKey has no object.)' })
+  fromTier: Tier | null;
 
   @Field({ description: 'Whether the program covers these customers now.' })
   fromCovered: boolean;

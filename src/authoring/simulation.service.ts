@@ -51,6 +51,7 @@ export class SimulationService {
       const { gained, lost } = entitlementDeltas(valuesBefore.get(cell.from) ?? none, valuesAfter.get(cell.to) ?? none, (k) => policies.get(k));
       return {
         fromTierKey: decodeTier(cell.from).tierKey,
+        fromTier: published?.tiers.find((t) => t.key === decodeTier(cell.from).tierKey) ?? null,
         fromCovered: decodeTier(cell.from).covered,
         toTierKey: decodeTier(cell.to).tierKey,
         toCovered: decodeTier(cell.to).covered,

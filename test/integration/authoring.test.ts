@@ -133,12 +133,13 @@ describe('rule authoring through GraphQL', () => {
 
     // Impact preview over every customer: who moves from which tier to which.
     const simulated = await app.gql(
-      `query($id: ID!) { ruleDraftSimulate(id: $id, sampleSize: 2) { customers moving movements { fromTierKey fromCovered toTierKey toCovered count
+      `query($id: ID!) { ruleDraftSimulate(id: $id, sampleSize: 2) { customers moving movements { fromTierKey fromTier { key } fromCovered toTierKey toCovered count
          sample { facts } entitlementsGained { key before after } entitlementsLost { key before after } } } }`,
       { id: draft.id },
       lead,
     );
     const sim = simulated.data.ruleDraftSimulate;
+    for (const m of sim.movements) expect(m.fromTier?.key ?? null).toBe(m.fromTierKey);
     const per = 3; // each balance appears three times
     const cell = (from: string | null, to: string | null) => sim.movements.find((m: any) => m.fromTierKey === from && m.toTierKey === to && m.fromCovered && m.toCovered);
     expect(sim.customers).toBe(BALANCES.length * 3 + 1);
