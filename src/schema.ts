@@ -11,7 +11,7 @@ import { OverrideResolver } from './evaluation/override.resolver';
 import { ProgramEvaluationResolver, TierAssignmentResolver } from './evaluation/tier-assignment.resolver';
 import { FactResolver } from './facts/fact.resolver';
 import { NodeResolver } from './nodes/node.resolver';
-import { ProgramResolver, TierEntitlementResolver } from './programs/program.resolver';
+import { ProgramResolver, TierConditionsResolver, TierEntitlementResolver } from './programs/program.resolver';
 import { DateTimeScalar } from './shared/scalars';
 
 export const resolvers = [
@@ -34,6 +34,7 @@ export const resolvers = [
   NodeResolver,
   ProgramResolver,
   TierEntitlementResolver,
+  TierConditionsResolver,
   RuleDraftResolver,
   TierAssignmentResolver,
 ] as const;

@@ -37,7 +37,7 @@ import { untrustedInputPlugin } from './limits/untrusted-input';
 import { ProgramRegistry } from './programs/program-registry';
 import { NodeResolver } from './nodes/node.resolver';
 import { NodeService } from './nodes/node.service';
-import { ProgramResolver, TierEntitlementResolver } from './programs/program.resolver';
+import { ProgramResolver, TierConditionsResolver, TierEntitlementResolver } from './programs/program.resolver';
 import { ProgramService } from './programs/program.service';
 import { buildStrataSchema } from './schema';
 import { clientErrorStatusPlugin, formatError } from './shared/format-error';
@@ -121,6 +121,7 @@ export function resolverInstances(s: Services, runner: RetierRunner | null): Map
     [FactResolver, new FactResolver(s.facts)],
     [ProgramResolver, new ProgramResolver(s.programs)],
     [TierEntitlementResolver, new TierEntitlementResolver(s.programs)],
+    [TierConditionsResolver, new TierConditionsResolver(s.programs)],
     [NodeResolver, new NodeResolver(s.nodes)],
     [TierAssignmentResolver, new TierAssignmentResolver(s.evaluation)],
     [ProgramEvaluationResolver, new ProgramEvaluationResolver(s.evaluation)],

@@ -102,3 +102,15 @@ export class TierEntitlementResolver {
     return this.programs.typedEntitlement(ctx, entitlement);
   }
 }
+
+@Resolver(() => Tier)
+export class TierConditionsResolver {
+  constructor(private readonly programs: ProgramService) {}
+
+  @FieldResolver(() => JSONObjectScalar, {
+    description: "The tier's condition tree, in the same bare { all | any | not } shape as appliesTo, RuleOutcome.conditions and EvaluatedCondition paths; rule wraps it as a json-rules-engine rule.",
+  })
+  conditions(@Root() tier: Tier): Record<string, unknown> {
+    return this.programs.conditionsOf(tier);
+  }
+}

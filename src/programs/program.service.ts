@@ -66,6 +66,11 @@ export class ProgramService {
     return toConnection(rows, request, (v) => String(v.version), count);
   }
 
+  /** A tier's condition tree without json-rules-engine's rule wrapper: the one shape the API reads conditions in. */
+  conditionsOf(tier: Tier): Record<string, unknown> {
+    return tier.rule.conditions as unknown as Record<string, unknown>;
+  }
+
   /** A tier's entitlement value typed by its catalog entry (loaded with the tier, or read). */
   async typedEntitlement(ctx: Context, entitlement: TierEntitlement): Promise<TypedValue> {
     const definition = entitlement.entitlement ?? (await ctx.loaders.entitlementDefinition.load(entitlement.entitlementKey));

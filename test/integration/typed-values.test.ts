@@ -43,4 +43,16 @@ describe('typed values', () => {
     expect(explanation.conditions.find((c: { fact: string }) => c.fact === 'customerType')).toMatchObject({ tierKey: null, path: ['appliesTo', 'all', '0'], actual: 'individual', passed: true });
     expect(explanation.conditions.find((c: { fact: string; tierKey: string }) => c.fact === 'balance' && c.tierKey === 'A')).toMatchObject({ actual: 480000, passed: false });
   });
+
+  it("reads a tier's conditions in the bare shape of appliesTo and the explanation", async () => {
+    const res = await app.gql(`{ tierProgram(key: "retail-bank") { tiers { key rule conditions } } customer(externalId: "typed-1") { tier(programKey: "retail-bank") { explanation { appliesTo outcomes { tierKey conditions } } } } }`);
+    expect(res.errors).toBeUndefined();
+    const { tiers } = res.data.tierProgram;
+    for (const tier of tiers) expect(tier.conditions).toEqual(tier.rule.conditions);
+    const { appliesTo, outcomes } = res.data.customer.tier.explanation;
+    const shape = (tree: Record<string, unknown>) => Object.keys(tree).filter((k) => ['all', 'any', 'not'].includes(k));
+    for (const tree of [appliesTo, ...outcomes.map((o: { conditions: Record<string, unknown> }) => o.conditions), ...tiers.map((t: { conditions: Record<string, unknown> }) => t.conditions)]) {
+      expect(shape(tree)).toHaveLength(1);
+    }
+  });
 });
