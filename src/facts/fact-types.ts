@@ -1,4 +1,7 @@
-export type FactType = 'NUMBER' | 'STRING' | 'BOOLEAN' | 'DATE' | 'STRING_LIST';
+import type { ValueKind } from '../engine';
+
+/** A fact's type: the value kinds the engine knows (engine/display.ts). */
+export type FactType = ValueKind;
 export const FACT_TYPES: readonly FactType[] = ['NUMBER', 'STRING', 'BOOLEAN', 'DATE', 'STRING_LIST'];
 
 /** Facts are scalars an integrator copies from a source system, not documents. */

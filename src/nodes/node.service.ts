@@ -1,6 +1,7 @@
 import { EntityTarget, FindOptionsRelations, In, ObjectLiteral } from 'typeorm';
 import { AuditEvent } from '../audit/audit-event.entity';
 import { ApiKey } from '../auth/api-key.entity';
+import { AUTHORS } from '../authoring/authoring.resolver';
 import { RuleDraft } from '../authoring/rule-draft.entity';
 import type { Context } from '../context';
 import { Customer } from '../customers/customer.entity';
@@ -26,8 +27,6 @@ interface NodeKind {
   readers: Role[];
   relations?: FindOptionsRelations<ObjectLiteral>;
 }
-
-const AUTHORS = [Role.EDITOR, Role.APPROVER];
 
 /** Every type that implements Node, by its GraphQL name. */
 const KINDS: Record<string, NodeKind> = {
