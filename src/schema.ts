@@ -2,7 +2,7 @@ import { GraphQLSchema } from 'graphql';
 import { ContainerType, buildSchema } from 'type-graphql';
 import { AuditResolver } from './audit/audit.resolver';
 import { ApiKeyResolver } from './auth/api-key.resolver';
-import { ProgramHistoryResolver, RuleDraftResolver } from './authoring/authoring.resolver';
+import { DraftTierEntitlementResolver, ProgramHistoryResolver, RuleDraftResolver } from './authoring/authoring.resolver';
 import { authChecker } from './auth/auth-checker';
 import { CustomerEntitlementSetResolver, CustomerResolver, EntitlementGrantCustomerResolver, TierChangeCustomerResolver, TierOverrideCustomerResolver } from './customers/customer.resolver';
 import { TierChangeReferenceResolver, TierOverrideReferenceResolver } from './evaluation/references.resolver';
@@ -11,7 +11,7 @@ import { OverrideResolver } from './evaluation/override.resolver';
 import { ProgramEvaluationResolver, TierAssignmentResolver } from './evaluation/tier-assignment.resolver';
 import { FactResolver } from './facts/fact.resolver';
 import { NodeResolver } from './nodes/node.resolver';
-import { ProgramResolver, TierConditionsResolver, TierEntitlementResolver } from './programs/program.resolver';
+import { ProgramResolver, TierRuleResolver, TierEntitlementResolver } from './programs/program.resolver';
 import { DateTimeScalar } from './shared/scalars';
 
 export const resolvers = [
@@ -31,10 +31,11 @@ export const resolvers = [
   OverrideResolver,
   ProgramEvaluationResolver,
   ProgramHistoryResolver,
+  DraftTierEntitlementResolver,
   NodeResolver,
   ProgramResolver,
   TierEntitlementResolver,
-  TierConditionsResolver,
+  TierRuleResolver,
   RuleDraftResolver,
   TierAssignmentResolver,
 ] as const;

@@ -8,7 +8,7 @@ import { DataSource } from 'typeorm';
 import { AuditService } from './audit/audit.service';
 import { AuditResolver } from './audit/audit.resolver';
 import { ApiKeyResolver } from './auth/api-key.resolver';
-import { ProgramHistoryResolver, RuleDraftResolver } from './authoring/authoring.resolver';
+import { DraftTierEntitlementResolver, ProgramHistoryResolver, RuleDraftResolver } from './authoring/authoring.resolver';
 import { DraftService } from './authoring/draft.service';
 import { PublishService } from './authoring/publish.service';
 import { RetierRunner, RetierRunnerOptions } from './retier/retier-runner';
@@ -37,7 +37,7 @@ import { untrustedInputPlugin } from './limits/untrusted-input';
 import { ProgramRegistry } from './programs/program-registry';
 import { NodeResolver } from './nodes/node.resolver';
 import { NodeService } from './nodes/node.service';
-import { ProgramResolver, TierConditionsResolver, TierEntitlementResolver } from './programs/program.resolver';
+import { ProgramResolver, TierRuleResolver, TierEntitlementResolver } from './programs/program.resolver';
 import { ProgramService } from './programs/program.service';
 import { buildStrataSchema } from './schema';
 import { clientErrorStatusPlugin, formatError } from './shared/format-error';
@@ -107,6 +107,7 @@ export function resolverInstances(s: Services, runner: RetierRunner | null): Map
     [AuditResolver, new AuditResolver(s.audit)],
     [OverrideResolver, new OverrideResolver(s.overrides)],
     [ProgramHistoryResolver, new ProgramHistoryResolver(s.programs)],
+    [DraftTierEntitlementResolver, new DraftTierEntitlementResolver(s.programs)],
     [RuleDraftResolver, new RuleDraftResolver(s.drafts, s.simulation, s.programs, s.publisher, runner)],
     [CustomerResolver, new CustomerResolver(s.customers, s.evaluation, s.entitlements, s.idempotency)],
     [CustomerEntitlementSetResolver, new CustomerEntitlementSetResolver(s.customers)],
@@ -121,7 +122,7 @@ export function resolverInstances(s: Services, runner: RetierRunner | null): Map
     [FactResolver, new FactResolver(s.facts)],
     [ProgramResolver, new ProgramResolver(s.programs)],
     [TierEntitlementResolver, new TierEntitlementResolver(s.programs)],
-    [TierConditionsResolver, new TierConditionsResolver(s.programs)],
+    [TierRuleResolver, new TierRuleResolver()],
     [NodeResolver, new NodeResolver(s.nodes)],
     [TierAssignmentResolver, new TierAssignmentResolver(s.evaluation)],
     [ProgramEvaluationResolver, new ProgramEvaluationResolver(s.evaluation)],

@@ -29,7 +29,7 @@ export function naiveClassifier(program: ProgramDefinition): (facts: Facts) => P
   const engine = new Engine([], { allowUndefinedFacts: true });
   if (program.appliesTo) engine.addRule({ name: OUTSIDE, priority: 1_000, conditions: program.appliesTo as never, event: { type: OUTSIDE } });
   for (const tier of program.tiers) {
-    engine.addRule({ name: tier.key, priority: 1, conditions: tier.rule.conditions as never, event: { type: tier.key, params: { rank: tier.rank } } });
+    engine.addRule({ name: tier.key, priority: 1, conditions: tier.conditions as never, event: { type: tier.key, params: { rank: tier.rank } } });
   }
   return async (facts) => {
     const { events } = await engine.run(facts as Record<string, unknown>);

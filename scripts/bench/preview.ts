@@ -10,7 +10,7 @@ function handWrittenTier(document: ProgramDocument): string {
   const branches = [...document.tiers]
     .sort((a, b) => b.rank - a.rank)
     .map((t) => {
-      const [leaf] = (t.rule.conditions as { all: { value: number }[] }).all;
+      const [leaf] = (t.conditions as { all: { value: number }[] }).all;
       return leaf ? `WHEN (c.facts->>'balance')::float8 >= ${Number(leaf.value)} THEN '${t.key}'` : `ELSE '${t.key}'`;
     });
   return `CASE WHEN c.facts->>'customerType' = 'individual' THEN CASE ${branches.join(' ')} END END`;

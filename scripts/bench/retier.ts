@@ -98,7 +98,7 @@ function handWrittenUpdate(db: BenchDatabase, document: ProgramDocument): Promis
   const thresholds = [...document.tiers]
     .sort((a, b) => b.rank - a.rank)
     .map((t) => {
-      const [leaf] = (t.rule.conditions as { all: { value: number }[] }).all;
+      const [leaf] = (t.conditions as { all: { value: number }[] }).all;
       return leaf ? `WHEN (c.facts->>'balance')::float8 >= ${Number(leaf.value)} THEN '${t.key}'` : `ELSE '${t.key}'`;
     });
   return db.dataSource.query(

@@ -121,7 +121,7 @@ export const RULE_CHANGES: RuleChange[] = [
 
 export function changed(document: ProgramDocument, change: RuleChange): ProgramDocument {
   const next = structuredClone(document);
-  next.tiers.find((t) => t.key === change.tierKey)!.rule = { conditions: { all: [{ fact: 'balance', operator: 'greaterThanInclusive', value: change.value }] } };
+  next.tiers.find((t) => t.key === change.tierKey)!.conditions = { all: [{ fact: 'balance', operator: 'greaterThanInclusive', value: change.value }] };
   return next;
 }
 

@@ -6,6 +6,8 @@ import { RuleSetVersion } from '../programs/rule-set-version.entity';
 import { TierInput, TierProgramCreateInput } from '../programs/program.resolver';
 import { ProgramService } from '../programs/program.service';
 import { TierProgram } from '../programs/tier-program.entity';
+import { EntitlementDefinition } from '../catalog/entitlement-definition.entity';
+import { TypedValue } from '../shared/typed-value';
 import { DomainError } from '../shared/errors';
 import { JSONObjectScalar } from '../shared/scalars';
 import { runMutation } from '../shared/transaction';
@@ -16,6 +18,8 @@ import {
   RuleSetDiff,
   RuleSetPublishPayload,
   RuleSimulation,
+  DraftTierEntitlement,
+  DraftTier,
   RuleTestCase,
   RuleTestCaseInput,
   TierProgramCreatePayload,
@@ -127,7 +131,7 @@ export class RuleDraftResolver {
     @Arg('tier', () => TierInput, { description: 'The tier as it should be (its key may change).' }) tier: TierInput,
     @Ctx() ctx: Context,
   ): Promise<RuleDraftPayload> {
-    const plain = { key: tier.key, name: tier.name, rank: tier.rank, rule: tier.rule, entitlements: (tier.entitlements ?? []).map((e) => ({ key: e.key, value: e.value })) };
+    const plain = { key: tier.key, name: tier.name, rank: tier.rank, conditions: tier.conditions, rule: tier.rule, entitlements: (tier.entitlements ?? []).map((e) => ({ key: e.key, value: e.value })) };
     return runMutation(ctx, async (tx) => ({ draft: await this.drafts.updateTier(tx, id, revision, tierKey, plain) }), { draft: null });
   }
 
@@ -203,6 +207,11 @@ export class RuleDraftResolver {
     return published ? published.program : ctx.db.findOneOrFail(TierProgram, { where: { id: draft.programId } });
   }
 
+  @FieldResolver(() => [DraftTier], { description: "The draft's tiers, highest rank first, typed: the tiers of document." })
+  tiers(@Root() draft: RuleDraft): DraftTier[] {
+    return this.drafts.tiersOf(draft);
+  }
+
   @FieldResolver(() => [RuleTestCase], { description: 'Examples the draft must classify as stated before it may be published.' })
   testCases(@Root() draft: RuleDraft): RuleTestCase[] {
     return draft.testCases;
@@ -240,5 +249,20 @@ export class ProgramHistoryResolver {
   @FieldResolver(() => RetierJob, { nullable: true, description: 'The most recent re-tier job.' })
   latestRetierJob(@Root() program: TierProgram, @Ctx() ctx: Context): Promise<RetierJob | null> {
     return latestRetierJob(ctx, program.id);
+  }
+}
+
+@Resolver(() => DraftTierEntitlement)
+export class DraftTierEntitlementResolver {
+  constructor(private readonly programs: ProgramService) {}
+
+  @FieldResolver(() => TypedValue, { description: 'The value typed by the catalog, with its unit and as a person reads it ("50 %", "yes").' })
+  typedValue(@Root() entitlement: DraftTierEntitlement, @Ctx() ctx: Context): Promise<TypedValue> {
+    return this.programs.typedValueOf(ctx, entitlement.key, entitlement.value);
+  }
+
+  @FieldResolver(() => EntitlementDefinition, { nullable: true, description: "The entitlement's catalog entry; null when the catalog no longer has it." })
+  definition(@Root() entitlement: DraftTierEntitlement, @Ctx() ctx: Context): Promise<EntitlementDefinition | null> {
+    return ctx.loaders.entitlementDefinition.load(entitlement.key);
   }
 }

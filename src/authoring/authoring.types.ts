@@ -13,12 +13,43 @@ import { RuleDraft } from './rule-draft.entity';
 
 const RuleWarningCodeEnum = describedEnum('RuleWarningCode', 'What a coverage warning is about.', RULE_WARNING_CODES);
 
+@ObjectType({ description: 'One entitlement value a draft tier gives.' })
+export class DraftTierEntitlement {
+  @Field({ description: "The entitlement's catalog key." })
+  key: string;
+
+  @Field(() => JSONScalar, { description: "The value the tier would give, of the entitlement's type." })
+  value: unknown;
+}
+
+/**
+ * A tier as a draft's document has it. It is not published, so it has no id and is no
+ * Node: its key names it within its draft, and it changes with every edit.
+ */
+@ObjectType({ description: "A tier as a draft's document has it: not published, so it has no id; its key names it within the draft." })
+export class DraftTier {
+  @Field({ description: 'The tier key, unique within the program.' })
+  key: string;
+
+  @Field({ description: 'Display name.' })
+  name: string;
+
+  @Field(() => Int, { description: 'Higher is better.' })
+  rank: number;
+
+  @Field(() => JSONObjectScalar, { description: 'Who would earn the tier: a condition tree { all | any | not }, the shape of Tier.conditions.' })
+  conditions: Record<string, unknown>;
+
+  @Field(() => [DraftTierEntitlement], { description: 'What the tier would give.' })
+  entitlements: DraftTierEntitlement[];
+}
+
 @ObjectType({ description: 'Something valid but probably unintended, such as customers no tier accepts.' })
 export class RuleWarning {
   @Field(() => RuleWarningCodeEnum, { description: 'What kind of warning it is.' })
   code: RuleWarningCode;
 
-  @Field(() => [String], { description: 'Path inside the draft, e.g. ["document","tiers",2,"rule","conditions"].' })
+  @Field(() => [String], { description: 'Path inside the draft, e.g. ["document","tiers",2,"conditions","all",0,"value"].' })
   field: string[];
 
   @Field({ description: 'What is probably wrong, in words.' })
@@ -59,8 +90,14 @@ export class RuleTestResult {
   @Field(() => String, { nullable: true, description: 'The tier the test case expects; null = no tier.' })
   expectedTierKey: string | null;
 
+  @Field(() => DraftTier, { nullable: true, description: 'The expected tier as the draft has it; null = no tier, or a key the draft no longer has.' })
+  expectedTier: DraftTier | null;
+
   @Field(() => String, { nullable: true, description: 'Null when no tier matched or the program does not cover these facts.' })
   actualTierKey: string | null;
+
+  @Field(() => DraftTier, { nullable: true, description: 'The tier the draft gives; null when none.' })
+  actualTier: DraftTier | null;
 
   @Field({ description: 'Whether the draft gives the expected tier.' })
   passed: boolean;
@@ -133,7 +170,7 @@ export class TierMovement {
   @Field(() => String, { nullable: true, description: 'Null = no tier (or not covered, see fromCovered).' })
   fromTierKey: string | null;
 
-  @Field(() => Tier, { nullable: true, description: 'The tier they show now, as the version in force has it; null for none. (The draft\'s tiers are not published, so toTierKey has no object.)' })
+  @Field(() => Tier, { nullable: true, description: 'The tier they show now, as the version in force has it; null for none.' })
   fromTier: Tier | null;
 
   @Field({ description: 'Whether the program covers these customers now.' })
@@ -141,6 +178,9 @@ export class TierMovement {
 
   @Field(() => String, { nullable: true, description: 'The tier they would get; null = no tier (or not covered, see toCovered).' })
   toTierKey: string | null;
+
+  @Field(() => DraftTier, { nullable: true, description: 'The tier they would get, as the draft has it (not published, so a DraftTier); null for none.' })
+  toTier: DraftTier | null;
 
   @Field({ description: 'Whether the program would cover them.' })
   toCovered: boolean;

@@ -112,7 +112,7 @@ function numericFacts(node: unknown, factTypeOf: FactTypeOf, out: Set<string>): 
 export function analyzeCoverage(document: ProgramDocument, factTypeOf: FactTypeOf): RuleWarningData[] {
   const warnings: RuleWarningData[] = [];
   const tiers = document.tiers.map((t, index) => ({ ...t, index })).sort((a, b) => b.rank - a.rank);
-  const conditions = (t: (typeof tiers)[number]) => t.rule.conditions as Node;
+  const conditions = (t: (typeof tiers)[number]) => t.conditions as Node;
 
   for (const fact of numericFacts(tiers.map(conditions), factTypeOf, new Set())) {
     const domain = document.appliesTo ? projection(document.appliesTo as Node, fact, factTypeOf) : FULL;
@@ -131,7 +131,7 @@ export function analyzeCoverage(document: ProgramDocument, factTypeOf: FactTypeO
   tiers.forEach((tier, i) => {
     const mine = boxes[i];
     if (!mine) return;
-    const path = ['tiers', tier.index, 'rule', 'conditions'];
+    const path = ['tiers', tier.index, 'conditions'];
     if (boxEmpty(mine)) {
       warnings.push({ code: 'UNREACHABLE_TIER', path, message: `tier ${tier.key} can never match: its conditions contradict each other` });
       return;

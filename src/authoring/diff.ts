@@ -71,7 +71,7 @@ export function diffDocuments(from: ProgramDocument, to: ProgramDocument): Docum
   for (const t of [...to.tiers].sort((a, b) => b.rank - a.rank)) {
     const old = before.get(t.key);
     if (!old) {
-      const lines = [`name: ${JSON.stringify(t.name)}`, `rank: ${t.rank}`, `rule: ${renderConditions(t.rule.conditions)}`];
+      const lines = [`name: ${JSON.stringify(t.name)}`, `rank: ${t.rank}`, `rule: ${renderConditions(t.conditions)}`];
       for (const e of t.entitlements) lines.push(`entitlement ${e.key}: ${literal(e.value)}`);
       tiers.push({ tierKey: t.key, change: 'ADDED', lines });
       continue;
@@ -79,7 +79,7 @@ export function diffDocuments(from: ProgramDocument, to: ProgramDocument): Docum
     const lines: string[] = [];
     if (old.name !== t.name) lines.push(`name: ${JSON.stringify(old.name)} → ${JSON.stringify(t.name)}`);
     if (old.rank !== t.rank) lines.push(`rank: ${old.rank} → ${t.rank}`);
-    if (canonical(old.rule) !== canonical(t.rule)) lines.push(`rule: ${renderConditions(old.rule.conditions)} → ${renderConditions(t.rule.conditions)}`);
+    if (canonical(old.conditions) !== canonical(t.conditions)) lines.push(`rule: ${renderConditions(old.conditions)} → ${renderConditions(t.conditions)}`);
     const oldValues = new Map(old.entitlements.map((e) => [e.key, e.value]));
     const newValues = new Map(t.entitlements.map((e) => [e.key, e.value]));
     for (const [key, value] of newValues) {
@@ -90,7 +90,7 @@ export function diffDocuments(from: ProgramDocument, to: ProgramDocument): Docum
     tiers.push({ tierKey: t.key, change: lines.length ? 'CHANGED' : 'UNCHANGED', lines });
   }
   for (const t of [...from.tiers].sort((a, b) => b.rank - a.rank)) {
-    if (!after.has(t.key)) tiers.push({ tierKey: t.key, change: 'REMOVED', lines: [`was: ${renderConditions(t.rule.conditions)}`] });
+    if (!after.has(t.key)) tiers.push({ tierKey: t.key, change: 'REMOVED', lines: [`was: ${renderConditions(t.conditions)}`] });
   }
   return { appliesTo, tiers };
 }

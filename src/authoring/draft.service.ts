@@ -10,14 +10,15 @@ import { ProgramDocument, RuleSetVersion } from '../programs/rule-set-version.en
 import { TierProgram } from '../programs/tier-program.entity';
 import { isUuid } from '../shared/ids';
 import { UserError, listed, throwIfAny, userError } from '../shared/user-error';
-import { RuleDraftValidation, RuleSetDiff, RuleTestResult, RuleWarning, TierDiffChange } from './authoring.types';
+import { DraftTier, RuleDraftValidation, RuleSetDiff, RuleTestResult, RuleWarning, TierDiffChange } from './authoring.types';
 import { diffDocuments } from './diff';
 import { DomainError } from '../shared/errors';
 import { analyzeCoverage } from './coverage';
 import { Published, PublishService } from './publish.service';
 import { OPEN_DRAFT_STATUSES, RuleDraft, RuleDraftStatus, RuleTestCase } from './rule-draft.entity';
 
-type Tier = ProgramDocument['tiers'][number];
+/** A tier as an author writes it: conditions, or the older rule wrapper. */
+type WrittenTier = ProgramSpec['tiers'][number];
 
 export const MAX_TEST_CASES = 200;
 
@@ -91,6 +92,11 @@ export class DraftService {
     return draft;
   }
 
+  /** The draft's tiers, highest rank first. */
+  tiersOf(draft: RuleDraft): DraftTier[] {
+    return [...draft.document.tiers].sort((a, b) => b.rank - a.rank);
+  }
+
   /** Replaces the whole document. */
   async update(tx: Context, id: string, revision: number, document: Record<string, unknown>): Promise<RuleDraft> {
     const draft = await this.lockOpen(tx, id, revision);
@@ -100,16 +106,16 @@ export class DraftService {
   }
 
   /** Replaces one tier, found by its current key (the new tier may rename it). */
-  async updateTier(tx: Context, id: string, revision: number, tierKey: string, tier: Tier): Promise<RuleDraft> {
+  async updateTier(tx: Context, id: string, revision: number, tierKey: string, written: WrittenTier): Promise<RuleDraft> {
     const draft = await this.lockOpen(tx, id, revision);
     const index = draft.document.tiers.findIndex((t) => t.key === tierKey);
     if (index < 0) throwIfAny([userError('NOT_FOUND', ['tierKey'], `the draft has no tier "${tierKey}"`)]);
-    const tiers = draft.document.tiers.map((t, i) => (i === index ? tier : t));
-    const document = documentOf({ ...draft.document, tiers });
-    const errors = await this.programs.checkDocument(tx, document, []);
+    const tiers = draft.document.tiers.map((t, i): WrittenTier => (i === index ? written : t));
+    const errors = await this.programs.checkDocument(tx, { ...draft.document, tiers }, []);
     // Problems inside the edited tier point into the `tier` argument; others into the document.
     throwIfAny(errors.map((e) => relocate(e, index)));
-    return this.edited(tx, draft, { document }, 'ruleDraftTierUpdate', { tier: draft.document.tiers[index] }, { tier });
+    const document = documentOf({ ...draft.document, tiers });
+    return this.edited(tx, draft, { document }, 'ruleDraftTierUpdate', { tier: draft.document.tiers[index] }, { tier: document.tiers[index] });
   }
 
   async addTestCase(tx: Context, id: string, revision: number, testCase: RuleTestCase): Promise<RuleDraft> {
@@ -306,7 +312,15 @@ async function runTestCases(draft: RuleDraft): Promise<RuleTestResult[]> {
   const results: RuleTestResult[] = [];
   for (const testCase of draft.testCases) {
     const { tierKey: matchedTierKey } = await evaluator.classify(testCase.facts);
-    results.push({ name: testCase.name, expectedTierKey: testCase.expectedTierKey, actualTierKey: matchedTierKey, passed: matchedTierKey === testCase.expectedTierKey });
+    const tier = (key: string | null) => draft.document.tiers.find((t) => t.key === key) ?? null;
+    results.push({
+      name: testCase.name,
+      expectedTierKey: testCase.expectedTierKey,
+      expectedTier: tier(testCase.expectedTierKey),
+      actualTierKey: matchedTierKey,
+      actualTier: tier(matchedTierKey),
+      passed: matchedTierKey === testCase.expectedTierKey,
+    });
   }
   return results;
 }

@@ -44,7 +44,7 @@ export class RuleDraft {
   @Column({ name: 'base_version', type: 'integer' })
   baseVersion: number;
 
-  @Field(() => JSONObjectScalar, { description: '{ appliesTo, tiers: [{ key, name, rank, rule, entitlements }] }' })
+  @Field(() => JSONObjectScalar, { description: '{ appliesTo, tiers: [{ key, name, rank, conditions, entitlements }] } (tiers gives the same tiers typed).' })
   @Column({ type: 'jsonb' })
   document: ProgramDocument;
 

@@ -54,6 +54,7 @@ export class SimulationService {
         fromTier: published?.tiers.find((t) => t.key === decodeTier(cell.from).tierKey) ?? null,
         fromCovered: decodeTier(cell.from).covered,
         toTierKey: decodeTier(cell.to).tierKey,
+        toTier: draft.document.tiers.find((t) => t.key === decodeTier(cell.to).tierKey) ?? null,
         toCovered: decodeTier(cell.to).covered,
         count: cell.count,
         sample: cell.sample.map((id) => customers.get(id)).filter((c) => c !== undefined),

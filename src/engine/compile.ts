@@ -432,7 +432,7 @@ function ruleSql(node: ConditionAst | null, facts: SqlFacts, params: SqlParams):
 export function sqlClassifications(source: string, keep: readonly string[], programs: readonly ProgramDefinition[], params: SqlParams): string {
   const parsed = programs.map((program) => ({
     appliesTo: program.appliesTo ? parsedOrNull(program.appliesTo) : undefined,
-    tiers: [...program.tiers].sort((a, b) => b.rank - a.rank).map((t) => ({ key: t.key, node: parsedOrNull(t.rule.conditions) })),
+    tiers: [...program.tiers].sort((a, b) => b.rank - a.rank).map((t) => ({ key: t.key, node: parsedOrNull(t.conditions) })),
   }));
   const trees = parsed.flatMap((p) => [p.appliesTo, ...p.tiers.map((t) => t.node)]).filter((n): n is ConditionAst => !!n);
   const facts = new ProjectedFacts(trees);

@@ -92,7 +92,7 @@ export class ProgramEvaluator {
     this.tiersByRank = [...definition.tiers].sort((a, b) => b.rank - a.rank);
     this.explainer = new EnginePool(() => this.buildEngine(definition.appliesTo, this.tiersByRank, true));
     this.applies = definition.appliesTo ? compileRule(APPLIES_TO, definition.appliesTo) : null;
-    this.tiers = this.tiersByRank.map((t) => compileRule(t.key, t.rule.conditions));
+    this.tiers = this.tiersByRank.map((t) => compileRule(t.key, t.conditions));
     const failed = [this.applies, ...this.tiers].filter((r): r is CompiledRule => r !== null && r.predicate === null);
     this.fallbacks = failed.map((r) => ({ tierKey: r.name === APPLIES_TO ? null : r.name, reason: r.reason! }));
     for (const rule of failed) {
@@ -138,7 +138,7 @@ export class ProgramEvaluator {
     const { key, version, appliesTo } = this.definition;
     this.explainers ??= {
       applies: appliesTo ? compileExplainer(appliesTo) : null,
-      tiers: this.tiersByRank.map((t) => ({ key: t.key, explain: compileExplainer(t.rule.conditions) })),
+      tiers: this.tiersByRank.map((t) => ({ key: t.key, explain: compileExplainer(t.conditions) })),
     };
     const fallbacks = this.fallbacks;
     const applied = this.explainers.applies?.(facts) ?? null;
@@ -195,7 +195,7 @@ export class ProgramEvaluator {
       engine.addRule(rule(APPLIES_TO, appliesTo, APPLIES_TO, 2, stopOutside ? () => engine.stop() : undefined));
     }
     for (const tier of tiers) {
-      engine.addRule(rule(TIER_RULE_PREFIX + tier.key, tier.rule.conditions, tier.key, 1));
+      engine.addRule(rule(TIER_RULE_PREFIX + tier.key, tier.conditions, tier.key, 1));
     }
     return engine;
   }

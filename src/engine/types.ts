@@ -15,15 +15,11 @@ export type ConditionNode =
   | { not: ConditionNode }
   | ConditionLeaf;
 
-/** A tier's criteria: a json-rules-engine rule document. Strata sets the event itself. */
-export interface RuleDocument {
-  conditions: ConditionNode;
-}
-
 export interface TierDefinition {
   key: string;
   rank: number;
-  rule: RuleDocument;
+  /** Who earns the tier: a bare condition tree, the shape of appliesTo (Strata wraps it in a json-rules-engine rule itself). */
+  conditions: ConditionNode;
 }
 
 /** One published version of a program, as the engine needs it. */

@@ -66,7 +66,7 @@ export class ProgramRegistry {
       key: version.program!.key,
       version: version.version,
       appliesTo: appliesToOf(version.document),
-      tiers: tiers.map((t) => ({ key: t.key, rank: t.rank, rule: t.rule })),
+      tiers: tiers.map((t) => ({ key: t.key, rank: t.rank, conditions: t.conditions as never })),
     });
     delete version.tiers;
     delete version.program;

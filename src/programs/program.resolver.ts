@@ -20,7 +20,7 @@ export class TierEntitlementInput {
   value: unknown;
 }
 
-@InputType({ description: 'A tier of a program document: its key, name, rank, rule and entitlements.' })
+@InputType({ description: 'A tier of a program document: its key, name, rank, conditions and entitlements.' })
 export class TierInput {
   @Field({ description: 'The tier key, unique within the program.' })
   key: string;
@@ -31,8 +31,15 @@ export class TierInput {
   @Field(() => Int, { description: 'Higher is better; unique within the program.' })
   rank: number;
 
-  @Field(() => JSONObjectScalar, { description: 'A json-rules-engine rule: { conditions: { all | any | not: … } }.' })
-  rule: Record<string, unknown>;
+  @Field(() => JSONObjectScalar, { nullable: true, description: 'Who earns the tier: a condition tree { all | any | not: … }, the shape of appliesTo. Required unless rule is given.' })
+  conditions?: Record<string, unknown> | null;
+
+  @Field(() => JSONObjectScalar, {
+    nullable: true,
+    description: 'The older shape of conditions, wrapped as a json-rules-engine rule { conditions }; give conditions or rule, not both.',
+    deprecationReason: 'Use conditions: the same tree without the wrapper.',
+  })
+  rule?: Record<string, unknown> | null;
 
   @Field(() => [TierEntitlementInput], { nullable: true, description: 'What the tier gives.' })
   entitlements?: TierEntitlementInput[] | null;
@@ -104,13 +111,13 @@ export class TierEntitlementResolver {
 }
 
 @Resolver(() => Tier)
-export class TierConditionsResolver {
-  constructor(private readonly programs: ProgramService) {}
-
+export class TierRuleResolver {
   @FieldResolver(() => JSONObjectScalar, {
-    description: "The tier's condition tree, in the same bare { all | any | not } shape as appliesTo, RuleOutcome.conditions and EvaluatedCondition paths; rule wraps it as a json-rules-engine rule.",
+    nullable: true,
+    description: 'The conditions wrapped as a json-rules-engine rule { conditions }.',
+    deprecationReason: 'Use conditions: the same tree in the one shape Strata reads and writes conditions in.',
   })
-  conditions(@Root() tier: Tier): Record<string, unknown> {
-    return this.programs.conditionsOf(tier);
+  rule(@Root() tier: Tier): Record<string, unknown> {
+    return { conditions: tier.conditions };
   }
 }

@@ -6,6 +6,7 @@ import { EntitlementDefinition } from '../catalog/entitlement-definition.entity'
 import { ProgramDefinition } from '../engine';
 import { FactService } from '../facts/fact.service';
 import { ProgramSizes } from '../limits/query-cost';
+import { upgradeTierShape } from '../rules/legacy-tier-rule';
 import { Catalogs, ProgramSpec, SpecProblem, validateProgramDocument, validateProgramSpec } from '../rules/program-validator';
 import { AMORTIZED_STATEMENT } from '../shared/amortized-statement';
 import { DomainError } from '../shared/errors';
@@ -66,15 +67,15 @@ export class ProgramService {
     return toConnection(rows, request, (v) => String(v.version), count);
   }
 
-  /** A tier's condition tree without json-rules-engine's rule wrapper: the one shape the API reads conditions in. */
-  conditionsOf(tier: Tier): Record<string, unknown> {
-    return tier.rule.conditions as unknown as Record<string, unknown>;
-  }
-
   /** A tier's entitlement value typed by its catalog entry (loaded with the tier, or read). */
   async typedEntitlement(ctx: Context, entitlement: TierEntitlement): Promise<TypedValue> {
-    const definition = entitlement.entitlement ?? (await ctx.loaders.entitlementDefinition.load(entitlement.entitlementKey));
-    return typedValue(definition?.valueType ?? 'STRING', entitlement.value, definition?.unit ?? null);
+    return this.typedValueOf(ctx, entitlement.entitlementKey, entitlement.value, entitlement.entitlement);
+  }
+
+  /** An entitlement value typed by the catalog entry of its key. */
+  async typedValueOf(ctx: Context, key: string, value: unknown, loaded?: EntitlementDefinition | null): Promise<TypedValue> {
+    const definition = loaded ?? (await ctx.loaders.entitlementDefinition.load(key));
+    return typedValue(definition?.valueType ?? 'STRING', value, definition?.unit ?? null);
   }
 
   async find(ctx: Context, key: string): Promise<TierProgram | null> {
@@ -155,7 +156,7 @@ export class ProgramService {
       Object.assign(new RuleSetVersion(), { programId, version, status: RuleSetStatus.PUBLISHED, document, publishedAt: new Date() }),
     );
     for (const t of document.tiers) {
-      const tier = await tx.db.save(Object.assign(new Tier(), { ruleSetVersionId: saved.id, key: t.key, name: t.name, rank: t.rank, rule: t.rule }));
+      const tier = await tx.db.save(Object.assign(new Tier(), { ruleSetVersionId: saved.id, key: t.key, name: t.name, rank: t.rank, conditions: t.conditions }));
       if (t.entitlements.length) {
         await tx.db.save(t.entitlements.map((e) => Object.assign(new TierEntitlement(), { tierId: tier.id, entitlementKey: e.key, value: e.value })));
       }
@@ -166,9 +167,10 @@ export class ProgramService {
 
 /** The stored document of a spec or a draft: appliesTo, every tier with its entitlements always a list (so stored drafts and versions compare alike), and retired when set. */
 export function documentOf(spec: Pick<ProgramSpec, 'appliesTo' | 'tiers' | 'retired'>): ProgramDocument {
+  const { tiers } = upgradeTierShape(spec).document as { tiers: ProgramDocument['tiers'] };
   return {
     appliesTo: spec.appliesTo ?? null,
-    tiers: spec.tiers.map((t) => ({ key: t.key, name: t.name, rank: t.rank, rule: t.rule, entitlements: t.entitlements ?? [] })),
+    tiers: tiers.map((t) => ({ key: t.key, name: t.name, rank: t.rank, conditions: t.conditions, entitlements: t.entitlements ?? [] })),
     ...(spec.retired ? { retired: true } : {}),
   };
 }
@@ -179,6 +181,6 @@ export function definitionOf(programKey: string, document: ProgramDocument): Pro
     key: programKey,
     version: 0,
     appliesTo: appliesToOf(document),
-    tiers: document.tiers.map((t) => ({ key: t.key, rank: t.rank, rule: t.rule as never })),
+    tiers: document.tiers.map((t) => ({ key: t.key, rank: t.rank, conditions: t.conditions as never })),
   };
 }

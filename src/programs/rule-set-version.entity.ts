@@ -12,12 +12,12 @@ export enum RuleSetStatus {
 }
 registerEnumType(RuleSetStatus, { name: 'RuleSetStatus', description: 'Whether a version is in force.', valuesConfig: { DRAFT: { description: 'Written, not yet in force.' }, PUBLISHED: { description: 'In force.' }, SUPERSEDED: { description: 'Was in force; a later version replaced it.' } } });
 
-/** The document of a program version: appliesTo plus every tier with rule and entitlements. */
+/** The document of a program version: appliesTo plus every tier with its conditions and entitlements. */
 export interface ProgramDocument {
   appliesTo: Record<string, unknown> | null;
   /** Covers no customer while true (see `definitionOf`). */
   retired?: boolean;
-  tiers: { key: string; name: string; rank: number; rule: Record<string, unknown>; entitlements: { key: string; value: unknown }[] }[];
+  tiers: { key: string; name: string; rank: number; conditions: Record<string, unknown>; entitlements: { key: string; value: unknown }[] }[];
 }
 
 /** One version of a program's rules; immutable once published. */
@@ -44,7 +44,7 @@ export class RuleSetVersion {
   @Column({ type: 'text' })
   status: RuleSetStatus;
 
-  @Field(() => JSONObjectScalar, { description: '{ appliesTo, tiers: [{ key, name, rank, rule, entitlements }] }' })
+  @Field(() => JSONObjectScalar, { description: '{ appliesTo, tiers: [{ key, name, rank, conditions, entitlements }] }' })
   @Column({ type: 'jsonb' })
   document: ProgramDocument;
 

@@ -1,13 +1,12 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
 import { Node } from '../shared/node';
-import type { RuleDocument } from '../engine';
 import { JSONObjectScalar } from '../shared/scalars';
 import { RuleSetVersion } from './rule-set-version.entity';
 import { TierEntitlement } from './tier-entitlement.entity';
 
 /** A rung of a program's ladder, as of one rule-set version. */
-@ObjectType({ implements: Node, description: 'A rung of a program\'s ladder as one version has it: its rule and what it gives.' })
+@ObjectType({ implements: Node, description: 'A rung of a program\'s ladder as one version has it: its conditions and what it gives.' })
 @Entity('tier')
 @Index('tier_version_key_key', ['ruleSetVersionId', 'key'], { unique: true })
 @Index('tier_version_rank_key', ['ruleSetVersionId', 'rank'], { unique: true })
@@ -35,9 +34,11 @@ export class Tier {
   @Column({ type: 'integer' })
   rank: number;
 
-  @Field(() => JSONObjectScalar, { nullable: true, description: 'The json-rules-engine rule in force.' })
+  @Field(() => JSONObjectScalar, {
+    description: "Who earns the tier: a condition tree in the bare { all | any | not } shape of appliesTo, RuleOutcome.conditions and EvaluatedCondition paths.",
+  })
   @Column({ type: 'jsonb' })
-  rule: RuleDocument;
+  conditions: Record<string, unknown>;
 
   @Field(() => [TierEntitlement], { description: 'What the tier gives.' })
   @OneToMany(() => TierEntitlement, (e) => e.tier)

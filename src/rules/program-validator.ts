@@ -2,7 +2,8 @@ import { EntitlementValueType } from '../engine';
 import { entitlementValueProblem } from '../catalog/entitlement-values';
 import { FactType } from '../facts/fact-types';
 import { checkDocumentShape } from './rule-schema';
-import { validateConditionTree, validateRuleDocument } from './rule-validator';
+import { pathAsWritten, upgradeTierShape } from './legacy-tier-rule';
+import { validateConditionTree } from './rule-validator';
 
 /** A whole program as authored: the tierProgramCreate input and the files in rules/. */
 export interface ProgramSpec {
@@ -16,7 +17,9 @@ export interface ProgramSpec {
     key: string;
     name: string;
     rank: number;
-    rule: Record<string, unknown>;
+    /** The tier's condition tree; files and inputs may instead give the older `rule: { conditions }`. */
+    conditions?: Record<string, unknown> | null;
+    rule?: Record<string, unknown> | null;
     entitlements?: { key: string; value: unknown }[] | null;
   }[];
 }
@@ -50,15 +53,21 @@ export function validateProgramSpec(spec: ProgramSpec, catalogs: Catalogs): Spec
 
 /**
  * Checks a program's rule document `{ appliesTo, tiers }` (a draft, a file, a version):
- * shape against the JSON Schema, then meaning against the catalogs. Paths are relative to
- * the document.
+ * shape against the JSON Schema, then meaning against the catalogs. Tiers may be written
+ * in the older `rule: { conditions }` shape; paths are relative to the document as written.
  */
-export function validateProgramDocument(document: unknown, catalogs: Catalogs): SpecProblem[] {
+export function validateProgramDocument(written: unknown, catalogs: Catalogs): SpecProblem[] {
+  const { document, problems: older, legacyTiers } = upgradeTierShape(written);
+  if (older.length) return older.map((p) => ({ code: 'INVALID', ...p }));
+  return currentShapeProblems(document, catalogs).map((p) => ({ ...p, path: pathAsWritten(p.path, legacyTiers) }));
+}
+
+function currentShapeProblems(document: unknown, catalogs: Catalogs): SpecProblem[] {
   const shape = checkDocumentShape(document);
   if (shape.length) return shape.map((p) => ({ code: 'INVALID', ...p }));
   const problems: SpecProblem[] = [];
   const fail = (code: SpecProblem['code'], path: (string | number)[], message: string) => problems.push({ code, path, message });
-  const { appliesTo, tiers } = document as { appliesTo?: unknown; tiers: ProgramSpec['tiers'] };
+  const { appliesTo, tiers } = document as { appliesTo?: unknown; tiers: ProgramDocumentTier[] };
   if (appliesTo !== null && appliesTo !== undefined) {
     for (const p of validateConditionTree(appliesTo, catalogs.factTypeOf)) fail(p.code, ['appliesTo', ...p.path], p.message);
   }
@@ -66,7 +75,9 @@ export function validateProgramDocument(document: unknown, catalogs: Catalogs): 
   return problems;
 }
 
-function validateTiers(tiers: ProgramSpec['tiers'], catalogs: Catalogs, fail: (code: SpecProblem['code'], path: (string | number)[], message: string) => void) {
+type ProgramDocumentTier = Omit<ProgramSpec['tiers'][number], 'conditions' | 'rule'> & { conditions: unknown };
+
+function validateTiers(tiers: ProgramDocumentTier[], catalogs: Catalogs, fail: (code: SpecProblem['code'], path: (string | number)[], message: string) => void) {
   const keys = new Set<string>();
   const ranks = new Set<number>();
   tiers.forEach((tier, i) => {
@@ -80,7 +91,7 @@ function validateTiers(tiers: ProgramSpec['tiers'], catalogs: Catalogs, fail: (c
     if (ranks.has(tier.rank)) {
       fail('INVALID', at('rank'), `rank ${tier.rank} is used by another tier; ranks must be unique`);
     } else ranks.add(tier.rank);
-    for (const p of validateRuleDocument(tier.rule, catalogs.factTypeOf)) fail(p.code, at('rule', ...p.path), p.message);
+    for (const p of validateConditionTree(tier.conditions, catalogs.factTypeOf)) fail(p.code, at('conditions', ...p.path), p.message);
 
     const seen = new Set<string>();
     (tier.entitlements ?? []).forEach((e, j) => {

@@ -75,7 +75,6 @@ function conditionLevels(): Record<string, Schema> {
     anyOf: [{ required: ['all'] }, { required: ['any'] }, { required: ['not'] }],
     allOf: [{ $ref: '#/definitions/level1' }],
   };
-  definitions.rule = { $comment: 'rule', type: 'object', required: ['conditions'], additionalProperties: false, properties: { conditions: { $ref: '#/definitions/root' } } };
   return definitions;
 }
 
@@ -85,19 +84,18 @@ function conditionLevels(): Record<string, Schema> {
  * report their paths relative to the rule.
  */
 export function programSchema({ file, rules }: { file: boolean; rules: 'full' | 'opaque' }): Record<string, unknown> {
-  const rule = rules === 'full' ? { $ref: '#/definitions/rule' } : { type: 'object' };
   const root = rules === 'full' ? { $ref: '#/definitions/root' } : { type: 'object' };
   const tier = {
     $comment: 'tier',
     type: 'object',
-    required: ['key', 'name', 'rank', 'rule'],
+    required: ['key', 'name', 'rank', 'conditions'],
     additionalProperties: false,
     properties: {
       key: KEY,
       name: KEY,
       // Stored as a PostgreSQL integer.
       rank: { type: 'integer', minimum: -2_147_483_648, maximum: 2_147_483_647 },
-      rule,
+      conditions: root,
       entitlements: {
         type: ['array', 'null'],
         items: { $comment: 'entitlement', type: 'object', required: ['key', 'value'], additionalProperties: false, properties: { key: KEY, value: {} } },
@@ -128,7 +126,6 @@ export function programSchema({ file, rules }: { file: boolean; rules: 'full' | 
 // error its parentSchema, whose $comment says what kind of node failed.
 const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, verbose: true });
 const documentValidator = ajv.compile(programSchema({ file: false, rules: 'opaque' }));
-const ruleValidator = ajv.compile({ definitions: conditionLevels(), $ref: '#/definitions/rule' });
 const treeValidator = ajv.compile({ definitions: conditionLevels(), $ref: '#/definitions/root' });
 
 export interface ShapeProblem {
@@ -137,7 +134,6 @@ export interface ShapeProblem {
 }
 
 export const checkDocumentShape = (value: unknown) => shapeProblems(documentValidator, value);
-export const checkRuleShape = (value: unknown) => shapeProblems(ruleValidator, value);
 export const checkConditionTreeShape = (value: unknown) => shapeProblems(treeValidator, value);
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -226,8 +222,10 @@ function unexpectedKey(key: string, context: string | undefined): string {
     case 'any':
     case 'not':
       return `unexpected key "${key}" beside "${context}"`;
-    case 'rule':
-      return key === 'event' ? 'event is set by Strata (its type is the tier key); leave it out' : `unexpected key "${key}"; a rule has only "conditions"`;
+    case 'tier':
+      return key === 'rule'
+        ? 'a tier has "conditions" or the older "rule": { "conditions" }, not both'
+        : `unexpected key "${key}"; a tier has "key", "name", "rank", "conditions" and "entitlements"`;
     default:
       return `unexpected key "${key}"`;
   }
@@ -238,13 +236,13 @@ function typeMessage(path: (string | number)[], context: string | undefined, val
   if (last === 'all' || last === 'any') return `"${last}" takes a list of conditions`;
   if (last === 'not') return '"not" takes one condition, not a list';
   if (last === 'fact') return 'fact must name a fact from the catalog';
+  if (last === 'conditions') return `conditions must be a condition like { "all": [ … ] }, got ${describe(value)}`;
   if (last === 'rank') return 'rank must be a whole number (higher = better)';
   if (last === 'tiers') return 'tiers must be a list';
   if (last === 'entitlements') return 'entitlements must be a list of { "key", "value" }';
   if (context === 'document') return 'the document must be an object { "appliesTo": …, "tiers": [ … ] }';
-  if (context === 'tier') return 'a tier must be an object { "key", "name", "rank", "rule", "entitlements" }';
+  if (context === 'tier') return 'a tier must be an object { "key", "name", "rank", "conditions", "entitlements" }';
   if (context === 'entitlement') return 'an entitlement is { "key": "…", "value": … }';
-  if (context === 'rule') return `a rule must be an object like { "conditions": { "all": [ … ] } }, got ${describe(value)}`;
   if (context === 'condition' || context === 'root' || context === 'leaf') return `a condition must be an object, got ${describe(value)}`;
   return `${String(last ?? 'the document')} has the wrong type: got ${describe(value)}`;
 }

@@ -7,10 +7,9 @@ import {
   OPERATORS,
   RULE_LIMITS,
   checkConditionTreeShape,
-  checkRuleShape,
 } from './rule-schema';
 
-/** One problem found in a rule document; `path` is relative to the document checked. */
+/** One problem found in a condition tree; `path` is relative to the tree checked. */
 export interface RuleProblem {
   code: 'INVALID_RULE' | 'UNKNOWN_FACT' | 'TYPE_MISMATCH';
   path: (string | number)[];
@@ -21,17 +20,7 @@ export { OPERATORS, RULE_LIMITS };
 
 type Catalog = (factKey: string) => FactType | undefined;
 
-/** Checks a tier rule document `{ conditions: … }`: shape (JSON Schema) first, then meaning. */
-export function validateRuleDocument(doc: unknown, factTypeOf: Catalog): RuleProblem[] {
-  const problems: RuleProblem[] = [];
-  if (!checkSize(doc, problems)) return problems;
-  const shape = checkRuleShape(doc);
-  if (shape.length) return shape.map((p) => ({ code: 'INVALID_RULE', ...p }));
-  new MeaningChecker(factTypeOf, problems).check((doc as { conditions: unknown }).conditions, ['conditions']);
-  return problems;
-}
-
-/** Checks a bare condition tree such as a program's `appliesTo`. */
+/** Checks a condition tree: a tier's conditions or a program's appliesTo. */
 export function validateConditionTree(tree: unknown, factTypeOf: Catalog): RuleProblem[] {
   const problems: RuleProblem[] = [];
   if (!checkSize(tree, problems)) return problems;

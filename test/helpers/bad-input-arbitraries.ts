@@ -70,14 +70,14 @@ const validTree: fc.Arbitrary<Node> = fc.letrec<{ tree: Node; node: Node }>((tie
 
 export interface ProgramDocument {
   appliesTo: Node | null;
-  tiers: { key: string; name: string; rank: number; rule: { conditions: Node } }[];
+  tiers: { key: string; name: string; rank: number; conditions: Node }[];
 }
 
 export const validDocument: fc.Arbitrary<ProgramDocument> = fc
   .record({ appliesTo: fc.option(validTree, { freq: 2 }), rules: fc.array(validTree, { minLength: 1, maxLength: 4 }) })
   .map(({ appliesTo, rules }) => ({
     appliesTo,
-    tiers: rules.map((conditions, i) => ({ key: `T${i}`, name: `Tier ${i}`, rank: rules.length - i, rule: { conditions } })),
+    tiers: rules.map((conditions, i) => ({ key: `T${i}`, name: `Tier ${i}`, rank: rules.length - i, conditions })),
   }));
 
 /** Where a leaf sits in a tree, and how deep (the tree's root is level 1). */
@@ -215,8 +215,8 @@ export interface BadDocument {
 export const badDocuments: fc.Arbitrary<BadDocument> = validDocument.chain((document) => {
   const trees: { tier: number | null; scope: Path; tree: Path }[] = document.tiers.map((_, i) => ({
     tier: i,
-    scope: ['tiers', i, 'rule'],
-    tree: ['tiers', i, 'rule', 'conditions'],
+    scope: ['tiers', i, 'conditions'],
+    tree: ['tiers', i, 'conditions'],
   }));
   if (document.appliesTo) trees.push({ tier: null, scope: ['appliesTo'], tree: ['appliesTo'] });
   return fc.constantFrom(...trees).chain(({ tier, scope, tree }) => {

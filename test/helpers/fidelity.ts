@@ -186,7 +186,7 @@ async function checkBatch(cases: Case[], query: Query, report: FidelityReport, m
 }
 
 function rulesOf(program: ProgramDefinition): [string, unknown][] {
-  const tiers: [string, unknown][] = program.tiers.map((t) => [t.key, t.rule.conditions]);
+  const tiers: [string, unknown][] = program.tiers.map((t) => [t.key, t.conditions]);
   return program.appliesTo ? [[APPLIES_TO, program.appliesTo], ...tiers] : tiers;
 }
 

@@ -57,7 +57,7 @@ export function largestProgram(key: string) {
       name: `Tier ${i}`,
       rank: MAX_TIERS - i,
       // Balance bands spread customers over the tiers; the rest of each rule rarely fails.
-      rule: { conditions: largestConditionTree(i + 1, { fact: 'balance', operator: 'greaterThanInclusive', value: (MAX_TIERS - 1 - i) * 20_000 }) },
+      conditions: largestConditionTree(i + 1, { fact: 'balance', operator: 'greaterThanInclusive', value: (MAX_TIERS - 1 - i) * 20_000 }),
     })),
   };
 }

@@ -78,5 +78,5 @@ export const programs: fc.Arbitrary<ProgramDefinition> = fc
     key: 'p',
     version: 1,
     appliesTo: appliesTo as never,
-    tiers: tiers.map((tree, i) => ({ key: `T${i}`, rank: tiers.length - i, rule: { conditions: tree as never } })),
+    tiers: tiers.map((tree, i) => ({ key: `T${i}`, rank: tiers.length - i, conditions: tree as never })),
   }));

@@ -83,7 +83,7 @@ describe('mutations are all or nothing', () => {
         const input = {
           key: `d3-${n}`,
           name: 'D3',
-          tiers: [{ key: 'T', name: 'T', rank: 1, rule: { conditions: { all: [{ fact: 'balance', operator: 'greaterThan', value: 0 }] } }, entitlements: [{ key: 'priorityCounter', value: true }] }],
+          tiers: [{ key: 'T', name: 'T', rank: 1, conditions: { all: [{ fact: 'balance', operator: 'greaterThan', value: 0 }] }, entitlements: [{ key: 'priorityCounter', value: true }] }],
         };
         const res = await app.gql(`mutation($input: TierProgramCreateInput!) { tierProgramCreate(input: $input) { userErrors { code } } }`, { input });
         return { codes: codesOf(res, res.data?.tierProgramCreate) };

@@ -39,7 +39,7 @@ describe('the size of what is stored and answered (RELIABILITY.md H6)', () => {
 
     const draft = await app.gql(
       `mutation($input: TierProgramCreateInput!) { tierProgramCreate(input: $input) { draft { id } userErrors { code field message } } }`,
-      { input: { key: 'notes', name: 'Notes', tiers: [{ key: 'A', name: 'A', rank: 1, rule: { conditions: { all: [] } }, entitlements: [{ key: 'welcomeNote', value: 'y'.repeat(1_001) }] }] } },
+      { input: { key: 'notes', name: 'Notes', tiers: [{ key: 'A', name: 'A', rank: 1, conditions: { all: [] }, entitlements: [{ key: 'welcomeNote', value: 'y'.repeat(1_001) }] }] } },
     );
     expect(draft.data.tierProgramCreate.draft).toBeNull();
     expect(draft.data.tierProgramCreate.userErrors).toEqual([

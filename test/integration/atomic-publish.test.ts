@@ -33,10 +33,10 @@ describe('publishing is atomic for readers', () => {
       tiers: base.tiers.map((tier) => ({
         ...tier,
         name: `${tier.name.replace(/ @\d+$/, '')} @${k}`,
-        rule:
+        conditions:
           tier.key === 'A'
-            ? { conditions: { all: [{ fact: 'balance', operator: 'greaterThanInclusive', value: k % 2 ? BALANCE - 1 : BALANCE + 1 }] } }
-            : tier.rule,
+            ? { all: [{ fact: 'balance', operator: 'greaterThanInclusive', value: k % 2 ? BALANCE - 1 : BALANCE + 1 }] }
+            : tier.conditions,
       })),
     };
   }

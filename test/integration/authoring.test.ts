@@ -6,7 +6,8 @@ const PROGRAM = 'retail-bank';
 const BALANCES = [0, 5_000, 9_999, 10_000, 30_000, 50_000, 100_000, 199_999, 200_000, 300_000, 499_999, 500_000, 550_000, 600_000, 1_000_000];
 
 const DRAFT_FIELDS = `id revision status baseVersion lastEditedBy approvedBy document
-  validation { publishable errors { code field message } warnings { code field message } testResults { name expectedTierKey actualTierKey passed } }`;
+  validation { publishable errors { code field message } warnings { code field message } testResults { name expectedTierKey expectedTier { key rank } actualTierKey actualTier { key rank } passed } }
+  tiers { key name rank conditions entitlements { key value typedValue { display } definition { key } } }`;
 const DRAFT_PAYLOAD = `draft { ${DRAFT_FIELDS} } userErrors { code field message }`;
 
 /** The draft document of the walkthrough: A_SUB dropped, bands with upper bounds (a gap at 200k–500k). */
@@ -17,9 +18,9 @@ function bandedDocument(original: any) {
     appliesTo: original.appliesTo,
     tiers: [
       tier('A'),
-      { ...tier('B'), rule: { conditions: band(50_000, 200_000) } },
-      { ...tier('C'), rule: { conditions: band(10_000, 50_000) } },
-      { ...tier('D'), rule: { conditions: { all: [{ fact: 'balance', operator: 'lessThan', value: 10_000 }] } } },
+      { ...tier('B'), conditions: band(50_000, 200_000) },
+      { ...tier('C'), conditions: band(10_000, 50_000) },
+      { ...tier('D'), conditions: { all: [{ fact: 'balance', operator: 'lessThan', value: 10_000 }] } },
     ],
   };
 }
@@ -88,11 +89,11 @@ describe('rule authoring through GraphQL', () => {
 
     // An invalid edit is refused with the exact place and reason, and nothing is stored.
     const broken = bandedDocument(original);
-    broken.tiers[1].rule.conditions.all[0].value = 'fifty thousand';
+    broken.tiers[1].conditions.all[0].value = 'fifty thousand';
     const invalid = await app.gql(`mutation($id: ID!, $doc: JSONObject!) { ruleDraftUpdate(id: $id, revision: 1, document: $doc) { ${DRAFT_PAYLOAD} } }`, { id: draft.id, doc: broken }, lead);
     expect(invalid.data.ruleDraftUpdate.draft).toBeNull();
     expect(invalid.data.ruleDraftUpdate.userErrors).toEqual([
-      { code: 'TYPE_MISMATCH', field: ['document', 'tiers', '1', 'rule', 'conditions', 'all', '0', 'value'], message: expect.stringContaining('expected a finite number') },
+      { code: 'TYPE_MISMATCH', field: ['document', 'tiers', '1', 'conditions', 'all', '0', 'value'], message: expect.stringContaining('expected a finite number') },
     ]);
     expect((await draftOf(draft.id)).revision).toBe(1);
 
@@ -109,12 +110,12 @@ describe('rule authoring through GraphQL', () => {
     });
 
     // One tier at a time: an edit on a stale revision is refused, the current one applies.
-    const tierA = { key: 'A', name: 'High-end', rank: 5, rule: { conditions: { all: [{ fact: 'balance', operator: 'greaterThanInclusive', value: 600_000 }] } }, entitlements: original.tiers[0].entitlements };
+    const tierA = { key: 'A', name: 'High-end', rank: 5, conditions: { all: [{ fact: 'balance', operator: 'greaterThanInclusive', value: 600_000 }] }, entitlements: original.tiers[0].entitlements };
     const tierEdit = `mutation($id: ID!, $rev: Int!, $tier: TierInput!) { ruleDraftTierUpdate(id: $id, revision: $rev, tierKey: "A", tier: $tier) { ${DRAFT_PAYLOAD} } }`;
     const stale = await app.gql(tierEdit, { id: draft.id, rev: 1, tier: tierA }, lead);
     expect(stale.data.ruleDraftTierUpdate.userErrors).toEqual([{ code: 'CONFLICT', field: ['revision'], message: expect.stringContaining('revision 2, not 1') }]);
-    const badTier = await app.gql(tierEdit, { id: draft.id, rev: 2, tier: { ...tierA, rule: { conditions: { all: [{ fact: 'balanse', operator: 'greaterThan', value: 1 }] } } } }, lead);
-    expect(badTier.data.ruleDraftTierUpdate.userErrors).toEqual([{ code: 'UNKNOWN_FACT', field: ['tier', 'rule', 'conditions', 'all', '0', 'fact'], message: expect.any(String) }]);
+    const badTier = await app.gql(tierEdit, { id: draft.id, rev: 2, tier: { ...tierA, conditions: { all: [{ fact: 'balanse', operator: 'greaterThan', value: 1 }] } } }, lead);
+    expect(badTier.data.ruleDraftTierUpdate.userErrors).toEqual([{ code: 'UNKNOWN_FACT', field: ['tier', 'conditions', 'all', '0', 'fact'], message: expect.any(String) }]);
     const tiered = await app.gql(tierEdit, { id: draft.id, rev: 2, tier: tierA }, lead);
     expect(tiered.data.ruleDraftTierUpdate.draft.revision).toBe(3);
 
@@ -123,23 +124,29 @@ describe('rule authoring through GraphQL', () => {
     await app.gql(addCase, { id: draft.id, rev: 3, tc: { name: 'wealthy', facts: { customerType: 'individual', balance: 700_000 }, expectedTierKey: 'A' } }, lead);
     const failing = await app.gql(addCase, { id: draft.id, rev: 4, tc: { name: 'gap', facts: { customerType: 'individual', balance: 300_000 }, expectedTierKey: 'B' } }, lead);
     expect(failing.data.ruleDraftTestCaseAdd.draft.validation.testResults).toEqual([
-      { name: 'wealthy', expectedTierKey: 'A', actualTierKey: 'A', passed: true },
-      { name: 'gap', expectedTierKey: 'B', actualTierKey: null, passed: false },
+      { name: 'wealthy', expectedTierKey: 'A', expectedTier: { key: 'A', rank: 5 }, actualTierKey: 'A', actualTier: { key: 'A', rank: 5 }, passed: true },
+      { name: 'gap', expectedTierKey: 'B', expectedTier: { key: 'B', rank: 3 }, actualTierKey: null, actualTier: null, passed: false },
     ]);
     expect(failing.data.ruleDraftTestCaseAdd.draft.validation.publishable).toBe(false);
+    // The draft's tiers, typed, as its document has them, highest rank first.
+    const { tiers: draftTiers, document } = failing.data.ruleDraftTestCaseAdd.draft;
+    expect(draftTiers.map((t: any) => t.rank)).toEqual([...document.tiers.map((t: any) => t.rank)].sort((a, b) => b - a));
+    expect(draftTiers[0]).toMatchObject({ key: 'A', conditions: tierA.conditions });
+    expect(draftTiers[0].entitlements.find((e: any) => e.key === 'feeDiscountPct')).toEqual({ key: 'feeDiscountPct', value: 50, typedValue: { display: '50 %' }, definition: { key: 'feeDiscountPct' } });
     const badFacts = await app.gql(addCase, { id: draft.id, rev: 5, tc: { name: 'typo', facts: { balance: 'lots' }, expectedTierKey: 'A' } }, lead);
     expect(badFacts.data.ruleDraftTestCaseAdd.userErrors).toEqual([{ code: 'TYPE_MISMATCH', field: ['testCase', 'facts', 'balance'], message: expect.any(String) }]);
     await app.gql(`mutation($id: ID!) { ruleDraftTestCaseRemove(id: $id, revision: 5, name: "gap") { userErrors { message } } }`, { id: draft.id }, lead);
 
     // Impact preview over every customer: who moves from which tier to which.
     const simulated = await app.gql(
-      `query($id: ID!) { ruleDraftSimulate(id: $id, sampleSize: 2) { customers moving movements { fromTierKey fromTier { key } fromCovered toTierKey toCovered count
+      `query($id: ID!) { ruleDraftSimulate(id: $id, sampleSize: 2) { customers moving movements { fromTierKey fromTier { key } fromCovered toTierKey toTier { key name } toCovered count
          sample { facts } entitlementsGained { key before after } entitlementsLost { key before after } } } }`,
       { id: draft.id },
       lead,
     );
     const sim = simulated.data.ruleDraftSimulate;
-    for (const m of sim.movements) expect(m.fromTier?.key ?? null).toBe(m.fromTierKey);
+    for (const m of sim.movements) expect([m.fromTier?.key ?? null, m.toTier?.key ?? null]).toEqual([m.fromTierKey, m.toTierKey]);
+    expect(sim.movements.find((m: any) => m.toTierKey === 'A').toTier.name).toBe('High-end');
     const per = 3; // each balance appears three times
     const cell = (from: string | null, to: string | null) => sim.movements.find((m: any) => m.fromTierKey === from && m.toTierKey === to && m.fromCovered && m.toCovered);
     expect(sim.customers).toBe(BALANCES.length * 3 + 1);

@@ -55,7 +55,7 @@ describe('four-eyes approval', () => {
   it('refuses approval by a key that edited earlier, after another key edited last (issue 12, item 2)', async () => {
     const opened = await app.gql(`mutation { ruleDraftCreate(programKey: "retail-bank") { draft { id revision document } } }`, {}, keys.lead1);
     const { id, document } = opened.data.ruleDraftCreate.draft;
-    const everyone = { ...document, tiers: document.tiers.map((t: { rule: unknown }, i: number) => (i === 0 ? { ...t, rule: { conditions: { all: [] } } } : t)) };
+    const everyone = { ...document, tiers: document.tiers.map((t: { conditions: unknown }, i: number) => (i === 0 ? { ...t, conditions: { all: [] } } : t)) };
     const edited = await app.gql(`mutation($id: ID!, $doc: JSONObject!) { ruleDraftUpdate(id: $id, revision: 1, document: $doc) { ${PAYLOAD} } }`, { id, doc: everyone }, keys.lead1);
     expect(edited.data.ruleDraftUpdate.userErrors).toEqual([]);
     const testCase = { name: 'rich', facts: { customerType: 'individual', balance: 600_000 }, expectedTierKey: 'A' };

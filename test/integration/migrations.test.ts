@@ -1,4 +1,5 @@
 import { TestDatabase, createTestDatabase } from '../helpers/database';
+import { TestApp, startTestApp } from '../helpers/app';
 
 describe('migrations', () => {
   let db: TestDatabase;
@@ -10,5 +11,39 @@ describe('migrations', () => {
   it('leave the schema exactly as the entities describe it', async () => {
     const { upQueries } = await db.dataSource.driver.createSchemaBuilder().log();
     expect(upQueries.map((q) => q.query)).toEqual([]);
+  });
+});
+
+describe('the tier-conditions migration', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ retier: { start: false } });
+  });
+  afterAll(() => app.close());
+
+  const stored = async () => ({
+    tiers: await app.db.dataSource.query(`SELECT id, to_jsonb(t) - 'id' - 'rule_set_version_id' AS row FROM tier t ORDER BY id`),
+    versions: await app.db.dataSource.query(`SELECT id, document FROM rule_set_version ORDER BY id`),
+    drafts: await app.db.dataSource.query(`SELECT id, document FROM rule_draft ORDER BY id`),
+  });
+
+  it('rewrites stored tiers, versions and drafts from rule: { conditions } to bare conditions, and back', async () => {
+    const opened = await app.gql(`mutation { ruleDraftCreate(programKey: "corporate-banking") { draft { id } userErrors { message } } }`);
+    expect(opened.data.ruleDraftCreate.userErrors).toEqual([]);
+    const current = await stored();
+    expect(current.drafts).toHaveLength(1);
+
+    await app.db.dataSource.undoLastMigration({ transaction: 'all' });
+    const older = await stored();
+    const [tier] = await app.db.dataSource.query(`SELECT rule FROM tier WHERE id = $1`, [current.tiers[0].id]);
+    expect(tier.rule).toEqual({ conditions: current.tiers[0].row.conditions });
+    for (const [i, version] of older.versions.entries()) {
+      expect(version.document.tiers).toEqual(current.versions[i].document.tiers.map(({ conditions, ...t }: { conditions: unknown }) => ({ ...t, rule: { conditions } })));
+    }
+    expect(older.drafts[0].document.tiers[0]).toEqual(expect.objectContaining({ rule: { conditions: current.drafts[0].document.tiers[0].conditions } }));
+    expect(older.drafts[0].document.tiers[0]).not.toHaveProperty('conditions');
+
+    await app.db.dataSource.runMigrations({ transaction: 'all' });
+    expect(await stored()).toEqual(current);
   });
 });

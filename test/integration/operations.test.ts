@@ -65,7 +65,7 @@ describe('operations', () => {
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-rules-'));
     const retail = JSON.parse(fs.readFileSync('rules/retail-bank.json', 'utf8'));
-    retail.tiers[0].rule.conditions.all[0].value = 600000;
+    retail.tiers[0].conditions.all[0].value = 600000;
     fs.writeFileSync(path.join(dir, 'retail-bank.json'), JSON.stringify(retail));
     expect(await loadRuleFiles(app.systemContext(), app.strata.services, dir)).toEqual({ created: [], unchanged: [], differing: ['retail-bank'], drafted: {} });
   });
@@ -75,10 +75,10 @@ describe('operations', () => {
     fs.writeFileSync(path.join(dir, 'catalog.json'), JSON.stringify({ facts: [{ key: 'visits', type: 'NUMBER' }] }));
     fs.writeFileSync(
       path.join(dir, 'visits.json'),
-      JSON.stringify({ key: 'visits', name: 'Visits', tiers: [{ key: 'V', name: 'V', rank: 1, rule: { conditions: { all: [{ fact: 'visits', operator: 'greaterThan', value: 'ten' }] } } }] }),
+      JSON.stringify({ key: 'visits', name: 'Visits', tiers: [{ key: 'V', name: 'V', rank: 1, conditions: { all: [{ fact: 'visits', operator: 'greaterThan', value: 'ten' }] } }] }),
     );
     await expect(loadRuleFiles(app.systemContext(), app.strata.services, dir)).rejects.toThrow(
-      /visits\.json: tiers\.0\.rule\.conditions\.all\.0\.value: greaterThan on "visits": expected a finite number/,
+      /visits\.json: tiers\.0\.conditions\.all\.0\.value: greaterThan on "visits": expected a finite number/,
     );
     const [{ n }] = await app.db.dataSource.query(`SELECT count(*)::int AS n FROM fact_definition WHERE key = 'visits'`);
     expect(n).toBe(0);

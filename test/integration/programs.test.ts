@@ -4,7 +4,7 @@ import { Role } from '../../src/shared/role';
 import { TestApp, startTestApp } from '../helpers/app';
 import { createPublishedProgram, retiered, submitApprovePublish } from '../helpers/programs';
 
-const PROGRAM_FIELDS = 'key name tiers { key rank rule entitlements { entitlement { key } value } } publishedVersion { version status document publishedAt } distribution { tierKey count share }';
+const PROGRAM_FIELDS = 'key name tiers { key rank conditions entitlements { entitlement { key } value } } publishedVersion { version status document publishedAt } distribution { tierKey count share }';
 const CREATE = `mutation($input: TierProgramCreateInput!) {
   tierProgramCreate(input: $input) {
     program { ${PROGRAM_FIELDS} }
@@ -18,8 +18,8 @@ const loyalty = (overrides: Record<string, unknown> = {}) => ({
   name: 'Loyalty by tenure',
   appliesTo: { all: [{ fact: 'customerType', operator: 'equal', value: 'individual' }] },
   tiers: [
-    { key: 'GOLD', name: 'Gold', rank: 2, rule: { conditions: { all: [{ fact: 'tenureMonths', operator: 'greaterThanInclusive', value: 60 }] } }, entitlements: [{ key: 'feeDiscountPct', value: 60 }] },
-    { key: 'MEMBER', name: 'Member', rank: 1, rule: { conditions: { all: [] } } },
+    { key: 'GOLD', name: 'Gold', rank: 2, conditions: { all: [{ fact: 'tenureMonths', operator: 'greaterThanInclusive', value: 60 }] }, entitlements: [{ key: 'feeDiscountPct', value: 60 }] },
+    { key: 'MEMBER', name: 'Member', rank: 1, conditions: { all: [] } },
   ],
   ...overrides,
 });
@@ -42,7 +42,7 @@ describe('tier programs over GraphQL', () => {
 
   it('creates a program as a draft that reaches no customer until another key approves and publishes it', async () => {
     const editor = await app.keyWithRoles(Role.EDITOR, Role.APPROVER);
-    const res = await app.gql(CREATE, { input: loyalty({ key: 'everyone-free', tiers: [{ key: 'ALL', name: 'All', rank: 1, rule: { conditions: { all: [] } }, entitlements: [{ key: 'feeDiscountPct', value: 100 }] }] }) }, editor);
+    const res = await app.gql(CREATE, { input: loyalty({ key: 'everyone-free', tiers: [{ key: 'ALL', name: 'All', rank: 1, conditions: { all: [] }, entitlements: [{ key: 'feeDiscountPct', value: 100 }] }] }) }, editor);
     const { program, draft, userErrors } = res.data.tierProgramCreate;
     expect(userErrors).toEqual([]);
     expect(program).toMatchObject({ key: 'everyone-free', publishedVersion: null, tiers: [], distribution: [] });
@@ -90,16 +90,23 @@ describe('tier programs over GraphQL', () => {
     });
   });
 
-  it('points at the exact place of every problem in a rule document and stores nothing', async () => {
+  it.each([
+    ['conditions', ['conditions']],
+    ['the older rule: { conditions }', ['rule', 'conditions']],
+  ])('points at the exact place of every problem in a rule document written as %s, and stores nothing', async (_shape, at) => {
     const input = loyalty({ key: 'broken' });
-    input.tiers[0].rule = { conditions: { all: [{ fact: 'tenure', operator: 'greaterThanInclusive', value: 60 }, { fact: 'balance', operator: 'in', value: 5 }] } };
+    const conditions = { all: [{ fact: 'tenure', operator: 'greaterThanInclusive', value: 60 }, { fact: 'balance', operator: 'in', value: 5 }] };
+    const tier0: Record<string, unknown> = input.tiers[0];
+    delete tier0.conditions;
+    if (at.length === 1) tier0.conditions = conditions;
+    else tier0.rule = { conditions };
     (input.tiers[1] as Record<string, unknown>).rank = 2;
     (input.tiers[1] as Record<string, unknown>).entitlements = [{ key: 'lounge', value: true }];
     const res = await app.gql(CREATE, { input });
     expect(res.data.tierProgramCreate.program).toBeNull();
     expect(res.data.tierProgramCreate.userErrors).toEqual([
-      { code: 'UNKNOWN_FACT', field: ['input', 'tiers', '0', 'rule', 'conditions', 'all', '0', 'fact'], message: expect.stringContaining('"tenure"') },
-      { code: 'TYPE_MISMATCH', field: ['input', 'tiers', '0', 'rule', 'conditions', 'all', '1', 'value'], message: expect.stringContaining('list') },
+      { code: 'UNKNOWN_FACT', field: ['input', 'tiers', '0', ...at, 'all', '0', 'fact'], message: expect.stringContaining('"tenure"') },
+      { code: 'TYPE_MISMATCH', field: ['input', 'tiers', '0', ...at, 'all', '1', 'value'], message: expect.stringContaining('list') },
       { code: 'INVALID', field: ['input', 'tiers', '1', 'rank'], message: expect.stringContaining('unique') },
       { code: 'UNKNOWN_ENTITLEMENT', field: ['input', 'tiers', '1', 'entitlements', '0', 'key'], message: expect.stringContaining('"lounge"') },
     ]);
@@ -179,7 +186,7 @@ describe('the number of programs', () => {
 
   it(`stops at ${MAX_PROGRAMS}, concurrent creations included, with LIMIT_REACHED and nothing stored`, async () => {
     // No facts or entitlements: this app has no catalogs.
-    const input = (i: number) => ({ key: `p-${i}`, name: `P ${i}`, tiers: [{ key: 'ALL', name: 'All', rank: 1, rule: { conditions: { all: [] } } }] });
+    const input = (i: number) => ({ key: `p-${i}`, name: `P ${i}`, tiers: [{ key: 'ALL', name: 'All', rank: 1, conditions: { all: [] } }] });
     const create = (i: number) => app.gql(CREATE, { input: input(i) });
     const results = await Promise.all(Array.from({ length: MAX_PROGRAMS + 3 }, (_, i) => create(i)));
     const refused = results.filter((r) => r.data.tierProgramCreate.userErrors.length);

@@ -51,7 +51,7 @@ describe('re-tiering after a publish', () => {
   }
 
   const threshold = (tierKey: string, value: number) => (doc: ProgramDocument) => {
-    doc.tiers.find((t) => t.key === tierKey)!.rule = { conditions: { all: [{ fact: 'balance', operator: 'greaterThanInclusive', value }] } };
+    doc.tiers.find((t) => t.key === tierKey)!.conditions = { all: [{ fact: 'balance', operator: 'greaterThanInclusive', value }] };
   };
 
   /** Stored tiers by externalId (absent: no assignment), and the live tiers customers show. */

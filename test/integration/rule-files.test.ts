@@ -32,16 +32,31 @@ describe('rules as files: export and import', () => {
     });
   });
 
+  it('reads files written in the older rule: { conditions } shape as the same program', async () => {
+    const older = (file: string) => {
+      const program = read(file);
+      program.tiers = program.tiers.map(({ conditions, ...tier }: { conditions: unknown }) => ({ ...tier, rule: { conditions } }));
+      return program;
+    };
+    const olderDir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-older-rules-'));
+    try {
+      for (const file of fs.readdirSync(dir)) fs.writeFileSync(path.join(olderDir, file), JSON.stringify(file === 'catalog.json' ? read(file) : older(file)));
+      expect((await importRuleFiles(app.systemContext(), app.strata.services, olderDir)).unchanged).toEqual(['corporate-banking', 'retail-bank', 'telecom-group']);
+    } finally {
+      fs.rmSync(olderDir, { recursive: true, force: true });
+    }
+  });
+
   it('opens a draft for a changed file, validated like an API edit', async () => {
     const retail = read('retail-bank.json');
-    retail.tiers[0].rule.conditions.all[0].value = 600_000;
+    retail.tiers[0].conditions.all[0].value = 600_000;
     fs.writeFileSync(path.join(dir, 'retail-bank.json'), JSON.stringify(retail));
     const result = await importRuleFiles(app.systemContext(), app.strata.services, dir);
     const draft = await app.gql(`query($id: ID!) { ruleDraft(id: $id) { status diff { tiers { tierKey lines } } } }`, { id: result.drafted['retail-bank'] });
     expect(draft.data.ruleDraft.status).toBe('EDITING');
     expect(draft.data.ruleDraft.diff.tiers[0]).toEqual({ tierKey: 'A', lines: ['rule: balance ≥ 500,000 → balance ≥ 600,000'] });
     await app.gql(`mutation($id: ID!) { ruleDraftDiscard(id: $id, revision: 2) { userErrors { message } } }`, { id: result.drafted['retail-bank'] });
-    retail.tiers[0].rule.conditions.all[0].value = 500_000;
+    retail.tiers[0].conditions.all[0].value = 500_000;
     fs.writeFileSync(path.join(dir, 'retail-bank.json'), JSON.stringify(retail));
   });
 
@@ -69,10 +84,10 @@ describe('rules as files: export and import', () => {
 
   it('refuses an invalid file naming the file and the place, and stores nothing', async () => {
     const retail = read('retail-bank.json');
-    retail.tiers[1].rule.conditions.all[0].fact = 'balanse';
+    retail.tiers[1].conditions.all[0].fact = 'balanse';
     fs.writeFileSync(path.join(dir, 'retail-bank.json'), JSON.stringify(retail));
     await expect(importRuleFiles(app.systemContext(), app.strata.services, dir)).rejects.toThrow(
-      /retail-bank\.json: document\.tiers\.1\.rule\.conditions\.all\.0\.fact: unknown fact "balanse"/,
+      /retail-bank\.json: document\.tiers\.1\.conditions\.all\.0\.fact: unknown fact "balanse"/,
     );
     const [{ n }] = await app.db.dataSource.query(`SELECT count(*)::int AS n FROM rule_draft WHERE status = 'EDITING'`);
     expect(n).toBe(0);

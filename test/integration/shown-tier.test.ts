@@ -158,7 +158,7 @@ describe('the shown tier agrees on every read path', () => {
     // A_SUB goes (s-13 is pinned to it) and C starts at 40,000.
     const tiers = document.tiers
       .filter((t: { key: string }) => t.key !== 'A_SUB')
-      .map((t: any) => (t.key === 'C' ? { ...t, rule: { conditions: { all: [{ fact: 'balance', operator: 'greaterThanInclusive', value: 40_000 }] } } } : t));
+      .map((t: any) => (t.key === 'C' ? { ...t, conditions: { all: [{ fact: 'balance', operator: 'greaterThanInclusive', value: 40_000 }] } } : t));
     const steps: [string, string, Record<string, unknown>, string][] = [
       ['ruleDraftUpdate', 'id: $id, revision: 1, document: $document', { document: { ...document, tiers } }, editor],
       ['ruleDraftSubmit', 'id: $id, revision: 2', {}, editor],

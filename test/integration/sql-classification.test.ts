@@ -38,8 +38,8 @@ describe('classifying every customer in SQL', () => {
       version: 1,
       appliesTo: { all: [{ fact: 'customerType', operator: 'equal', value: 'individual' }] },
       tiers: [
-        { key: 'MATCH', rank: 2, rule: { conditions: { all: [{ fact: 'monthlySpend', operator: 'equal', value: { fact: 'balance' } } as never] } } },
-        { key: 'REST', rank: 1, rule: { conditions: { all: [] } } },
+        { key: 'MATCH', rank: 2, conditions: { all: [{ fact: 'monthlySpend', operator: 'equal', value: { fact: 'balance' } } as never] } },
+        { key: 'REST', rank: 1, conditions: { all: [] } },
       ],
     });
     expect(evaluator.fallbacks).toHaveLength(1);

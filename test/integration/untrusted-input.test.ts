@@ -75,19 +75,19 @@ describe('rule documents and facts as untrusted input (RELIABILITY.md R1, R2)', 
     fc.assert(fc.property(validDocument, (document) => expect(validateProgramDocument(document, catalogs)).toEqual([])), { numRuns: 500 });
   });
 
-  it(`refuses ${RULE_RUNS} generated bad rule documents by draft edit, tier edit and program creation, each with the exact path`, async () => {
+  it(`refuses ${RULE_RUNS} generated bad rule documents by draft edit (in both tier shapes), tier edit and program creation, each with the exact path`, async () => {
     let programs = 0;
     await fc.assert(
-      fc.asyncProperty(fc.oneof({ weight: 12, arbitrary: badDocuments }, { weight: 1, arbitrary: documentsWithForbiddenKeys }), fc.nat(2), async (bad: BadDocument, route) => {
+      fc.asyncProperty(fc.oneof({ weight: 12, arbitrary: badDocuments }, { weight: 1, arbitrary: documentsWithForbiddenKeys }), fc.nat(3), async (bad: BadDocument, route) => {
         if (route === 1 && bad.tier !== null) {
-          const tier = { key: draft.tierKey, name: draft.tierName, rank: draft.tierRank, rule: bad.document.tiers[bad.tier].rule };
+          const tier = { key: draft.tierKey, name: draft.tierName, rank: draft.tierRank, conditions: bad.document.tiers[bad.tier].conditions };
           const res = await app.gql(`mutation($id: ID!, $revision: Int!, $tierKey: String!, $tier: TierInput!) { ruleDraftTierUpdate(id: $id, revision: $revision, tierKey: $tierKey, tier: $tier) { draft { id } ${PAYLOAD} } }`, {
             id: draft.id,
             revision: draft.revision,
             tierKey: draft.tierKey,
             tier,
           });
-          const inTier = (p: Path | null) => p && ['rule', ...p.slice(3)];
+          const inTier = (p: Path | null) => p && p.slice(2);
           expectPrecise(res, 'ruleDraftTierUpdate', 'draft', { ...bad.expected, path: inTier(bad.expected.path), scope: inTier(bad.expected.scope)! }, ['tier']);
         } else if (route === 2 && !bad.expected.defect.includes(' on ')) {
           // GraphQL's input types already refuse unknown keys on a tier, so only rule trees go this way.
@@ -95,6 +95,16 @@ describe('rule documents and facts as untrusted input (RELIABILITY.md R1, R2)', 
           const input = { key: `fuzz-${programs}`, name: 'Fuzz', appliesTo: bad.document.appliesTo, tiers: bad.document.tiers };
           const res = await app.gql(`mutation($input: TierProgramCreateInput!) { tierProgramCreate(input: $input) { program { key } ${PAYLOAD} } }`, { input });
           expectPrecise(res, 'tierProgramCreate', 'program', bad.expected, ['input']);
+        } else if (route === 3) {
+          // The older tier shape, rule: { conditions }, is still read, and problems point where it was written.
+          const older = { ...bad.document, tiers: bad.document.tiers.map(({ conditions, ...tier }) => ({ ...tier, rule: { conditions } })) };
+          const asWritten = (p: Path | null) => p && (p[0] === 'tiers' && p[2] === 'conditions' ? [...p.slice(0, 2), 'rule', ...p.slice(2)] : p);
+          const res = await app.gql(`mutation($id: ID!, $revision: Int!, $document: JSONObject!) { ruleDraftUpdate(id: $id, revision: $revision, document: $document) { draft { id } ${PAYLOAD} } }`, {
+            id: draft.id,
+            revision: draft.revision,
+            document: older,
+          });
+          expectPrecise(res, 'ruleDraftUpdate', 'draft', { ...bad.expected, path: asWritten(bad.expected.path), scope: asWritten(bad.expected.scope)! }, ['document']);
         } else {
           const res = await app.gql(`mutation($id: ID!, $revision: Int!, $document: JSONObject!) { ruleDraftUpdate(id: $id, revision: $revision, document: $document) { draft { id } ${PAYLOAD} } }`, {
             id: draft.id,

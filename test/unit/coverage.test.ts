@@ -6,7 +6,7 @@ const types: Record<string, 'NUMBER' | 'STRING'> = { balance: 'NUMBER', aum: 'NU
 const factTypeOf = (k: string) => types[k];
 const gte = (fact: string, value: number) => ({ fact, operator: 'greaterThanInclusive', value });
 const lt = (fact: string, value: number) => ({ fact, operator: 'lessThan', value });
-const tier = (key: string, rank: number, conditions: object) => ({ key, name: key, rank, rule: { conditions }, entitlements: [] });
+const tier = (key: string, rank: number, conditions: Record<string, unknown>) => ({ key, name: key, rank, conditions, entitlements: [] });
 const doc = (...tiers: ProgramDocument['tiers']): ProgramDocument => ({ appliesTo: null, tiers });
 
 describe('coverage analysis', () => {
@@ -41,9 +41,9 @@ describe('coverage analysis', () => {
       factTypeOf,
     );
     expect(warnings).toEqual([
-      { code: 'UNREACHABLE_TIER', path: ['tiers', 1, 'rule', 'conditions'], message: 'tier SHADOWED can never match: every customer it accepts matches TOP (rank 5) first' },
-      { code: 'HIDDEN_OVERLAP', path: ['tiers', 2, 'rule', 'conditions'], message: 'tier BAND overlaps higher-ranked tiers, which win there: TOP where balance from 100,000 up to 150,000 (not included)' },
-      { code: 'UNREACHABLE_TIER', path: ['tiers', 3, 'rule', 'conditions'], message: 'tier EMPTY can never match: its conditions contradict each other' },
+      { code: 'UNREACHABLE_TIER', path: ['tiers', 1, 'conditions'], message: 'tier SHADOWED can never match: every customer it accepts matches TOP (rank 5) first' },
+      { code: 'HIDDEN_OVERLAP', path: ['tiers', 2, 'conditions'], message: 'tier BAND overlaps higher-ranked tiers, which win there: TOP where balance from 100,000 up to 150,000 (not included)' },
+      { code: 'UNREACHABLE_TIER', path: ['tiers', 3, 'conditions'], message: 'tier EMPTY can never match: its conditions contradict each other' },
     ]);
   });
 

@@ -78,6 +78,12 @@ const CODEGEN_OPERATIONS = `
   query BatchEntitlements($externalIds: [String!]!) { customerEntitlements(externalIds: $externalIds) { customerId externalId found entitlements { key value } } }
   mutation LoadCustomers($inputs: [CustomerUpsertInput!]!) { customersUpsert(inputs: $inputs) { results { externalId userErrors { code field message } } userErrors { code message } } }
   mutation DraftUpdate($id: ID!, $revision: Int!, $document: JSONObject!) { ruleDraftUpdate(id: $id, revision: $revision, document: $document) { draft { id revision } userErrors { code field message } } }
+  mutation DraftTierUpdate($id: ID!, $revision: Int!, $tierKey: String!, $tier: TierInput!) {
+    ruleDraftTierUpdate(id: $id, revision: $revision, tierKey: $tierKey, tier: $tier) {
+      draft { id revision tiers { key name rank conditions entitlements { key typedValue { type display unit } } } validation { testResults { name passed actualTier { key name } } } }
+      userErrors { code field message }
+    }
+  }
 `;
 
 /**

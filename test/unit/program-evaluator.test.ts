@@ -6,7 +6,7 @@ const definition: ProgramDefinition = {
   key: retail.key,
   version: 1,
   appliesTo: retail.appliesTo,
-  tiers: retail.tiers.map((t: { key: string; rank: number; rule: never }) => ({ key: t.key, rank: t.rank, rule: t.rule })),
+  tiers: retail.tiers.map((t: { key: string; rank: number; conditions: never }) => ({ key: t.key, rank: t.rank, conditions: t.conditions })),
 };
 
 describe(ProgramEvaluator.name, () => {
@@ -55,7 +55,7 @@ describe(ProgramEvaluator.name, () => {
       key: 'p',
       version: 1,
       appliesTo: null,
-      tiers: [{ key: 'NOT_VIP', rank: 1, rule: { conditions: { all: [{ fact: 'segment', operator: 'notEqual', value: 'vip' }] } } }],
+      tiers: [{ key: 'NOT_VIP', rank: 1, conditions: { all: [{ fact: 'segment', operator: 'notEqual', value: 'vip' }] } }],
     });
     expect((await evaluator.evaluate({})).matchedTierKey).toBe('NOT_VIP');
   });
@@ -77,7 +77,7 @@ describe(ProgramEvaluator.name, () => {
       key: 'p',
       version: 1,
       appliesTo: null,
-      tiers: [{ key: 'X', rank: 1, rule: { conditions: { all: [{ fact: 'profile', path: '$.level', operator: 'equal', value: 3 } as never] } } }],
+      tiers: [{ key: 'X', rank: 1, conditions: { all: [{ fact: 'profile', path: '$.level', operator: 'equal', value: 3 } as never] } }],
     });
     expect((await evaluator.evaluate({ profile: { level: 3 } })).matchedTierKey).toBeNull();
   });
@@ -98,9 +98,9 @@ describe(ProgramEvaluator.name, () => {
       version: 1,
       appliesTo: { all: [{ fact: 'kind', operator: 'notEqual', value: 'closed' }] },
       tiers: [
-        { key: 'TOP', rank: 3, rule: { conditions: { all: [{ fact: 'score', operator: 'greaterThan', value: 90 }] } } },
-        { key: 'MATCH', rank: 2, rule: { conditions: { all: [{ fact: 'spend', operator: 'equal', value: { fact: 'budget' } } as never] } } },
-        { key: 'REST', rank: 1, rule: { conditions: { all: [] } } },
+        { key: 'TOP', rank: 3, conditions: { all: [{ fact: 'score', operator: 'greaterThan', value: 90 }] } },
+        { key: 'MATCH', rank: 2, conditions: { all: [{ fact: 'spend', operator: 'equal', value: { fact: 'budget' } } as never] } },
+        { key: 'REST', rank: 1, conditions: { all: [] } },
       ],
     });
 
@@ -129,7 +129,7 @@ describe(ProgramEvaluator.name, () => {
         key: 'p',
         version: 1,
         appliesTo: { all: [{ fact: 'profile', path: '$.kind', operator: 'equal', value: 'x' } as never] },
-        tiers: [{ key: 'ALL', rank: 1, rule: { conditions: { all: [] } } }],
+        tiers: [{ key: 'ALL', rank: 1, conditions: { all: [] } }],
       });
       expect(evaluator.fallbacks).toEqual([{ tierKey: null, reason: expect.stringContaining('no path') }]);
       expect(await evaluator.classify({ profile: { kind: 'x' } })).toEqual({ applies: false, tierKey: null });

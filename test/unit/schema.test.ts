@@ -23,7 +23,7 @@ describe('schema/rule-document.schema.json', () => {
     const files = fs.readdirSync('rules').filter((f) => f.endsWith('.json') && f !== 'catalog.json');
     for (const file of files) expect([file, validate(JSON.parse(fs.readFileSync(`rules/${file}`, 'utf8'))), validate.errors]).toEqual([file, true, null]);
     const broken = JSON.parse(fs.readFileSync('rules/retail-bank.json', 'utf8'));
-    broken.tiers[0].rule.conditions.all[0].operator = 'atLeast';
+    broken.tiers[0].conditions.all[0].operator = 'atLeast';
     expect(validate(broken)).toBe(false);
   });
 });
