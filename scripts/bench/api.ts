@@ -140,7 +140,9 @@ export function startUnthrottled(databaseUrl: string, port: number, adminKey: st
 }
 
 function start(script: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  // STRATA_BENCH_PROFILE=dir writes a CPU profile of each server the bench starts (Node refuses --cpu-prof in NODE_OPTIONS).
+  const profile = process.env.STRATA_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.STRATA_BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
   child.on('exit', (code) => {

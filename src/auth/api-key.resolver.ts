@@ -65,7 +65,7 @@ export class ApiKeyResolver {
   @Mutation(() => ApiKeyCreatePayload, { description: 'Creates an API key with the roles given; its secret is answered once, never again. Audited.' })
   apiKeyCreate(@Arg('input', { description: 'The new key.' }) input: ApiKeyCreateInput, @Ctx() ctx: Context): Promise<ApiKeyCreatePayload> {
     return runMutation(ctx, async (tx) => {
-      await assertValidInput(input, ['input']);
+      assertValidInput(input, ['input']);
       return this.auth.create(tx, input);
     }, { apiKey: null, secret: null });
   }

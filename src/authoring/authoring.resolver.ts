@@ -91,7 +91,7 @@ export class RuleDraftResolver {
   })
   tierProgramCreate(@Arg('input', { description: 'The new program and its version 1.' }) input: TierProgramCreateInput, @Ctx() ctx: Context): Promise<TierProgramCreatePayload> {
     return runMutation(ctx, async (tx) => {
-      await assertValidInput(input, ['input']);
+      assertValidInput(input, ['input']);
       return this.drafts.createProgram(tx, input);
     }, { program: null, draft: null });
   }
@@ -144,7 +144,7 @@ export class RuleDraftResolver {
     @Ctx() ctx: Context,
   ): Promise<RuleDraftPayload> {
     return runMutation(ctx, async (tx) => {
-      await assertValidInput(testCase, ['testCase']);
+      assertValidInput(testCase, ['testCase']);
       const plain = { name: testCase.name, facts: testCase.facts, expectedTierKey: testCase.expectedTierKey ?? null };
       return { draft: await this.drafts.addTestCase(tx, id, revision, plain) };
     }, { draft: null });

@@ -217,7 +217,7 @@ export class CustomerResolver {
     @Arg('idempotencyKey', () => String, { nullable: true, description: IDEMPOTENCY_KEY }) idempotencyKey?: string,
   ): Promise<CustomerPayload> {
     return runMutation(ctx, async (tx) => {
-      await assertValidInput(input, ['input']);
+      assertValidInput(input, ['input']);
       const call = { operation: 'customerUpsert', idempotencyKey, args: { input } };
       return this.idempotency.once(tx, call, customerWriteReplay, () => this.customerService.upsert(tx, input));
     }, { customer: null, tierChanges: [], replayed: false });

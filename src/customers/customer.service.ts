@@ -77,7 +77,7 @@ export const customerBatchReplay: ReplayCodec<{ results: CustomerBatchResult[] }
       tx.db.query(`SELECT * FROM customer WHERE id = ANY($1::uuid[])`, [customerIds]) as Promise<Record<string, unknown>[]>,
       changeIds.length ? tx.db.find(TierChange, { where: { id: In(changeIds) }, order: { id: 'ASC' } }) : Promise.resolve([]),
     ]);
-    const customerById = new Map(customers.map((row) => [row.id as string, customerFromRow(tx, row)]));
+    const customerById = new Map(customers.map((row) => [row.id as string, customerFromRow(row)]));
     const changeById = new Map(changes.map((c) => [c.id, c]));
     const results = items.map((item, i) => {
       const customer = item.customerId ? customerById.get(item.customerId) ?? null : null;
@@ -215,7 +215,7 @@ export class CustomerService {
       rows = await ctx.db.query(sql, params.values);
     }
     const cursors = new Map(rows.map((row) => [row.id as string, cursorOf(row)]));
-    return toConnection(rows.map((row) => customerFromRow(ctx, row)), request, (c) => cursors.get(c.id)!, count);
+    return toConnection(rows.map((row) => customerFromRow(row)), request, (c) => cursors.get(c.id)!, count);
   }
 
   /** How `order` sorts customers in SQL: by id when null. Fact orders need a NUMBER fact of the catalog. */
@@ -274,9 +274,7 @@ export class CustomerService {
       throwIfAny([userError('INVALID', ['inputs'], `send 1 to ${CUSTOMER_BATCH_MAX} customers per call, not ${inputs.length}; split a larger load into several calls`)]);
     }
     const catalog = await this.facts.catalog(tx);
-    const problems = await Promise.all(
-      inputs.map(async (input, i) => [...(await inputProblems(input, ['inputs', i])), ...this.facts.check(catalog, input.facts, ['inputs', String(i), 'facts'], false)]),
-    );
+    const problems = inputs.map((input, i) => [...inputProblems(input, ['inputs', i]), ...this.facts.check(catalog, input.facts, ['inputs', String(i), 'facts'], false)]);
     const firstAt = new Map<string, number>();
     inputs.forEach((input, i) => {
       const earlier = firstAt.get(input.externalId);
@@ -290,12 +288,12 @@ export class CustomerService {
     if (valid.length) {
       await tx.db.query('SELECT 1 FROM customer WHERE external_id = ANY($1::text[]) ORDER BY external_id FOR UPDATE', [valid.map(({ input }) => input.externalId)]);
     }
-    const columns = (items: typeof valid) => [
-      items.map(({ input }) => input.externalId),
-      items.map(({ input }) => input.name),
-      items.map(({ input }) => input.segment ?? null),
-      items.map(({ input }) => JSON.stringify(input.facts)),
-    ];
+    // One JSON parameter for the whole batch: serialising it once costs a fraction of
+    // escaping four arrays item by item (the facts are JSON inside an array literal).
+    const rows = (items: typeof valid) =>
+      JSON.stringify(items.map(({ input }) => ({ externalId: input.externalId, name: input.name, segment: input.segment ?? null, facts: input.facts, expected: input.expectedVersion ?? null })));
+    const FROM_ROWS = `jsonb_array_elements($1::jsonb) WITH ORDINALITY AS r(item, n),
+      LATERAL (SELECT r.n, r.item->>'externalId' AS external_id, r.item->>'name' AS name, r.item->>'segment' AS segment, r.item->'facts' AS facts, (r.item->>'expected')::int AS expected) u`;
     const plain = valid.filter(({ input }) => input.expectedVersion == null);
     const versioned = valid.filter(({ input }) => input.expectedVersion != null);
     const written: Record<string, unknown>[] = [];
@@ -303,12 +301,11 @@ export class CustomerService {
       written.push(
         ...(await tx.db.query(
           `INSERT INTO customer (external_id, name, segment, facts)
-           SELECT u.external_id, u.name, u.segment, u.facts
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS u(external_id, name, segment, facts, n) ORDER BY u.n
+           SELECT u.external_id, u.name, u.segment, u.facts FROM ${FROM_ROWS} ORDER BY u.n
            ON CONFLICT (external_id) DO UPDATE
              SET name = EXCLUDED.name, segment = EXCLUDED.segment, facts = EXCLUDED.facts, version = customer.version + 1, updated_at = now()
-           RETURNING ${WRITTEN_COLUMNS}`,
-          columns(plain),
+           RETURNING ${WRITTEN_COLUMNS}, (xmax = 0) AS created`,
+          [rows(plain)],
         )),
       );
     }
@@ -316,10 +313,10 @@ export class CustomerService {
       // TypeORM answers an UPDATE with [rows, count].
       const [updated]: [Record<string, unknown>[], number] = await tx.db.query(
         `UPDATE customer c SET name = u.name, segment = u.segment, facts = u.facts, version = c.version + 1, updated_at = now()
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::int[]) AS u(external_id, name, segment, facts, expected)
+           FROM ${FROM_ROWS}
           WHERE c.external_id = u.external_id AND c.version = u.expected
          RETURNING c.id, c.external_id, c.version, c.created_at, c.updated_at`,
-        [...columns(versioned), versioned.map(({ input }) => input.expectedVersion)],
+        [rows(versioned)],
       );
       written.push(...updated);
     }
@@ -328,7 +325,7 @@ export class CustomerService {
     const byExternalId = new Map(
       written.map((row) => {
         const { name, segment, facts } = sent.get(row.external_id as string)!;
-        return [row.external_id as string, customerFromRow(tx, { ...row, name, segment: segment ?? null, facts })];
+        return [row.external_id as string, customerFromRow({ ...row, name, segment: segment ?? null, facts })];
       }),
     );
     const stale = versioned.filter(({ input }) => !byExternalId.has(input.externalId));
@@ -341,7 +338,9 @@ export class CustomerService {
         problems[i].push(versionConflict(['inputs', String(i), 'expectedVersion'], `customer "${input.externalId}"`, versionOf.get(input.externalId) ?? null, input.expectedVersion!));
       }
     }
-    const changes = await this.evaluation.recordCustomers(tx, [...byExternalId.values()], TierChangeCause.CUSTOMER_UPDATE);
+    // A row the INSERT created (rather than updated) has xmax 0: PostgreSQL's own way to tell them apart.
+    const created = new Set(written.filter((row) => row.created === true).map((row) => row.id as string));
+    const changes = await this.evaluation.recordCustomers(tx, [...byExternalId.values()], TierChangeCause.CUSTOMER_UPDATE, created);
     const changesOf = new Map<string, TierChange[]>();
     for (const change of changes) changesOf.set(change.customerId, [...(changesOf.get(change.customerId) ?? []), change]);
     const results = inputs.map((input, i) => {
@@ -402,7 +401,7 @@ export class CustomerService {
   }
 
   private async recorded(tx: Context, row: Record<string, unknown>): Promise<CustomerWrite> {
-    const customer = customerFromRow(tx, row);
+    const customer = customerFromRow(row);
     const tierChanges = await this.evaluation.recordCustomers(tx, [customer], TierChangeCause.CUSTOMER_UPDATE);
     return { customer, tierChanges };
   }
@@ -419,8 +418,8 @@ function versionConflict(field: string[], what: string, current: number | null, 
 }
 
 /** A customer entity from a raw `customer` row. */
-function customerFromRow(ctx: Context, row: Record<string, unknown>): Customer {
-  return ctx.db.create(Customer, {
+function customerFromRow(row: Record<string, unknown>): Customer {
+  return Object.assign(new Customer(), {
     id: row.id as string,
     externalId: row.external_id as string,
     name: row.name as string,

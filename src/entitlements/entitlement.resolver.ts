@@ -116,7 +116,7 @@ export class EntitlementResolver {
   @Mutation(() => EntitlementDefinePayload, { description: 'Adds an entitlement to the catalog, or changes its name and description (never its type or direction). Audited.' })
   entitlementDefine(@Arg('input', { description: 'The catalog entry.' }) input: EntitlementDefineInput, @Ctx() ctx: Context): Promise<EntitlementDefinePayload> {
     return runMutation(ctx, async (tx) => {
-      await assertValidInput(input, ['input']);
+      assertValidInput(input, ['input']);
       return { entitlement: await this.entitlements.define(tx, input) };
     }, { entitlement: null });
   }
@@ -129,7 +129,7 @@ export class EntitlementResolver {
     @Arg('idempotencyKey', () => String, { nullable: true, description: IDEMPOTENCY_KEY }) idempotencyKey?: string,
   ): Promise<EntitlementGrantPayload> {
     return runMutation(ctx, async (tx) => {
-      await assertValidInput(input, ['input']);
+      assertValidInput(input, ['input']);
       const call = { operation: 'entitlementGrant', idempotencyKey, args: { input } };
       return this.idempotency.once(tx, call, grantReplay, async () => ({ grant: await this.entitlements.grant(tx, input) }));
     }, { grant: null, replayed: false });

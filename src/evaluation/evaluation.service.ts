@@ -130,13 +130,15 @@ export class EvaluationService {
    * appended wherever the tier changed. A fixed number of statements whatever the number of
    * customers. Call inside the mutation's transaction.
    */
-  async recordCustomers(tx: Context, customers: EvaluatedCustomer[], cause: TierChangeCause): Promise<TierChange[]> {
+  async recordCustomers(tx: Context, customers: EvaluatedCustomer[], cause: TierChangeCause, created: ReadonlySet<string> = new Set()): Promise<TierChange[]> {
     if (customers.length === 0) return [];
     const classified = await tx.loaders.classifications.loadMany(customers);
-    const stored: { customer_id: string; program_id: string; tier_key: string | null }[] = await tx.db.query(
-      'SELECT customer_id, program_id, tier_key FROM tier_assignment WHERE customer_id = ANY($1::uuid[])',
-      [customers.map((c) => c.id)],
-    );
+    // Customers the caller's statement inserted have no assignment yet: not asked for. (Asked
+    // for anyway, a load into a table whose statistics lag can be planned as a full scan.)
+    const existing = customers.filter((c) => !created.has(c.id)).map((c) => c.id);
+    const stored: { customer_id: string; program_id: string; tier_key: string | null }[] = existing.length
+      ? await tx.db.query('SELECT customer_id, program_id, tier_key FROM tier_assignment WHERE customer_id = ANY($1::uuid[])', [existing])
+      : [];
     const previous = new Map(stored.map((s) => [`${s.customer_id}:${s.program_id}`, s.tier_key]));
     const items = customers.flatMap((customer, i) => {
       const classifications = classified[i];

@@ -53,7 +53,7 @@ export class OverrideResolver {
   @Mutation(() => TierOverridePayload, { description: "Pins a customer's tier in a program, replacing any override in force." })
   tierOverrideSet(@Arg('input', { description: 'The override.' }) input: TierOverrideSetInput, @Ctx() ctx: Context): Promise<TierOverridePayload> {
     return runMutation(ctx, async (tx) => {
-      await assertValidInput(input, ['input']);
+      assertValidInput(input, ['input']);
       return this.overrides.set(tx, input);
     }, { override: null, tierChanges: [] });
   }

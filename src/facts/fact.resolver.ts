@@ -50,7 +50,7 @@ export class FactResolver {
   @Mutation(() => FactDefinePayload, { description: 'Adds a fact to the catalog, or changes its description and unit (never its type). Audited.' })
   factDefine(@Arg('input', { description: 'The catalog entry.' }) input: FactDefineInput, @Ctx() ctx: Context): Promise<FactDefinePayload> {
     return runMutation(ctx, async (tx) => {
-      await assertValidInput(input, ['input']);
+      assertValidInput(input, ['input']);
       return { fact: await this.facts.define(tx, input) };
     }, { fact: null });
   }
