@@ -45,9 +45,30 @@ export class ApiKeyCreatePayload {
   userErrors: UserError[];
 }
 
+@ObjectType({ description: 'The API key making the request: who it is and what it may do (a console shows or hides its controls by it).' })
+export class Viewer {
+  @Field(() => ID, { description: "The key's id." })
+  keyId: string;
+
+  @Field({ description: 'What the key is for, as its creator named it; the actor in the audit log.' })
+  name: string;
+
+  @Field(() => [Role], { description: 'The roles the key was given.' })
+  roles: Role[];
+
+  @Field(() => [Role], { description: 'Every role the key acts with, implied ones included: every role reads (VIEWER), ADMIN is every role.' })
+  effectiveRoles: Role[];
+}
+
 @Resolver()
 export class ApiKeyResolver {
   constructor(private readonly auth: AuthService) {}
+
+  @Authorized(Role.VIEWER)
+  @Query(() => Viewer, { description: 'The key making this request and what it may do.' })
+  viewer(@Ctx() ctx: Context): Viewer {
+    return this.auth.viewer(ctx);
+  }
 
   @Authorized(Role.ADMIN)
   @Query(() => [ApiKey], { description: 'Every API key, newest first, with its roles, expiry, last use and revocation.' })

@@ -7,7 +7,7 @@ import { logger } from '../shared/logger';
 import { throwIfAny, userError } from '../shared/user-error';
 import { Actor } from './actor';
 import { ApiKey } from './api-key.entity';
-import { Role } from '../shared/role';
+import { Role, effectiveRoles } from '../shared/role';
 
 /** Secrets are 256 random bits, so one SHA-256 is a sound hash: nothing to brute-force. */
 export function hashSecret(secret: string): string {
@@ -40,6 +40,11 @@ export class AuthService {
     );
     if (!key) return null;
     return { keyId: key.id, name: key.name, roles: key.roles };
+  }
+
+  /** The key making the request and the roles it acts with. */
+  viewer(ctx: Context): { keyId: string; name: string; roles: Role[]; effectiveRoles: Role[] } {
+    return { ...ctx.actor, effectiveRoles: effectiveRoles(ctx.actor.roles) };
   }
 
   /** Every key, newest first; secrets are never stored, so never shown. */

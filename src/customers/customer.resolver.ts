@@ -198,7 +198,7 @@ export class CustomerResolver {
   }
 
   @Authorized(Role.VIEWER)
-  @Query(() => CustomerConnection, { complexity: pageCost, description: 'Customers, ordered by id; filtered by program (and the tier each shows), segment. A Relay connection.' })
+  @Query(() => CustomerConnection, { complexity: pageCost, description: 'Customers: searched (query), filtered (program and the tier each shows, segment, updatedSince, fact ranges) and ordered (orderBy; by id when not given). A Relay connection.' })
   customers(
     @Ctx() ctx: Context,
     @Args(() => PageArgs) page: PageArgs,

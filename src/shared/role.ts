@@ -21,3 +21,8 @@ const IMPLIED: Record<Role, Role[]> = {
 export function hasRole(granted: readonly Role[], required: Role): boolean {
   return granted.some((role) => IMPLIED[role].includes(required));
 }
+
+/** Every role the granted ones act with, implied ones included, in the enum's order. */
+export function effectiveRoles(granted: readonly Role[]): Role[] {
+  return Object.values(Role).filter((role) => hasRole(granted, role));
+}

@@ -16,6 +16,14 @@ describe('API keys and roles', () => {
     }
   });
 
+  it('tells a key who it is and every role it acts with', async () => {
+    const editor = await app.keyWithRoles(Role.EDITOR, Role.INTEGRATOR);
+    const res = await app.gql('{ viewer { keyId name roles effectiveRoles } }', {}, editor);
+    expect(res.data.viewer).toMatchObject({ keyId: expect.any(String), roles: ['EDITOR', 'INTEGRATOR'], effectiveRoles: ['VIEWER', 'INTEGRATOR', 'EDITOR'] });
+    const admin = await app.gql('{ viewer { roles effectiveRoles } }');
+    expect(admin.data.viewer).toEqual({ roles: ['ADMIN'], effectiveRoles: ['VIEWER', 'INTEGRATOR', 'EDITOR', 'APPROVER', 'ADMIN'] });
+  });
+
   const operations: [string, string, Role][] = [
     ['read customers', '{ customers { totalCount } }', Role.VIEWER],
     ['upsert a customer', 'mutation { customerUpsert(input: { externalId: "r", name: "r", facts: {} }) { userErrors { code } } }', Role.INTEGRATOR],
