@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A new user's first minutes, as CI runs them: a fresh clone into a `mktemp -d` directory
 # (mode 700: as root, one the postgres user cannot enter), `npm ci && npm start` with no
-# DATABASE_URL, /readyz, the README's first queries, then a clean stop.
+# DATABASE_URL, /readyz, the console at /admin, the README's first queries, then a clean stop.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
@@ -31,7 +31,10 @@ for _ in $(seq 240); do
   sleep 1
 done
 curl -sf "http://localhost:$port/readyz" >/dev/null || { echo "smoke: not ready after 240 s:"; tail -20 "$work/start.log"; exit 1; }
-grep -q "Strata is ready." "$work/start.log" || { echo "smoke: npm start did not print its URLs"; exit 1; }
+grep -q "Console:  http://localhost:$port/admin" "$work/start.log" || { echo "smoke: npm start did not print the console's URL"; exit 1; }
+console=$(curl -sfi "http://localhost:$port/admin/")
+grep -qi "^content-security-policy: default-src 'self'" <<<"$console" || { echo "smoke: /admin has no Content-Security-Policy"; exit 1; }
+grep -q '<div id="root">' <<<"$console" || { echo "smoke: /admin did not answer the console"; exit 1; }
 
 KEY=$(cat .data/admin-key)
 gql() { curl -sf "http://localhost:$port/graphql" -H 'content-type: application/json' -H "authorization: Bearer $KEY" -d "$1"; }

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     const url = `http://localhost:${port}/graphql`;
     logger.info({ url }, 'Strata is listening');
     process.stdout.write(
-      `\nStrata is ready.\n  GraphQL:  ${url}\n  Explorer: http://localhost:${port}/explorer\n` +
+      `\nStrata is ready.\n  Console:  http://localhost:${port}/admin\n  GraphQL:  ${url}\n  Explorer: http://localhost:${port}/explorer\n` +
         (adminKey ? `  Admin key: ${adminKey}\n  Try: curl -s ${url} -H 'content-type: application/json' -H 'authorization: Bearer ${adminKey}' -d '{"query":"{ tierPrograms { key name distribution { tierKey count } } }"}'\n\n` : '\n'),
     );
   });

@@ -25,6 +25,7 @@ import { OverrideResolver } from './evaluation/override.resolver';
 import { OverrideService } from './evaluation/override.service';
 import { ProgramEvaluationResolver, TierAssignmentResolver } from './evaluation/tier-assignment.resolver';
 import { RetierStage } from './evaluation/retier-stage';
+import { consoleRouter } from './console';
 import { explorerRouter } from './explorer';
 import { FactResolver } from './facts/fact.resolver';
 import { FactService } from './facts/fact.service';
@@ -136,6 +137,8 @@ export interface ServerOptions {
   /** The largest answer one request may build (MAX_RESPONSE_BYTES unless given). */
   maxResponseBytes?: number;
   retier?: RetierRunnerOptions & { start?: boolean };
+  /** The built console served at /admin (dist/admin unless given). */
+  consoleDir?: string;
 }
 
 export async function createServer(dataSource: DataSource, options: ServerOptions): Promise<Strata> {
@@ -187,6 +190,7 @@ export async function createServer(dataSource: DataSource, options: ServerOption
   });
   app.use(healthRouter(dataSource, readiness));
   app.use(explorerRouter());
+  app.use(consoleRouter(options.consoleDir));
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),

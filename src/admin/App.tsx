@@ -1,0 +1,98 @@
+import { useCallback, useEffect, useState } from 'react';
+import { SignInNeeded, request } from './api';
+import { ViewerDocument, type ViewerQuery } from './gql/graphql';
+import { useI18n, type Language } from './i18n';
+import { Programs } from './pages/Programs';
+import { SignIn } from './pages/SignIn';
+import { session } from './session';
+
+export type Viewer = ViewerQuery['viewer'];
+
+/** Signs in with an API key, learns what the key may do, and shows the console. */
+export function App() {
+  const { t } = useI18n();
+  const [viewer, setViewer] = useState<Viewer | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [checking, setChecking] = useState(() => session.key() !== null);
+
+  const signOut = useCallback((message: string | null) => {
+    session.signOut();
+    setViewer(null);
+    setNotice(message);
+    setChecking(false);
+  }, []);
+  // Strata's own 401 message is written for integrators; a person is told in their language.
+  const onSignInNeeded = useCallback(() => signOut(t.keyRefused), [signOut, t]);
+
+  const check = useCallback(() => {
+    request(ViewerDocument).then(
+      (data) => {
+        setViewer(data.viewer);
+        setNotice(null);
+        setChecking(false);
+      },
+      (error: Error) => signOut(error instanceof SignInNeeded ? t.keyRefused : `${t.unreachable} ${error.message}`),
+    );
+  }, [signOut, t]);
+
+  useEffect(() => {
+    if (session.key()) check();
+  }, [check]);
+
+  if (checking) return null;
+  if (!viewer) {
+    return (
+      <Shell viewer={null} onSignOut={() => signOut(null)}>
+        <SignIn
+          notice={notice}
+          onKey={(key) => {
+            session.signIn(key);
+            setChecking(true);
+            check();
+          }}
+        />
+      </Shell>
+    );
+  }
+  return (
+    <Shell viewer={viewer} onSignOut={() => signOut(null)}>
+      <Programs onSignInNeeded={onSignInNeeded} />
+    </Shell>
+  );
+}
+
+function Shell({ viewer, onSignOut, children }: { viewer: Viewer | null; onSignOut: () => void; children: React.ReactNode }) {
+  const { t, language, setLanguage } = useI18n();
+  return (
+    <div className="shell">
+      <header className="top">
+        <span className="brand">{t.appName}</span>
+        {viewer && (
+          <nav aria-label="main">
+            <a href="/admin/" aria-current="page">
+              {t.programs}
+            </a>
+          </nav>
+        )}
+        <span className="spacer" />
+        <label className="language">
+          {t.language}
+          <select value={language} onChange={(e) => setLanguage(e.target.value as Language)} aria-label={t.language}>
+            <option value="en">English</option>
+            <option value="zh-CN">简体中文</option>
+          </select>
+        </label>
+        {viewer && (
+          <>
+            <span className="who" data-roles={viewer.effectiveRoles.join(' ')}>
+              {t.signedInAs} <strong>{viewer.name}</strong> · {t.roles}: {viewer.roles.join(', ')}
+            </span>
+            <button onClick={onSignOut}>{t.signOut}</button>
+          </>
+        )}
+      </header>
+      {viewer && !viewer.effectiveRoles.some((r) => r !== 'VIEWER') && <p className="read-only">{t.readOnly}</p>}
+      <main>{children}</main>
+    </div>
+  );
+}

@@ -1,0 +1,100 @@
+import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+
+const en = {
+  appName: 'Strata console',
+  signInTitle: 'Sign in',
+  signInHelp: 'Paste an API key. It stays in this browser tab only and is sent with each request.',
+  apiKey: 'API key',
+  signIn: 'Sign in',
+  signOut: 'Sign out',
+  signedInAs: 'Signed in as',
+  roles: 'Roles',
+  programs: 'Programs',
+  programsHelp: 'Every tier program, with how many customers each tier holds now.',
+  version: 'Version',
+  notPublished: 'not published yet',
+  retired: 'retired',
+  customers: 'customers',
+  tier: 'Tier',
+  count: 'Customers',
+  share: 'Share',
+  noTier: 'no tier',
+  loading: 'Loading…',
+  retry: 'Try again',
+  language: 'Language',
+  readOnly: 'Read only: this key may view, not change.',
+  keyRefused: 'Strata refused this API key: it is unknown, expired or revoked. Sign in with a valid key.',
+  unreachable: 'Strata could not be reached:',
+} as const;
+
+type Labels = { [K in keyof typeof en]: string };
+
+const zh: Labels = {
+  appName: 'Strata 控制台',
+  signInTitle: '登录',
+  signInHelp: '粘贴 API 密钥。密钥只保存在当前浏览器标签页中，并随每个请求发送。',
+  apiKey: 'API 密钥',
+  signIn: '登录',
+  signOut: '退出',
+  signedInAs: '当前身份',
+  roles: '角色',
+  programs: '分层方案',
+  programsHelp: '所有分层方案，以及每个层级当前的客户数量。',
+  version: '版本',
+  notPublished: '尚未发布',
+  retired: '已停用',
+  customers: '位客户',
+  tier: '层级',
+  count: '客户数',
+  share: '占比',
+  noTier: '未分层',
+  loading: '加载中…',
+  retry: '重试',
+  language: '语言',
+  readOnly: '只读：此密钥只能查看，不能修改。',
+  keyRefused: 'Strata 拒绝了此 API 密钥：密钥不存在、已过期或已被吊销。请使用有效的密钥登录。',
+  unreachable: '无法连接 Strata：',
+};
+
+export type Language = 'en' | 'zh-CN';
+const LABELS: Record<Language, Labels> = { en, 'zh-CN': zh };
+const STORAGE = 'strata.language';
+
+interface I18n {
+  language: Language;
+  setLanguage: (language: Language) => void;
+  t: Labels;
+  number: (n: number) => string;
+  percent: (share: number) => string;
+}
+
+const I18nContext = createContext<I18n | null>(null);
+
+/** Labels in English or Simplified Chinese, the choice remembered per browser; numbers formatted for it. */
+export function I18nProvider({ children }: { children: ReactNode }) {
+  const [language, setStored] = useState<Language>(() => (localStorage.getItem(STORAGE) === 'zh-CN' ? 'zh-CN' : 'en'));
+  useEffect(() => {
+    document.documentElement.lang = language;
+  }, [language]);
+  const value = useMemo<I18n>(() => {
+    const numbers = new Intl.NumberFormat(language);
+    const percents = new Intl.NumberFormat(language, { style: 'percent', maximumFractionDigits: 1 });
+    return {
+      language,
+      setLanguage: (next) => {
+        localStorage.setItem(STORAGE, next);
+        setStored(next);
+      },
+      t: LABELS[language],
+      number: (n) => numbers.format(n),
+      percent: (share) => percents.format(share),
+    };
+  }, [language]);
+  return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
+}
+
+export function useI18n(): I18n {
+  const value = useContext(I18nContext);
+  if (!value) throw new Error('useI18n outside I18nProvider');
+  return value;
+}

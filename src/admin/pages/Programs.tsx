@@ -1,0 +1,79 @@
+import { ProgramsDocument, type ProgramsQuery } from '../gql/graphql';
+import { useI18n } from '../i18n';
+import { useQuery } from '../use-query';
+
+type Program = ProgramsQuery['tierPrograms'][number];
+
+/** Every program with its tier distribution: a bar of shares, then the counts. */
+export function Programs({ onSignInNeeded }: { onSignInNeeded: () => void }) {
+  const { t } = useI18n();
+  const { data, error, loading, reload } = useQuery(ProgramsDocument, {}, onSignInNeeded);
+  return (
+    <section aria-labelledby="programs-title">
+      <h2 id="programs-title">{t.programs}</h2>
+      <p className="help">{t.programsHelp}</p>
+      {loading && !data && <p>{t.loading}</p>}
+      {error && (
+        <p role="alert" className="notice">
+          {error.message} <button onClick={reload}>{t.retry}</button>
+        </p>
+      )}
+      <div className="programs">
+        {data?.tierPrograms.map((program) => <ProgramCard key={program.id} program={program} />)}
+      </div>
+    </section>
+  );
+}
+
+/** Tiers highest rank first, then those with no tier. */
+export function distributionRows(program: Program) {
+  const rank = (row: Program['distribution'][number]) => row.tier?.rank ?? Number.NEGATIVE_INFINITY;
+  return [...program.distribution].sort((a, b) => rank(b) - rank(a));
+}
+
+const PALETTE = ['#1f4e79', '#2e75b6', '#5b9bd5', '#9dc3e6', '#bdd7ee', '#deebf7'];
+
+function ProgramCard({ program }: { program: Program }) {
+  const { t, number, percent } = useI18n();
+  const rows = distributionRows(program);
+  const total = rows.reduce((n, row) => n + row.count, 0);
+  const colour = (i: number, tierKey: string | null | undefined) => (tierKey ? PALETTE[Math.min(i, PALETTE.length - 1)] : '#c9c9c9');
+  return (
+    <article className="program" aria-label={program.name} data-program={program.key}>
+      <header>
+        <h3>{program.name}</h3>
+        <span className="key">{program.key}</span>
+        {program.retired && <span className="badge">{t.retired}</span>}
+      </header>
+      <p className="meta">
+        {t.version} {program.publishedVersion ? `v${program.publishedVersion.version}` : t.notPublished} · {number(total)} {t.customers}
+      </p>
+      <div className="bar" role="img" aria-label={rows.map((r) => `${r.tier?.name ?? t.noTier} ${percent(r.share)}`).join(', ')}>
+        {rows.map((row, i) => (
+          <span key={row.tierKey ?? '-'} className="segment" style={{ width: `${row.share * 100}%`, background: colour(i, row.tierKey) }} title={`${row.tier?.name ?? t.noTier}: ${number(row.count)}`} />
+        ))}
+      </div>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">{t.tier}</th>
+            <th scope="col" className="number">{t.count}</th>
+            <th scope="col" className="number">{t.share}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row, i) => (
+            <tr key={row.tierKey ?? '-'} data-tier={row.tierKey ?? ''}>
+              <td>
+                <span className="swatch" style={{ background: colour(i, row.tierKey) }} />
+                {row.tierKey ? `${row.tier?.name ?? row.tierKey} (${row.tierKey})` : t.noTier}
+              </td>
+              <td className="number">{number(row.count)}</td>
+              <td className="number">{percent(row.share)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </article>
+  );
+}

@@ -1,0 +1,129 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Browser, Page, chromium } from 'playwright-core';
+import { CONSOLE_CSP } from '../../src/console';
+import { Role } from '../../src/shared/role';
+import { TestApp, startTestApp } from '../helpers/app';
+
+/** Debian's Chromium, driven by playwright-core: no browser is ever downloaded. */
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = path.resolve('test-output/admin-console');
+
+describe('the console at /admin, in a real browser', () => {
+  let app: TestApp;
+  let browser: Browser;
+  let base: string;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    app = await startTestApp({ retier: { start: false } });
+    base = app.url.replace(/\/graphql$/, '');
+    const inputs = Array.from({ length: 30 }, (_, i) => ({
+      externalId: `console-${i}`,
+      name: `Customer ${i}`,
+      facts: { customerType: 'individual', balance: [600_000, 250_000, 60_000, 20_000, 1_000][i % 5] },
+    }));
+    const loaded = await app.gql(`mutation($inputs: [CustomerUpsertInput!]!) { customersUpsert(inputs: $inputs) { results { userErrors { message } } } }`, { inputs });
+    expect(loaded.errors).toBeUndefined();
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  /** A fresh page that records every script error, CSP refusal and request to another origin. */
+  async function openConsole(): Promise<Page> {
+    const page = await browser.newPage({ locale: 'en-US' });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !/401/.test(message.text())) problems.push(`console: ${message.text()}`);
+    });
+    page.on('request', (request) => {
+      if (!request.url().startsWith(base) && !request.url().startsWith('data:')) problems.push(`request to another origin: ${request.url()}`);
+    });
+    const response = await page.goto(`${base}/admin/`);
+    expect(response?.status()).toBe(200);
+    expect(response?.headers()['content-security-policy']).toBe(CONSOLE_CSP);
+    return page;
+  }
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+
+  async function signIn(page: Page, key: string) {
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  it('signs a VIEWER in, shows every program with its distribution as the API counts it, read only', async () => {
+    const viewer = await app.keyWithRoles(Role.VIEWER);
+    const page = await openConsole();
+    await shot(page, '01-sign-in');
+    await signIn(page, viewer);
+    await page.getByRole('heading', { name: 'Programs' }).waitFor();
+    await page.locator('[data-program="retail-bank"] tbody tr').first().waitFor();
+    await shot(page, '02-programs');
+    expect(await page.getByText('Read only: this key may view, not change.').isVisible()).toBe(true);
+
+    const api = await app.gql(`{ tierPrograms { key distribution { tierKey count } } }`);
+    for (const program of api.data.tierPrograms as { key: string; distribution: { tierKey: string | null; count: number }[] }[]) {
+      const rows = await page.locator(`[data-program="${program.key}"] tbody tr`).evaluateAll((trs) =>
+        trs.map((tr) => ({ tierKey: tr.getAttribute('data-tier') || null, count: Number(tr.children[1].textContent!.replace(/[^0-9]/g, '')) })),
+      );
+      expect([program.key, [...rows].sort(byKey)]).toEqual([program.key, [...program.distribution].sort(byKey)]);
+    }
+    const retail = await page.locator('[data-program="retail-bank"] tbody tr[data-tier="A"] td').allTextContents();
+    expect(retail).toEqual(['High-end (A)', '6', '20%']);
+    // The key lives in sessionStorage, never in the address.
+    expect(page.url()).not.toContain(viewer);
+    expect(await page.evaluate(() => sessionStorage.getItem('strata.apiKey'))).toBe(viewer);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it('returns to sign-in with a clear message for an unknown key and for a key revoked while signed in', async () => {
+    const page = await openConsole();
+    await signIn(page, 'sk_not-a-key');
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toBe('Strata refused this API key: it is unknown, expired or revoked. Sign in with a valid key.');
+
+    const key = await app.keyWithRoles(Role.EDITOR);
+    await signIn(page, key);
+    await page.getByRole('heading', { name: 'Programs' }).waitFor();
+    expect(await page.getByText('Read only').count()).toBe(0);
+    const { data } = await app.gql(`{ apiKeys { id name } }`);
+    const ids = (data.apiKeys as { id: string }[]).map((k) => k.id);
+    const mine = await app.gql(`{ viewer { keyId } }`, {}, key);
+    expect(ids).toContain(mine.data.viewer.keyId);
+    await app.gql(`mutation($id: ID!) { apiKeyRevoke(id: $id) { userErrors { message } } }`, { id: mine.data.viewer.keyId });
+    await page.reload();
+    await page.getByRole('alert').waitFor();
+    await shot(page, '03-revoked');
+    expect(await page.getByLabel('API key').isVisible()).toBe(true);
+    expect(await page.getByRole('alert').textContent()).toMatch(/^Strata refused this API key: .* revoked/);
+    expect(await page.evaluate(() => sessionStorage.getItem('strata.apiKey'))).toBeNull();
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it('switches every label to Simplified Chinese and remembers the choice', async () => {
+    const page = await openConsole();
+    await page.getByLabel('Language').selectOption('zh-CN');
+    await page.getByRole('heading', { name: '登录' }).waitFor();
+    await page.getByLabel('API 密钥').fill(app.adminKey);
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByRole('heading', { name: '分层方案' }).waitFor();
+    await shot(page, '04-programs-zh');
+    await page.reload();
+    await page.getByRole('heading', { name: '分层方案' }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+});
+
+const byKey = (a: { tierKey: string | null }, b: { tierKey: string | null }) => String(a.tierKey).localeCompare(String(b.tierKey));
