@@ -71,7 +71,7 @@ describe('the console at /admin, in a real browser', () => {
 
     const api = await app.gql(`{ tierPrograms { key distribution { tierKey count } } }`);
     for (const program of api.data.tierPrograms as { key: string; distribution: { tierKey: string | null; count: number }[] }[]) {
-      const rows = await page.locator(`[data-program="${program.key}"] tbody tr`).evaluateAll((trs) =>
+      const rows = await page.locator(`[data-program="${program.key}"] tbody tr`).evaluateAll((trs: any[]) =>
         trs.map((tr) => ({ tierKey: tr.getAttribute('data-tier') || null, count: Number(tr.children[1].textContent!.replace(/[^0-9]/g, '')) })),
       );
       expect([program.key, [...rows].sort(byKey)]).toEqual([program.key, [...program.distribution].sort(byKey)]);
@@ -80,7 +80,7 @@ describe('the console at /admin, in a real browser', () => {
     expect(retail).toEqual(['High-end (A)', '6', '20%']);
     // The key lives in sessionStorage, never in the address.
     expect(page.url()).not.toContain(viewer);
-    expect(await page.evaluate(() => sessionStorage.getItem('strata.apiKey'))).toBe(viewer);
+    expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('strata.apiKey'))).toBe(viewer);
     await page.close();
     expect(problems).toEqual([]);
   });
@@ -105,7 +105,7 @@ describe('the console at /admin, in a real browser', () => {
     await shot(page, '03-revoked');
     expect(await page.getByLabel('API key').isVisible()).toBe(true);
     expect(await page.getByRole('alert').textContent()).toMatch(/^Strata refused this API key: .* revoked/);
-    expect(await page.evaluate(() => sessionStorage.getItem('strata.apiKey'))).toBeNull();
+    expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('strata.apiKey'))).toBeNull();
     await page.close();
     expect(problems).toEqual([]);
   });
@@ -120,7 +120,7 @@ describe('the console at /admin, in a real browser', () => {
     await shot(page, '04-programs-zh');
     await page.reload();
     await page.getByRole('heading', { name: '分层方案' }).waitFor();
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
+    expect(await page.evaluate(() => (globalThis as any).document.documentElement.lang)).toBe('zh-CN');
     await page.close();
     expect(problems).toEqual([]);
   });
