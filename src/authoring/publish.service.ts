@@ -35,7 +35,8 @@ export class PublishService {
     );
     const next = (locked.latest ?? 0) + 1;
     await tx.db.update(RuleSetVersion, { programId: program.id, status: RuleSetStatus.PUBLISHED }, { status: RuleSetStatus.SUPERSEDED });
-    const version = await this.programs.insertVersion(tx, program.id, next, document);
+    const approvedBy = typeof details.approvedBy === 'string' ? details.approvedBy : null;
+    const version = await this.programs.insertVersion(tx, program.id, next, document, approvedBy);
     await tx.db.update(TierProgram, { id: program.id }, { publishedVersion: next });
     const retierJob = await enqueueRetier(tx, program.id, next, TierChangeCause.RULE_PUBLISH);
     await this.audit.record(tx, {

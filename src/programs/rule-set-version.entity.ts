@@ -58,4 +58,12 @@ export class RuleSetVersion {
   @Field(() => Date, { nullable: true, description: 'When it came into force.' })
   @Column({ name: 'published_at', type: 'timestamptz', nullable: true })
   publishedAt: Date | null;
+
+  @Field(() => String, { nullable: true, description: 'The name of the key that published it or rolled back to it (the process, e.g. "start-up", for a rule file it published itself); null for a version older than this record.' })
+  @Column({ name: 'published_by', type: 'text', nullable: true })
+  publishedBy: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The name of the key that approved the draft it came from; null for a rollback or a rule file.' })
+  @Column({ name: 'approved_by', type: 'text', nullable: true })
+  approvedBy: string | null;
 }

@@ -237,13 +237,13 @@ describe('rule authoring through GraphQL', () => {
     await app.strata.runner.drain();
     const back = await app.gql(`{ customer(externalId: "author-9") { tier(programKey: "${PROGRAM}") { tier { key } ruleVersion } } }`);
     expect(back.data.customer.tier).toEqual({ tier: { key: 'A_SUB' }, ruleVersion: 3 });
-    const versions = await app.gql(`{ tierProgram(key: "${PROGRAM}") { publishedVersion { version } versions { version status } latestRetierJob { status changed } } }`, {}, lead);
+    const versions = await app.gql(`{ tierProgram(key: "${PROGRAM}") { publishedVersion { version } versions { version status publishedBy approvedBy } latestRetierJob { status changed } } }`, {}, lead);
     expect(versions.data.tierProgram).toEqual({
       publishedVersion: { version: 3 },
       versions: [
-        { version: 3, status: 'PUBLISHED' },
-        { version: 2, status: 'SUPERSEDED' },
-        { version: 1, status: 'SUPERSEDED' },
+        { version: 3, status: 'PUBLISHED', publishedBy: 'test APPROVER', approvedBy: null },
+        { version: 2, status: 'SUPERSEDED', publishedBy: 'test APPROVER', approvedBy: 'test APPROVER' },
+        { version: 1, status: 'SUPERSEDED', publishedBy: 'test', approvedBy: null },
       ],
       latestRetierJob: { status: 'DONE', changed: 5 * per },
     });

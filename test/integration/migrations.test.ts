@@ -1,3 +1,4 @@
+import { TierConditions1764921600000 } from '../../src/migrations/1764921600000-tier-conditions';
 import { TestDatabase, createTestDatabase } from '../helpers/database';
 import { TestApp, startTestApp } from '../helpers/app';
 
@@ -14,7 +15,7 @@ describe('migrations', () => {
   });
 });
 
-describe('the tier-conditions migration', () => {
+describe('data migrations over real rows', () => {
   let app: TestApp;
   beforeAll(async () => {
     app = await startTestApp({ retier: { start: false } });
@@ -33,7 +34,9 @@ describe('the tier-conditions migration', () => {
     const current = await stored();
     expect(current.drafts).toHaveLength(1);
 
-    await app.db.dataSource.undoLastMigration({ transaction: 'all' });
+    const migration = new TierConditions1764921600000();
+    const runner = app.db.dataSource.createQueryRunner();
+    await migration.down(runner);
     const older = await stored();
     const [tier] = await app.db.dataSource.query(`SELECT rule FROM tier WHERE id = $1`, [current.tiers[0].id]);
     expect(tier.rule).toEqual({ conditions: current.tiers[0].row.conditions });
@@ -43,7 +46,16 @@ describe('the tier-conditions migration', () => {
     expect(older.drafts[0].document.tiers[0]).toEqual(expect.objectContaining({ rule: { conditions: current.drafts[0].document.tiers[0].conditions } }));
     expect(older.drafts[0].document.tiers[0]).not.toHaveProperty('conditions');
 
-    await app.db.dataSource.runMigrations({ transaction: 'all' });
+    await migration.up(runner);
+    await runner.release();
     expect(await stored()).toEqual(current);
+  });
+
+  it('gives versions published before it their publisher from the audit log', async () => {
+    const before = await app.db.dataSource.query(`SELECT id, published_by FROM rule_set_version ORDER BY id`);
+    expect(before.every((v: { published_by: string | null }) => v.published_by === 'test')).toBe(true);
+    await app.db.dataSource.undoLastMigration({ transaction: 'all' });
+    await app.db.dataSource.runMigrations({ transaction: 'all' });
+    expect(await app.db.dataSource.query(`SELECT id, published_by FROM rule_set_version ORDER BY id`)).toEqual(before);
   });
 });
