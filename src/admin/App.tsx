@@ -2,7 +2,9 @@ import { useCallback, useEffect, useState } from 'react';
 import { SignInNeeded, request } from './api';
 import { ViewerDocument, type ViewerQuery } from './gql/graphql';
 import { useI18n, type Language } from './i18n';
+import { ProgramPage } from './pages/Program';
 import { Programs } from './pages/Programs';
+import { Link, useRoute } from './router';
 import { SignIn } from './pages/SignIn';
 import { session } from './session';
 
@@ -11,6 +13,7 @@ export type Viewer = ViewerQuery['viewer'];
 /** Signs in with an API key, learns what the key may do, and shows the console. */
 export function App() {
   const { t } = useI18n();
+  const route = useRoute();
   const [viewer, setViewer] = useState<Viewer | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [checking, setChecking] = useState(() => session.key() !== null);
@@ -56,7 +59,11 @@ export function App() {
   }
   return (
     <Shell viewer={viewer} onSignOut={() => signOut(null)}>
-      <Programs onSignInNeeded={onSignInNeeded} />
+      {route.page === 'program' ? (
+        <ProgramPage key={route.key} programKey={route.key} canApprove={viewer.effectiveRoles.includes('APPROVER')} onSignInNeeded={onSignInNeeded} />
+      ) : (
+        <Programs onSignInNeeded={onSignInNeeded} />
+      )}
     </Shell>
   );
 }
@@ -69,9 +76,9 @@ function Shell({ viewer, onSignOut, children }: { viewer: Viewer | null; onSignO
         <span className="brand">{t.appName}</span>
         {viewer && (
           <nav aria-label="main">
-            <a href="/admin/" aria-current="page">
+            <Link to="/admin/" aria-current="page">
               {t.programs}
-            </a>
+            </Link>
           </nav>
         )}
         <span className="spacer" />

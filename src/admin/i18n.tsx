@@ -25,9 +25,26 @@ const en = {
   readOnly: 'Read only: this key may view, not change.',
   keyRefused: 'Strata refused this API key: it is unknown, expired or revoked. Sign in with a valid key.',
   unreachable: 'Strata could not be reached:',
-} as const;
+  noSuchProgram: 'There is no program with this key.',
+  ladder: 'Ladder',
+  rank: 'Rank',
+  rule: 'Who earns it',
+  entitlements: 'What it gives',
+  retierJob: 'Latest re-tier',
+  jobStatus: { PENDING: 'waiting', RUNNING: 'running', DONE: 'done', SUPERSEDED: 'superseded by a later job' } as Record<string, string>,
+  changed: 'moved to another tier',
+  versions: 'Versions',
+  inForce: 'in force',
+  publishedBy: 'published by',
+  approvedBy: 'approved by',
+  rollbackTo: (version: number) => `Roll back to v${version}`,
+  rollbackConfirm: (version: number, program: string) => `Publish v${version}'s rules again for ${program}? Every customer is re-tiered.`,
+  diffTo: (version: number) => `Changes from v${version}`,
+  change: { ADDED: 'added', REMOVED: 'removed', CHANGED: 'changed', UNCHANGED: 'unchanged' } as Record<string, string>,
+  noChanges: 'No changes.',
+};
 
-type Labels = { [K in keyof typeof en]: string };
+type Labels = typeof en;
 
 const zh: Labels = {
   appName: 'Strata 控制台',
@@ -54,6 +71,23 @@ const zh: Labels = {
   readOnly: '只读：此密钥只能查看，不能修改。',
   keyRefused: 'Strata 拒绝了此 API 密钥：密钥不存在、已过期或已被吊销。请使用有效的密钥登录。',
   unreachable: '无法连接 Strata：',
+  noSuchProgram: '没有此键值的分层方案。',
+  ladder: '层级阶梯',
+  rank: '等级',
+  rule: '准入条件',
+  entitlements: '权益',
+  retierJob: '最近一次重新分层',
+  jobStatus: { PENDING: '等待中', RUNNING: '进行中', DONE: '已完成', SUPERSEDED: '已被后续任务取代' },
+  changed: '位层级变化',
+  versions: '版本',
+  inForce: '生效中',
+  publishedBy: '发布人',
+  approvedBy: '审批人',
+  rollbackTo: (version) => `回滚到 v${version}`,
+  rollbackConfirm: (version, program) => `重新发布 ${program} 的 v${version} 规则？所有客户将重新分层。`,
+  diffTo: (version) => `相对 v${version} 的变更`,
+  change: { ADDED: '新增', REMOVED: '删除', CHANGED: '修改', UNCHANGED: '未变' },
+  noChanges: '无变更。',
 };
 
 export type Language = 'en' | 'zh-CN';

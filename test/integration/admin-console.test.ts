@@ -4,6 +4,7 @@ import { Browser, Page, chromium } from 'playwright-core';
 import { CONSOLE_CSP } from '../../src/console';
 import { Role } from '../../src/shared/role';
 import { TestApp, startTestApp } from '../helpers/app';
+import { submitApprovePublish } from '../helpers/programs';
 
 /** Debian's Chromium, driven by playwright-core: no browser is ever downloaded. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -16,7 +17,7 @@ describe('the console at /admin, in a real browser', () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    app = await startTestApp({ retier: { start: false } });
+    app = await startTestApp();
     base = app.url.replace(/\/graphql$/, '');
     const inputs = Array.from({ length: 30 }, (_, i) => ({
       externalId: `console-${i}`,
@@ -106,6 +107,52 @@ describe('the console at /admin, in a real browser', () => {
     expect(await page.getByLabel('API key').isVisible()).toBe(true);
     expect(await page.getByRole('alert').textContent()).toMatch(/^Strata refused this API key: .* revoked/);
     expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('strata.apiKey'))).toBeNull();
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("shows a program's ladder in words, its versions with what changed, and rolls back with a confirm while the re-tier bar runs to done", async () => {
+    // Version 2 raises tier A from 500,000 to 600,000, through the four-eyes flow.
+    const editor = await app.keyWithRoles(Role.EDITOR);
+    const opened = await app.gql(`mutation { ruleDraftCreate(programKey: "retail-bank") { draft { id revision document } } }`, {}, editor);
+    const { id, document } = opened.data.ruleDraftCreate.draft;
+    document.tiers[0].conditions = { all: [{ fact: 'balance', operator: 'greaterThanInclusive', value: 600_000 }] };
+    const updated = await app.gql(`mutation($id: ID!, $d: JSONObject!) { ruleDraftUpdate(id: $id, revision: 1, document: $d) { draft { revision } userErrors { message } } }`, { id, d: document }, editor);
+    expect(updated.data.ruleDraftUpdate.userErrors).toEqual([]);
+    await submitApprovePublish(app, { id, revision: 2 }, editor);
+
+    const viewerPage = await openConsole();
+    await signIn(viewerPage, await app.keyWithRoles(Role.VIEWER));
+    await viewerPage.getByRole('link', { name: 'Retail bank (by assets under management)' }).click();
+    await viewerPage.getByRole('heading', { name: 'Versions' }).waitFor();
+    expect(await viewerPage.getByRole('button', { name: /Roll back/ }).count()).toBe(0);
+    await viewerPage.close();
+
+    const page = await openConsole();
+    await signIn(page, await app.keyWithRoles(Role.APPROVER));
+    await page.getByRole('link', { name: 'Retail bank (by assets under management)' }).click();
+    await page.getByRole('heading', { name: 'Ladder' }).waitFor();
+    expect(page.url()).toBe(`${base}/admin/programs/retail-bank`);
+    const tierA = page.locator('.ladder tr[data-tier="A"] td');
+    expect(await tierA.nth(2).textContent()).toBe('balance at least 600,000');
+    expect(await tierA.nth(3).textContent()).toContain('50 %');
+    expect(await page.locator('.ladder tr[data-tier="D"] td').nth(2).textContent()).toBe('every customer');
+    const v2 = page.locator('.versions li[data-version="2"]');
+    expect(await v2.textContent()).toMatch(/v2.*in force.*published by test APPROVER · approved by test APPROVER/);
+    await v2.getByRole('button', { name: 'Changes from v1' }).click();
+    await v2.locator('del').first().waitFor();
+    expect([await v2.locator('del').first().textContent(), await v2.locator('ins').first().textContent()]).toEqual(['balance ≥ 500,000', 'balance ≥ 600,000']);
+    await shot(page, '05-program');
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.locator('.versions li[data-version="1"]').getByRole('button', { name: 'Roll back to v1' }).click();
+    await page.locator('[data-status="DONE"]').waitFor();
+    await page.locator('.versions li[data-version="3"]').waitFor();
+    expect(await page.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');
+    expect(await page.locator('.ladder tr[data-tier="A"] td').nth(2).textContent()).toBe('balance at least 500,000');
+    await shot(page, '06-rolled-back');
+    const program = await app.gql(`{ tierProgram(key: "retail-bank") { publishedVersion { version publishedBy approvedBy } } }`);
+    expect(program.data.tierProgram.publishedVersion).toEqual({ version: 3, publishedBy: 'test APPROVER', approvedBy: null });
     await page.close();
     expect(problems).toEqual([]);
   });

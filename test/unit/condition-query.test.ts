@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { ConditionTree, QueryGroup, toCondition, toQuery } from '../../src/admin/conditions/query';
+import { SUMMARY_WORDS, summarize } from '../../src/admin/conditions/summary';
 import { FactType } from '../../src/facts/fact-types';
 import { OPERATORS, RULE_LIMITS, validateConditionTree } from '../../src/rules/rule-validator';
 
@@ -103,5 +104,25 @@ describe('the condition editor maps Strata conditions to react-querybuilder and 
     expect(toQuery({ any: [leafOf, { not: leafOf }] })).toEqual({ combinator: 'or', rules: [rule, { combinator: 'and', not: true, rules: [rule] }] });
     expect(toCondition({ combinator: 'and', not: true, rules: [rule, rule] })).toEqual({ not: { all: [leafOf, leafOf] } });
     expect(toCondition({ combinator: 'or', rules: [] })).toEqual({ any: [] });
+  });
+});
+
+describe('the plain-language summary of a condition', () => {
+  const number = (n: number) => new Intl.NumberFormat('en').format(n);
+  it('reads like the handbooks write it, in English and Chinese', () => {
+    const tree = {
+      all: [
+        { fact: 'balance', operator: 'greaterThanInclusive', value: 500_000 },
+        { any: [{ fact: 'tenureMonths', operator: 'greaterThan', value: 24 }, { not: { fact: 'tags', operator: 'contains', value: 'churn-risk' } }] },
+      ],
+    };
+    expect(summarize(tree, SUMMARY_WORDS.en, number)).toBe('balance at least 500,000 and (tenureMonths above 24 or not (tags includes churn-risk))');
+    expect(summarize(tree, SUMMARY_WORDS['zh-CN'], number)).toBe('balance 不低于 500,000 且 （tenureMonths 大于 24 或 非（tags 包含 churn-risk））');
+    expect(summarize({ all: [] }, SUMMARY_WORDS.en, number)).toBe('every customer');
+    expect(summarize({ all: [{ fact: 'industry', operator: 'in', value: ['energy', 'finance'] }] }, SUMMARY_WORDS.en, number)).toBe('industry is one of energy, finance');
+  });
+
+  it('names every operator the validator accepts, in both languages', () => {
+    for (const words of Object.values(SUMMARY_WORDS)) expect(Object.keys(words.operators).sort()).toEqual([...OPERATORS].sort());
   });
 });

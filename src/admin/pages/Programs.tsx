@@ -1,5 +1,6 @@
 import { ProgramsDocument, type ProgramsQuery } from '../gql/graphql';
 import { useI18n } from '../i18n';
+import { Link, programPath } from '../router';
 import { useQuery } from '../use-query';
 
 type Program = ProgramsQuery['tierPrograms'][number];
@@ -41,7 +42,9 @@ function ProgramCard({ program }: { program: Program }) {
   return (
     <article className="program" aria-label={program.name} data-program={program.key}>
       <header>
-        <h3>{program.name}</h3>
+        <h3>
+          <Link to={programPath(program.key)}>{program.name}</Link>
+        </h3>
         <span className="key">{program.key}</span>
         {program.retired && <span className="badge">{t.retired}</span>}
       </header>
