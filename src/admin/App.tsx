@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { SignInNeeded, request } from './api';
 import { ViewerDocument, type ViewerQuery } from './gql/graphql';
 import { useI18n, type Language } from './i18n';
+import { DraftPage } from './pages/Draft';
 import { ProgramPage } from './pages/Program';
 import { Programs } from './pages/Programs';
 import { Link, useRoute } from './router';
@@ -59,8 +60,10 @@ export function App() {
   }
   return (
     <Shell viewer={viewer} onSignOut={() => signOut(null)}>
-      {route.page === 'program' ? (
-        <ProgramPage key={route.key} programKey={route.key} canApprove={viewer.effectiveRoles.includes('APPROVER')} onSignInNeeded={onSignInNeeded} />
+      {route.page === 'draft' ? (
+        <DraftPage key={route.id} draftId={route.id} roles={viewer.effectiveRoles} onSignInNeeded={onSignInNeeded} />
+      ) : route.page === 'program' ? (
+        <ProgramPage key={route.key} programKey={route.key} roles={viewer.effectiveRoles} onSignInNeeded={onSignInNeeded} />
       ) : (
         <Programs onSignInNeeded={onSignInNeeded} />
       )}

@@ -1,15 +1,18 @@
 import { useEffect, useState, type MouseEvent, type ReactNode } from 'react';
 
 /** The console's own routes under /admin, in the address bar (history API); Strata answers index.html for each. */
-export type Route = { page: 'programs' } | { page: 'program'; key: string };
+export type Route = { page: 'programs' } | { page: 'program'; key: string } | { page: 'draft'; id: string };
 
 export function routeOf(pathname: string): Route {
+  const draft = /^\/admin\/drafts\/([^/]+)\/?$/.exec(pathname);
+  if (draft) return { page: 'draft', id: decodeURIComponent(draft[1]) };
   const program = /^\/admin\/programs\/([^/]+)\/?$/.exec(pathname);
   if (program) return { page: 'program', key: decodeURIComponent(program[1]) };
   return { page: 'programs' };
 }
 
 export const programPath = (key: string) => `/admin/programs/${encodeURIComponent(key)}`;
+export const draftPath = (id: string) => `/admin/drafts/${encodeURIComponent(id)}`;
 
 export function navigate(to: string): void {
   window.history.pushState(null, '', to);

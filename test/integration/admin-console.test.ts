@@ -157,6 +157,56 @@ describe('the console at /admin, in a real browser', () => {
     expect(problems).toEqual([]);
   });
 
+  it('takes a draft from an invalid edit, shown at its condition, through submit, a refused self-approval, approval and publish to a finished re-tier', async () => {
+    const lead = await app.keyWithRoles(Role.EDITOR, Role.APPROVER);
+    const page = await openConsole();
+    await signIn(page, lead);
+    await page.getByRole('link', { name: 'Corporate banking (by size)' }).click();
+    await page.getByRole('button', { name: 'Open a draft' }).click();
+    await page.getByRole('heading', { name: 'Draft of Corporate banking (by size)' }).waitFor();
+    expect(page.url()).toMatch(new RegExp(`^${base}/admin/drafts/[0-9a-f-]{36}$`));
+
+    // LARGE: annualSales at least 300,000,000. Clearing the number is refused at that rule.
+    const large = page.locator('.tier-editor[data-tier="LARGE"]');
+    expect(await large.locator('.summary').textContent()).toBe('annualSales at least 300,000,000');
+    const value = large.locator('.rule-value');
+    await value.fill('');
+    await large.getByRole('button', { name: 'Save tier' }).click();
+    await large.locator('.rule-problem').waitFor();
+    expect(await large.locator('.rule-problem').textContent()).toMatch(/annualSales.*expected a finite number/);
+    expect(await large.locator('.rule.queryBuilder-invalid').count()).toBe(1);
+    await shot(page, '07-draft-invalid');
+
+    await value.fill('400000000');
+    await large.getByRole('button', { name: 'Save tier' }).click();
+    await page.getByText('revision 2').waitFor();
+    expect(await large.locator('.rule-problem').count()).toBe(0);
+    expect(await large.locator('.summary').textContent()).toBe('annualSales at least 400,000,000');
+
+    await page.getByRole('button', { name: 'Submit for approval' }).click();
+    await page.locator('[data-status="SUBMITTED"]').waitFor();
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toMatch(/helped write this draft, so a key that did not must approve it/);
+    expect(await page.locator('[data-status="SUBMITTED"]').count()).toBe(1);
+    await shot(page, '08-self-approval');
+    await page.close();
+
+    const other = await openConsole();
+    await signIn(other, await app.keyWithRoles(Role.APPROVER));
+    await other.goto(page.url());
+    await other.getByRole('button', { name: 'Approve' }).click();
+    await other.locator('[data-status="APPROVED"]').waitFor();
+    await other.getByRole('button', { name: 'Publish' }).click();
+    await other.locator('[data-status="PUBLISHED"]').waitFor();
+    await other.locator('.job [data-status="DONE"]').waitFor();
+    await shot(other, '09-published');
+    const program = await app.gql(`{ tierProgram(key: "corporate-banking") { publishedVersion { version } tiers { key conditions } } }`);
+    expect(program.data.tierProgram.tiers.find((t: { key: string }) => t.key === 'LARGE').conditions).toEqual({ all: [{ fact: 'annualSales', operator: 'greaterThanInclusive', value: 400_000_000 }] });
+    await other.close();
+    expect(problems).toEqual([]);
+  });
+
   it('switches every label to Simplified Chinese and remembers the choice', async () => {
     const page = await openConsole();
     await page.getByLabel('Language').selectOption('zh-CN');

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { ConditionTree, QueryGroup, toCondition, toQuery } from '../../src/admin/conditions/query';
+import { ConditionTree, QueryGroup, queryPathOf, toCondition, toQuery } from '../../src/admin/conditions/query';
 import { SUMMARY_WORDS, summarize } from '../../src/admin/conditions/summary';
 import { FactType } from '../../src/facts/fact-types';
 import { OPERATORS, RULE_LIMITS, validateConditionTree } from '../../src/rules/rule-validator';
@@ -95,6 +95,26 @@ describe('the condition editor maps Strata conditions to react-querybuilder and 
         expect(toCondition(toQuery(condition))).toEqual(condition);
       }),
       { numRuns: 2_000 },
+    );
+  });
+
+  it("finds the builder's rule for every leaf path the validator can name", () => {
+    const leaves = (node: any, path: (string | number)[]): (string | number)[][] => {
+      if ('fact' in node) return [path];
+      if ('not' in node) return leaves(node.not, [...path, 'not']);
+      const key = 'all' in node ? 'all' : 'any';
+      return node[key].flatMap((child: unknown, i: number) => leaves(child, [...path, key, i]));
+    };
+    fc.assert(
+      fc.property(tree, (condition) => {
+        const query = toQuery(condition);
+        for (const path of leaves(condition, [])) {
+          const at = queryPathOf([...path, 'value']).reduce<any>((group, i) => group.rules[i], query);
+          const leaf = path.reduce<any>((node, step) => node[step], condition);
+          expect({ field: at.field, operator: at.operator, value: at.value }).toEqual({ field: leaf.fact, operator: leaf.operator, value: leaf.value });
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 

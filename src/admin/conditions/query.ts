@@ -50,3 +50,21 @@ function fromItem(item: QueryRule | QueryGroup): Condition {
   if ('rules' in item) return toCondition(item);
   return { fact: item.field, operator: item.operator, value: item.value };
 }
+
+/**
+ * Where the condition at a validator path (e.g. ["all", 1, "any", 0, "value"]) sits in the
+ * builder's query, as react-querybuilder's path of indexes ([1, 0]): how a problem the API
+ * reports is shown next to the rule it names. A path into a leaf's own keys names the leaf.
+ */
+export function queryPathOf(conditionPath: readonly (string | number)[]): number[] {
+  const path: number[] = [];
+  for (let i = 0; i < conditionPath.length; i += 1) {
+    const step = conditionPath[i];
+    if ((step === 'all' || step === 'any') && i + 1 < conditionPath.length) {
+      path.push(Number(conditionPath[i + 1]));
+      i += 1;
+    } else if (step === 'not') path.push(0);
+    else break;
+  }
+  return path;
+}

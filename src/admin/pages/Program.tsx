@@ -3,6 +3,8 @@ import { request } from '../api';
 import type { ConditionTree } from '../conditions/query';
 import { SUMMARY_WORDS, summarize } from '../conditions/summary';
 import {
+  DraftCreateDocument,
+  OpenDraftsDocument,
   ProgramDocument,
   RetierJobProgressDocument,
   RuleSetRollbackDocument,
@@ -11,14 +13,15 @@ import {
   type VersionDiffQuery,
 } from '../gql/graphql';
 import { useI18n } from '../i18n';
-import { Link } from '../router';
+import { Link, draftPath, navigate } from '../router';
 import { useQuery } from '../use-query';
 
 type Program = NonNullable<ProgramQuery['tierProgram']>;
 type Job = NonNullable<Program['latestRetierJob']>;
 
 /** A program: its ladder with each tier's rule in words and what it gives, its versions, and its latest re-tier job. */
-export function ProgramPage({ programKey, canApprove, onSignInNeeded }: { programKey: string; canApprove: boolean; onSignInNeeded: () => void }) {
+export function ProgramPage({ programKey, roles, onSignInNeeded }: { programKey: string; roles: readonly string[]; onSignInNeeded: () => void }) {
+  const canApprove = roles.includes('APPROVER');
   const { t } = useI18n();
   const { data, error, loading, reload } = useQuery(ProgramDocument, { key: programKey }, onSignInNeeded);
   const [job, setJob] = useState<Job | null>(null);
@@ -39,6 +42,7 @@ export function ProgramPage({ programKey, canApprove, onSignInNeeded }: { progra
         {program.retired && <span className="badge">{t.retired}</span>}
       </p>
       {program.description && <p>{program.description}</p>}
+      {roles.includes('EDITOR') && <OpenDraft programKey={program.key} />}
       <Ladder program={program} />
       <RetierProgress job={job} onDone={reload} onSignInNeeded={onSignInNeeded} />
       <Versions program={program} canApprove={canApprove} onRolledBack={setJob} />
@@ -86,7 +90,7 @@ function Ladder({ program }: { program: Program }) {
 }
 
 /** The latest re-tier job as a bar, polled until it is done. */
-function RetierProgress({ job, onDone, onSignInNeeded }: { job: Job | null; onDone: () => void; onSignInNeeded: () => void }) {
+export function RetierProgress({ job, onDone, onSignInNeeded }: { job: Job | null; onDone: () => void; onSignInNeeded: () => void }) {
   const { t, number } = useI18n();
   const [current, setCurrent] = useState<Job | null>(job);
   useEffect(() => setCurrent(job), [job]);
@@ -203,5 +207,24 @@ function DiffLine({ line }: { line: string }) {
       {line.slice(0, colon + 2)}
       <del>{line.slice(colon + 2, arrow)}</del> → <ins>{line.slice(arrow + 3)}</ins>
     </>
+  );
+}
+
+/** Opens a draft of the version in force, or goes to the one already open (a program has one at a time). */
+function OpenDraft({ programKey }: { programKey: string }) {
+  const { t } = useI18n();
+  const [problem, setProblem] = useState<string | null>(null);
+  const open = async () => {
+    const existing = (await request(OpenDraftsDocument, { programKey })).ruleDrafts[0];
+    if (existing) return navigate(draftPath(existing.id));
+    const { ruleDraftCreate } = await request(DraftCreateDocument, { programKey });
+    if (ruleDraftCreate.draft) navigate(draftPath(ruleDraftCreate.draft.id));
+    else setProblem(ruleDraftCreate.userErrors.map((e) => e.message).join(' '));
+  };
+  return (
+    <p>
+      <button onClick={() => void open().catch((e: Error) => setProblem(e.message))}>{t.openDraft}</button>
+      {problem && <span role="alert" className="notice">{problem}</span>}
+    </p>
   );
 }
