@@ -62,6 +62,18 @@ const en = {
   saveTier: 'Save tier',
   all: 'all of',
   any: 'any of',
+  impact: 'Impact on customers',
+  simulating: 'Simulating over every customer…',
+  of: 'of',
+  customersMove: 'customers would change tier',
+  simulatedIn: 'simulated in',
+  nowTo: 'now ↓ / with the draft →',
+  notCovered: 'not in the program',
+  gained: 'Gained',
+  lost: 'Lost',
+  forExample: 'For example',
+  yes: 'yes',
+  no: 'no',
 };
 
 type Labels = typeof en;
@@ -128,6 +140,18 @@ const zh: Labels = {
   saveTier: '保存层级',
   all: '全部满足',
   any: '任一满足',
+  impact: '对客户的影响',
+  simulating: '正在对所有客户进行模拟…',
+  of: '/',
+  customersMove: '位客户的层级将变化',
+  simulatedIn: '模拟耗时',
+  nowTo: '当前 ↓ / 草稿 →',
+  notCovered: '不在方案内',
+  gained: '获得',
+  lost: '失去',
+  forExample: '例如',
+  yes: '是',
+  no: '否',
 };
 
 export type Language = 'en' | 'zh-CN';

@@ -24,6 +24,8 @@ describe('the console at /admin, in a real browser', () => {
       name: `Customer ${i}`,
       facts: { customerType: 'individual', balance: [600_000, 250_000, 60_000, 20_000, 1_000][i % 5] },
     }));
+    // Ten companies in LARGE (annual sales of at least 300,000,000 CNY).
+    for (let i = 0; i < 10; i += 1) inputs.push({ externalId: `company-${i}`, name: `Company ${i}`, facts: { customerType: 'corporate', annualSales: 350_000_000 } as never });
     const loaded = await app.gql(`mutation($inputs: [CustomerUpsertInput!]!) { customersUpsert(inputs: $inputs) { results { userErrors { message } } } }`, { inputs });
     expect(loaded.errors).toBeUndefined();
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
@@ -177,11 +179,23 @@ describe('the console at /admin, in a real browser', () => {
     expect(await large.locator('.rule.queryBuilder-invalid').count()).toBe(1);
     await shot(page, '07-draft-invalid');
 
+    // Before the edit nobody moves: the ten companies stay in LARGE.
+    const matrix = page.locator('.matrix');
+    expect(await matrix.locator('td[data-from="LARGE"][data-to="LARGE"] .count').textContent()).toBe('10');
+
     await value.fill('400000000');
     await large.getByRole('button', { name: 'Save tier' }).click();
     await page.getByText('revision 2').waitFor();
     expect(await large.locator('.rule-problem').count()).toBe(0);
     expect(await large.locator('.summary').textContent()).toBe('annualSales at least 400,000,000');
+    // The matrix is simulated again for the saved revision: the companies fall to MEDIUM.
+    await matrix.locator('td[data-from="LARGE"][data-to="MEDIUM"] .count').waitFor();
+    expect(await matrix.locator('td[data-from="LARGE"][data-to="MEDIUM"]').innerText()).toBe('10 25%');
+    expect(await page.locator('.impact .help').textContent()).toMatch(/^10 of 40 customers would change tier/);
+    expect(await matrix.locator('td[data-from="∅"][data-to="∅"] .count').textContent()).toBe('30');
+    await matrix.locator('td[data-from="LARGE"][data-to="MEDIUM"] button').click();
+    expect(await page.locator('.cell-detail').textContent()).toMatch(/Large \(LARGE\) → Medium \/ above scale \(MEDIUM\): 10 customers.*Lost: .*For example: Company/);
+    await shot(page, '08-impact');
 
     await page.getByRole('button', { name: 'Submit for approval' }).click();
     await page.locator('[data-status="SUBMITTED"]').waitFor();
@@ -189,7 +203,7 @@ describe('the console at /admin, in a real browser', () => {
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('alert').textContent()).toMatch(/helped write this draft, so a key that did not must approve it/);
     expect(await page.locator('[data-status="SUBMITTED"]').count()).toBe(1);
-    await shot(page, '08-self-approval');
+    await shot(page, '09-self-approval');
     await page.close();
 
     const other = await openConsole();
@@ -200,7 +214,7 @@ describe('the console at /admin, in a real browser', () => {
     await other.getByRole('button', { name: 'Publish' }).click();
     await other.locator('[data-status="PUBLISHED"]').waitFor();
     await other.locator('.job [data-status="DONE"]').waitFor();
-    await shot(other, '09-published');
+    await shot(other, '10-published');
     const program = await app.gql(`{ tierProgram(key: "corporate-banking") { publishedVersion { version } tiers { key conditions } } }`);
     expect(program.data.tierProgram.tiers.find((t: { key: string }) => t.key === 'LARGE').conditions).toEqual({ all: [{ fact: 'annualSales', operator: 'greaterThanInclusive', value: 400_000_000 }] });
     await other.close();

@@ -17,6 +17,7 @@ import {
 import { useI18n } from '../i18n';
 import { Link, programPath } from '../router';
 import { useQuery } from '../use-query';
+import { ImpactMatrix } from './Impact';
 import { RetierProgress } from './Program';
 
 type Draft = NonNullable<DraftQuery['ruleDraft']>;
@@ -76,6 +77,7 @@ export function DraftPage({ draftId, roles, onSignInNeeded }: { draftId: string;
       <Workflow draft={draft} roles={roles} act={act} />
       <RetierProgress job={job} onDone={() => undefined} onSignInNeeded={onSignInNeeded} />
       <Validation draft={draft} />
+      <ImpactMatrix draftId={draft.id} revision={draft.revision} draftTiers={draft.tiers} />
       {[...draft.tiers].map((tier, index) => (
         <TierEditor
           key={tier.key}

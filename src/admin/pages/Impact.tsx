@@ -1,0 +1,125 @@
+import { useEffect, useState } from 'react';
+import { request } from '../api';
+import { DraftImpactDocument, type DraftImpactQuery } from '../gql/graphql';
+import { useI18n } from '../i18n';
+
+type Simulation = DraftImpactQuery['ruleDraftSimulate'];
+type Movement = Simulation['movements'][number];
+
+/** A row or column of the matrix: a tier, no tier, or outside the program. */
+interface Axis {
+  id: string;
+  label: string;
+  rank: number;
+}
+
+const NOT_COVERED = '∅';
+const NO_TIER = '-';
+
+/**
+ * The impact preview as a from-tier × to-tier matrix: counts and shares of every
+ * customer, the cells off the diagonal coloured by how many move, each cell's
+ * entitlements gained and lost and a few of its customers. Refreshed for each revision.
+ */
+export function ImpactMatrix({ draftId, revision, draftTiers }: { draftId: string; revision: number; draftTiers: readonly { key: string; name: string; rank: number }[] }) {
+  const { t, number, percent } = useI18n();
+  const [simulation, setSimulation] = useState<Simulation | null>(null);
+  const [selected, setSelected] = useState<Movement | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => {
+    let current = true;
+    setSelected(null);
+    request(DraftImpactDocument, { id: draftId }).then(
+      (data) => current && setSimulation(data.ruleDraftSimulate),
+      (error: Error) => current && setProblem(error.message),
+    );
+    return () => {
+      current = false;
+    };
+  }, [draftId, revision]);
+  if (problem) return <p role="alert" className="notice">{problem}</p>;
+  if (!simulation) return <p>{t.simulating}</p>;
+
+  const fromId = (m: Movement) => (!m.fromCovered ? NOT_COVERED : (m.fromTierKey ?? NO_TIER));
+  const toId = (m: Movement) => (!m.toCovered ? NOT_COVERED : (m.toTierKey ?? NO_TIER));
+  const special = (id: string): Axis => ({ id, label: id === NOT_COVERED ? t.notCovered : t.noTier, rank: id === NOT_COVERED ? -2 : -1 });
+  const rows = new Map<string, Axis>();
+  for (const m of simulation.movements) {
+    const id = fromId(m);
+    if (!rows.has(id)) rows.set(id, m.fromTier ? { id, label: `${m.fromTier.name} (${id})`, rank: m.fromTier.rank } : special(id));
+  }
+  const columns = new Map<string, Axis>(draftTiers.map((tier) => [tier.key, { id: tier.key, label: `${tier.name} (${tier.key})`, rank: tier.rank }]));
+  for (const m of simulation.movements) if (!columns.has(toId(m))) columns.set(toId(m), special(toId(m)));
+  const byRank = (a: Axis, b: Axis) => b.rank - a.rank;
+  const cell = (from: string, to: string) => simulation.movements.find((m) => fromId(m) === from && toId(m) === to);
+  const total = simulation.customers || 1;
+  const largest = Math.max(1, ...simulation.movements.filter((m) => fromId(m) !== toId(m)).map((m) => m.count));
+
+  return (
+    <section aria-labelledby="impact-title" className="impact">
+      <h3 id="impact-title">{t.impact}</h3>
+      <p className="help">
+        {number(simulation.moving)} {t.of} {number(simulation.customers)} {t.customersMove} ({t.simulatedIn} {number(simulation.tookMs)} ms)
+      </p>
+      <table className="matrix">
+        <thead>
+          <tr>
+            <th scope="col">{t.nowTo}</th>
+            {[...columns.values()].sort(byRank).map((c) => (
+              <th key={c.id} scope="col">{c.label}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {[...rows.values()].sort(byRank).map((r) => (
+            <tr key={r.id}>
+              <th scope="row">{r.label}</th>
+              {[...columns.values()].sort(byRank).map((c) => {
+                const m = cell(r.id, c.id);
+                const stays = r.id === c.id;
+                const heat = m && !stays ? 0.15 + 0.85 * (m.count / largest) : 0;
+                return (
+                  <td key={c.id} className={stays ? 'stay' : m ? 'move' : 'empty'} data-from={r.id} data-to={c.id} style={heat ? { background: `rgba(46, 117, 182, ${heat.toFixed(2)})`, color: heat > 0.55 ? 'white' : undefined } : undefined}>
+                    {m && (
+                      <button className="cell" aria-pressed={selected === m} onClick={() => setSelected(selected === m ? null : m)}>
+                        <span className="count">{number(m.count)}</span> <span className="share">{percent(m.count / total)}</span>
+                      </button>
+                    )}
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {selected && <CellDetail movement={selected} from={rows.get(fromId(selected))!.label} to={columns.get(toId(selected))!.label} />}
+    </section>
+  );
+}
+
+function CellDetail({ movement, from, to }: { movement: Movement; from: string; to: string }) {
+  const { t, number } = useI18n();
+  const value = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'boolean' ? (v ? t.yes : t.no) : String(v));
+  return (
+    <div className="cell-detail" aria-live="polite">
+      <h4>
+        {from} → {to}: {number(movement.count)} {t.customers}
+      </h4>
+      {movement.entitlementsGained.length > 0 && (
+        <p className="gained">
+          {t.gained}: {movement.entitlementsGained.map((e) => `${e.key} ${value(e.before)} → ${value(e.after)}`).join('; ')}
+        </p>
+      )}
+      {movement.entitlementsLost.length > 0 && (
+        <p className="lost">
+          {t.lost}: {movement.entitlementsLost.map((e) => `${e.key} ${value(e.before)} → ${value(e.after)}`).join('; ')}
+        </p>
+      )}
+      {movement.sample.length > 0 && (
+        <p>
+          {t.forExample}: {movement.sample.map((c) => `${c.name} (${c.externalId})`).join(', ')}
+        </p>
+      )}
+    </div>
+  );
+}
