@@ -22,6 +22,7 @@ const ALLOWED: Record<string, Role[]> = {
   tierProgram: EVERYONE,
   evaluate: EVERYONE,
   factDefinitions: EVERYONE,
+  viewer: EVERYONE,
   entitlementDefinitions: EVERYONE,
   node: EVERYONE,
   nodes: EVERYONE,
