@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { SignInNeeded, request } from './api';
 import { ViewerDocument, type ViewerQuery } from './gql/graphql';
 import { useI18n, type Language } from './i18n';
+import { CustomerCard, CustomerSearch } from './pages/Customers';
 import { DraftPage } from './pages/Draft';
 import { ProgramPage } from './pages/Program';
 import { Programs } from './pages/Programs';
@@ -60,7 +61,11 @@ export function App() {
   }
   return (
     <Shell viewer={viewer} onSignOut={() => signOut(null)}>
-      {route.page === 'draft' ? (
+      {route.page === 'customer' ? (
+        <CustomerCard key={route.id} customerId={route.id} roles={viewer.effectiveRoles} onSignInNeeded={onSignInNeeded} />
+      ) : route.page === 'customers' ? (
+        <CustomerSearch />
+      ) : route.page === 'draft' ? (
         <DraftPage key={route.id} draftId={route.id} roles={viewer.effectiveRoles} onSignInNeeded={onSignInNeeded} />
       ) : route.page === 'program' ? (
         <ProgramPage key={route.key} programKey={route.key} roles={viewer.effectiveRoles} onSignInNeeded={onSignInNeeded} />
@@ -73,14 +78,19 @@ export function App() {
 
 function Shell({ viewer, onSignOut, children }: { viewer: Viewer | null; onSignOut: () => void; children: React.ReactNode }) {
   const { t, language, setLanguage } = useI18n();
+  const route = useRoute();
+  const onCustomers = route.page === 'customers' || route.page === 'customer';
   return (
     <div className="shell">
       <header className="top">
         <span className="brand">{t.appName}</span>
         {viewer && (
           <nav aria-label="main">
-            <Link to="/admin/" aria-current="page">
+            <Link to="/admin/" aria-current={onCustomers ? undefined : 'page'}>
               {t.programs}
+            </Link>
+            <Link to="/admin/customers" aria-current={onCustomers ? 'page' : undefined}>
+              {t.customersTitle}
             </Link>
           </nav>
         )}

@@ -1,9 +1,12 @@
 import { useEffect, useState, type MouseEvent, type ReactNode } from 'react';
 
 /** The console's own routes under /admin, in the address bar (history API); Strata answers index.html for each. */
-export type Route = { page: 'programs' } | { page: 'program'; key: string } | { page: 'draft'; id: string };
+export type Route = { page: 'programs' } | { page: 'program'; key: string } | { page: 'draft'; id: string } | { page: 'customers' } | { page: 'customer'; id: string };
 
 export function routeOf(pathname: string): Route {
+  const customer = /^\/admin\/customers\/([^/]+)\/?$/.exec(pathname);
+  if (customer) return { page: 'customer', id: decodeURIComponent(customer[1]) };
+  if (/^\/admin\/customers\/?$/.test(pathname)) return { page: 'customers' };
   const draft = /^\/admin\/drafts\/([^/]+)\/?$/.exec(pathname);
   if (draft) return { page: 'draft', id: decodeURIComponent(draft[1]) };
   const program = /^\/admin\/programs\/([^/]+)\/?$/.exec(pathname);
@@ -13,6 +16,7 @@ export function routeOf(pathname: string): Route {
 
 export const programPath = (key: string) => `/admin/programs/${encodeURIComponent(key)}`;
 export const draftPath = (id: string) => `/admin/drafts/${encodeURIComponent(id)}`;
+export const customerPath = (id: string) => `/admin/customers/${encodeURIComponent(id)}`;
 
 export function navigate(to: string): void {
   window.history.pushState(null, '', to);

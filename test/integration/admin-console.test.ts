@@ -221,6 +221,39 @@ describe('the console at /admin, in a real browser', () => {
     expect(problems).toEqual([]);
   });
 
+  it("finds a customer by externalId, shows the card's checklist as the API explains it and what the next tier takes, and sets and revokes an override", async () => {
+    const integrator = await app.keyWithRoles(Role.INTEGRATOR);
+    const page = await openConsole();
+    await signIn(page, integrator);
+    await page.getByRole('link', { name: 'Customers' }).click();
+    await page.getByLabel('Name or externalId starts with').fill('console-1');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'Customer 1', exact: true }).click();
+    await page.getByRole('heading', { name: 'Customer 1' }).waitFor();
+
+    const api = await app.gql(
+      `{ customer(externalId: "console-1") { tier(programKey: "retail-bank") { tier { key } explanation { conditions { path passed } nextTier { requirements { message } } } } } }`,
+    );
+    const { explanation, tier } = api.data.customer.tier;
+    const retail = page.locator('.program-tier[data-program="retail-bank"]');
+    const rows = await retail.locator('.checklist tbody tr').evaluateAll((trs: any[]) => trs.map((tr) => ({ path: tr.getAttribute('data-path'), passed: tr.className === 'pass' })));
+    expect(rows).toEqual(explanation.conditions.map((c: { path: string[]; passed: boolean }) => ({ path: c.path.join('.'), passed: c.passed })));
+    expect(await retail.locator('h3 [data-tier]').getAttribute('data-tier')).toBe(tier.key);
+    expect(await retail.locator('.next-tier').textContent()).toContain(explanation.nextTier.requirements[0].message);
+    await shot(page, '11-customer-card');
+
+    await retail.getByLabel('Pin to tier').fill('B');
+    await retail.getByLabel('Reason').fill('relationship review');
+    await retail.getByRole('button', { name: 'Set override' }).click();
+    await retail.getByText(/pinned by an override · override by test INTEGRATOR: relationship review/).waitFor();
+    expect(await retail.locator('h3 [data-tier]').getAttribute('data-tier')).toBe('B');
+    await retail.getByRole('button', { name: 'Revoke the override' }).click();
+    await retail.getByText('by the rules').waitFor();
+    expect(await retail.locator('h3 [data-tier]').getAttribute('data-tier')).toBe(tier.key);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
   it('switches every label to Simplified Chinese and remembers the choice', async () => {
     const page = await openConsole();
     await page.getByLabel('Language').selectOption('zh-CN');
