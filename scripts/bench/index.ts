@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchAdmin } from './admin';
 import { benchApi } from './api';
 import { benchEvaluation } from './evaluation';
 import { benchFidelity } from './fidelity';
@@ -13,7 +14,7 @@ import { logger } from '../../src/shared/logger';
 import { benchRetier } from './retier';
 import { BenchDatabase, BenchOptions, Figure, benchDatabase, machine } from './support';
 
-const SUITES = ['evaluation', 'retier', 'preview', 'api', 'isolation', 'load', 'search', 'fidelity'] as const;
+const SUITES = ['evaluation', 'retier', 'preview', 'api', 'isolation', 'load', 'search', 'admin', 'fidelity'] as const;
 type Suite = (typeof SUITES)[number];
 
 const USAGE = `usage: npm run bench -- [${SUITES.join('|')} …] [options]
@@ -120,6 +121,10 @@ async function main(): Promise<void> {
   if (suites.includes('search')) {
     options.log('— search');
     await withDatabase(count(values.search!, '--search'), (db) => benchSearch(options, db));
+  }
+  if (suites.includes('admin')) {
+    options.log('— admin');
+    await withDatabase(customers, (db) => benchAdmin(options, db));
   }
   if (suites.includes('fidelity')) {
     options.log('— fidelity');

@@ -38,13 +38,12 @@ export function DraftPage({ draftId, roles, onSignInNeeded }: { draftId: string;
   const [draft, setDraft] = useState<Draft | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [job, setJob] = useState<Job>(null);
+  const [saves, setSaves] = useState(0);
   useEffect(() => setDraft(data?.ruleDraft ?? null), [data]);
+  // The simulation takes longest: it starts with the page, not after the draft has loaded.
+  const impact = <ImpactMatrix draftId={draftId} saves={saves} draftTiers={draft?.tiers ?? []} />;
 
-  if (loading && !data) return <p>{t.loading}</p>;
-  if (error) return <p role="alert" className="notice">{error.message}</p>;
-  if (!draft || !data) return <p role="alert" className="notice">{t.noSuchDraft}</p>;
-
-  const editable = draft.status === 'EDITING' && roles.includes('EDITOR');
+  const editable = draft?.status === 'EDITING' && roles.includes('EDITOR');
   const act = async (run: () => Promise<{ draft: Draft | null; userErrors: UserError[]; retierJob?: Job }>) => {
     setNotice(null);
     try {
@@ -56,39 +55,52 @@ export function DraftPage({ draftId, roles, onSignInNeeded }: { draftId: string;
       setNotice((e as Error).message);
     }
   };
+  // One layout whether or not the draft has loaded, so the impact matrix stays mounted.
   return (
     <section aria-labelledby="draft-title">
-      <p>
-        <Link to={programPath(draft.program.key)}>← {draft.program.name}</Link>
-      </p>
-      <h2 id="draft-title">
-        {t.draftOf} {draft.program.name}
-      </h2>
-      <p className="help">
-        <span data-status={draft.status}>{t.draftStatus[draft.status]}</span> · {t.revision} {draft.revision} · {t.basedOn} v{draft.baseVersion} · {t.lastEditedBy}{' '}
-        {draft.lastEditedBy}
-        {draft.approvedBy && ` · ${t.approvedBy} ${draft.approvedBy}`}
-      </p>
-      {notice && (
-        <p role="alert" className="notice">
-          {notice}
-        </p>
+      {loading && !data && <p>{t.loading}</p>}
+      {error && <p role="alert" className="notice">{error.message}</p>}
+      {data && !draft && <p role="alert" className="notice">{t.noSuchDraft}</p>}
+      {draft && (
+        <>
+          <p>
+            <Link to={programPath(draft.program.key)}>← {draft.program.name}</Link>
+          </p>
+          <h2 id="draft-title">
+            {t.draftOf} {draft.program.name}
+          </h2>
+          <p className="help">
+            <span data-status={draft.status}>{t.draftStatus[draft.status]}</span> · {t.revision} {draft.revision} · {t.basedOn} v{draft.baseVersion} · {t.lastEditedBy}{' '}
+            {draft.lastEditedBy}
+            {draft.approvedBy && ` · ${t.approvedBy} ${draft.approvedBy}`}
+          </p>
+          {notice && (
+            <p role="alert" className="notice">
+              {notice}
+            </p>
+          )}
+          <Workflow draft={draft} roles={roles} act={act} />
+          <RetierProgress job={job} onDone={() => undefined} onSignInNeeded={onSignInNeeded} />
+          <Validation draft={draft} />
+        </>
       )}
-      <Workflow draft={draft} roles={roles} act={act} />
-      <RetierProgress job={job} onDone={() => undefined} onSignInNeeded={onSignInNeeded} />
-      <Validation draft={draft} />
-      <ImpactMatrix draftId={draft.id} revision={draft.revision} draftTiers={draft.tiers} />
-      {[...draft.tiers].map((tier, index) => (
-        <TierEditor
-          key={tier.key}
-          draft={draft}
-          tier={tier}
-          index={index}
-          facts={data.factDefinitions}
-          editable={editable}
-          onSaved={setDraft}
-        />
-      ))}
+      {!error && impact}
+      {draft &&
+        data &&
+        draft.tiers.map((tier, index) => (
+          <TierEditor
+            key={tier.key}
+            draft={draft}
+            tier={tier}
+            index={index}
+            facts={data.factDefinitions}
+            editable={editable}
+            onSaved={(saved) => {
+              setDraft(saved);
+              setSaves((n) => n + 1);
+            }}
+          />
+        ))}
     </section>
   );
 }

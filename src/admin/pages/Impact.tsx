@@ -19,24 +19,31 @@ const NO_TIER = '-';
 /**
  * The impact preview as a from-tier × to-tier matrix: counts and shares of every
  * customer, the cells off the diagonal coloured by how many move, each cell's
- * entitlements gained and lost and a few of its customers. Refreshed for each revision.
+ * entitlements gained and lost and a few of its customers. Asked for as the page opens,
+ * beside the draft itself, and again after each save (`saves`).
  */
-export function ImpactMatrix({ draftId, revision, draftTiers }: { draftId: string; revision: number; draftTiers: readonly { key: string; name: string; rank: number }[] }) {
+export function ImpactMatrix({ draftId, saves, draftTiers }: { draftId: string; saves: number; draftTiers: readonly { key: string; name: string; rank: number }[] }) {
   const { t, number, percent } = useI18n();
   const [simulation, setSimulation] = useState<Simulation | null>(null);
+  // Which save the matrix on screen was simulated for (a benchmark and the tests wait on it).
+  const [shownFor, setShownFor] = useState<number | null>(null);
   const [selected, setSelected] = useState<Movement | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   useEffect(() => {
     let current = true;
     setSelected(null);
     request(DraftImpactDocument, { id: draftId }).then(
-      (data) => current && setSimulation(data.ruleDraftSimulate),
+      (data) => {
+        if (!current) return;
+        setSimulation(data.ruleDraftSimulate);
+        setShownFor(saves);
+      },
       (error: Error) => current && setProblem(error.message),
     );
     return () => {
       current = false;
     };
-  }, [draftId, revision]);
+  }, [draftId, saves]);
   if (problem) return <p role="alert" className="notice">{problem}</p>;
   if (!simulation) return <p>{t.simulating}</p>;
 
@@ -49,14 +56,17 @@ export function ImpactMatrix({ draftId, revision, draftTiers }: { draftId: strin
     if (!rows.has(id)) rows.set(id, m.fromTier ? { id, label: `${m.fromTier.name} (${id})`, rank: m.fromTier.rank } : special(id));
   }
   const columns = new Map<string, Axis>(draftTiers.map((tier) => [tier.key, { id: tier.key, label: `${tier.name} (${tier.key})`, rank: tier.rank }]));
-  for (const m of simulation.movements) if (!columns.has(toId(m))) columns.set(toId(m), special(toId(m)));
+  for (const m of simulation.movements) {
+    const id = toId(m);
+    if (!columns.has(id)) columns.set(id, m.toTier ? { id, label: `${m.toTier.name} (${id})`, rank: m.toTier.rank } : special(id));
+  }
   const byRank = (a: Axis, b: Axis) => b.rank - a.rank;
   const cell = (from: string, to: string) => simulation.movements.find((m) => fromId(m) === from && toId(m) === to);
   const total = simulation.customers || 1;
   const largest = Math.max(1, ...simulation.movements.filter((m) => fromId(m) !== toId(m)).map((m) => m.count));
 
   return (
-    <section aria-labelledby="impact-title" className="impact">
+    <section aria-labelledby="impact-title" className="impact" data-for-save={shownFor ?? ''}>
       <h3 id="impact-title">{t.impact}</h3>
       <p className="help">
         {number(simulation.moving)} {t.of} {number(simulation.customers)} {t.customersMove} ({t.simulatedIn} {number(simulation.tookMs)} ms)
