@@ -221,6 +221,52 @@ describe('the console at /admin, in a real browser', () => {
     expect(problems).toEqual([]);
   });
 
+  it('keeps what was typed when someone else saved first, says who, reloads on request, and discards with a confirm', async () => {
+    const editor = await app.keyWithRoles(Role.EDITOR);
+    const page = await openConsole();
+    await signIn(page, editor);
+    await page.getByRole('link', { name: /^Telecom group/ }).click();
+    await page.getByRole('button', { name: 'Open a draft' }).click();
+    await page.getByRole('heading', { name: /^Draft of Telecom group/ }).waitFor();
+    const draftId = page.url().split('/').pop()!;
+
+    // Another editor renames tier C while this page is open.
+    const other = await app.keyWithRoles(Role.EDITOR, Role.INTEGRATOR);
+    const { data } = await app.gql(`query($id: ID!) { ruleDraft(id: $id) { revision tiers { key name rank conditions entitlements { key value } } } }`, { id: draftId }, other);
+    const c = data.ruleDraft.tiers.find((t: { key: string }) => t.key === 'C');
+    const renamed = await app.gql(
+      `mutation($id: ID!, $tier: TierInput!) { ruleDraftTierUpdate(id: $id, revision: 1, tierKey: "C", tier: $tier) { draft { revision } userErrors { message } } }`,
+      { id: draftId, tier: { ...c, name: 'C (renamed)' } },
+      other,
+    );
+    expect(renamed.data.ruleDraftTierUpdate.userErrors).toEqual([]);
+
+    const a1 = page.locator('.tier-editor[data-tier="A1"]');
+    const score = a1.locator('input.rule-value[type="number"]');
+    await score.fill('60');
+    await a1.getByRole('button', { name: 'Save tier' }).click();
+    await page.locator('.notice.stale').waitFor();
+    expect(await page.locator('.notice.stale').textContent()).toMatch(/^test EDITOR\+INTEGRATOR saved this draft since you opened it \(now revision 2\)\./);
+    expect(await score.inputValue()).toBe('60');
+    await shot(page, '12-stale');
+    await page.getByRole('button', { name: 'Reload the draft (your edits stay)' }).click();
+    expect(await score.inputValue()).toBe('60');
+    await a1.getByRole('button', { name: 'Save tier' }).click();
+    await page.getByText('revision 3').waitFor();
+    const saved = await app.gql(`query($id: ID!) { ruleDraft(id: $id) { tiers { key name conditions } } }`, { id: draftId });
+    const tiers = saved.data.ruleDraft.tiers as { key: string; name: string; conditions: { all: { fact: string; value: unknown }[] } }[];
+    expect(tiers.find((t) => t.key === 'A1')!.conditions.all.find((l) => l.fact === 'valueScore')!.value).toBe(60);
+    expect(tiers.find((t) => t.key === 'C')!.name).toBe('C (renamed)');
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Discard the draft' }).click();
+    await page.getByRole('heading', { name: 'Ladder' }).waitFor();
+    const discarded = await app.gql(`query($id: ID!) { ruleDraft(id: $id) { status } }`, { id: draftId });
+    expect(discarded.data.ruleDraft.status).toBe('DISCARDED');
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
   it("finds a customer by externalId, shows the card's checklist as the API explains it and what the next tier takes, and sets and revokes an override", async () => {
     const integrator = await app.keyWithRoles(Role.INTEGRATOR);
     const page = await openConsole();

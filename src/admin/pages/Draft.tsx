@@ -7,6 +7,7 @@ import { queryPathOf, toCondition, toQuery, type ConditionTree, type QueryGroup 
 import { SUMMARY_WORDS, summarize } from '../conditions/summary';
 import {
   DraftApproveDocument,
+  DraftDiscardDocument,
   DraftDocument,
   DraftPublishDocument,
   DraftSubmitDocument,
@@ -15,7 +16,7 @@ import {
   type DraftTierUpdateMutation,
 } from '../gql/graphql';
 import { useI18n } from '../i18n';
-import { Link, programPath } from '../router';
+import { Link, navigate, programPath } from '../router';
 import { useQuery } from '../use-query';
 import { ImpactMatrix } from './Impact';
 import { RetierProgress } from './Program';
@@ -39,6 +40,11 @@ export function DraftPage({ draftId, roles, onSignInNeeded }: { draftId: string;
   const [notice, setNotice] = useState<string | null>(null);
   const [job, setJob] = useState<Job>(null);
   const [saves, setSaves] = useState(0);
+  const [stale, setStale] = useState<Draft | null>(null);
+  /** Someone else saved: say who, and reload on request; the editors keep what was typed in them. */
+  const onStale = useCallback(() => {
+    void request(DraftDocument, { id: draftId }).then((fresh) => fresh.ruleDraft && setStale(fresh.ruleDraft));
+  }, [draftId]);
   useEffect(() => setDraft(data?.ruleDraft ?? null), [data]);
   // The simulation takes longest: it starts with the page, not after the draft has loaded.
   const impact = <ImpactMatrix draftId={draftId} saves={saves} draftTiers={draft?.tiers ?? []} />;
@@ -79,6 +85,20 @@ export function DraftPage({ draftId, roles, onSignInNeeded }: { draftId: string;
               {notice}
             </p>
           )}
+          {stale && (
+            <p role="alert" className="notice stale">
+              {t.staleBy(stale.lastEditedBy, stale.revision)}{' '}
+              <button
+                onClick={() => {
+                  setDraft(stale);
+                  setStale(null);
+                  setSaves((n) => n + 1);
+                }}
+              >
+                {t.reloadDraft}
+              </button>
+            </p>
+          )}
           <Workflow draft={draft} roles={roles} act={act} />
           <RetierProgress job={job} onDone={() => undefined} onSignInNeeded={onSignInNeeded} />
           <Validation draft={draft} />
@@ -99,6 +119,7 @@ export function DraftPage({ draftId, roles, onSignInNeeded }: { draftId: string;
               setDraft(saved);
               setSaves((n) => n + 1);
             }}
+            onStale={onStale}
           />
         ))}
     </section>
@@ -108,6 +129,14 @@ export function DraftPage({ draftId, roles, onSignInNeeded }: { draftId: string;
 function Workflow({ draft, roles, act }: { draft: Draft; roles: readonly string[]; act: (run: () => Promise<any>) => Promise<void> }) {
   const { t } = useI18n();
   const { id, revision, status } = draft;
+  const discard = async () => {
+    if (!window.confirm(t.discardConfirm)) return;
+    await act(async () => {
+      const { ruleDraftDiscard } = await request(DraftDiscardDocument, { id, revision });
+      if (!ruleDraftDiscard.userErrors.length) navigate(programPath(draft.program.key));
+      return { draft: null, userErrors: ruleDraftDiscard.userErrors };
+    });
+  };
   return (
     <div className="workflow">
       {status === 'EDITING' && roles.includes('EDITOR') && (
@@ -122,6 +151,11 @@ function Workflow({ draft, roles, act }: { draft: Draft; roles: readonly string[
         <button onClick={() => void act(async () => (await request(DraftPublishDocument, { id })).ruleDraftPublish)}>{t.publish}</button>
       )}
       {!draft.validation.publishable && status === 'EDITING' && <span className="help"> {t.fixBeforeSubmit}</span>}
+      {['EDITING', 'SUBMITTED', 'APPROVED'].includes(status) && roles.includes('EDITOR') && (
+        <button className="secondary" onClick={() => void discard()}>
+          {t.discard}
+        </button>
+      )}
     </div>
   );
 }
@@ -187,6 +221,7 @@ function TierEditor({
   facts,
   editable,
   onSaved,
+  onStale,
 }: {
   draft: Draft;
   tier: DraftTier;
@@ -194,6 +229,7 @@ function TierEditor({
   facts: DraftQuery['factDefinitions'];
   editable: boolean;
   onSaved: (draft: Draft) => void;
+  onStale: () => void;
 }) {
   const { t, language, number } = useI18n();
   const words = SUMMARY_WORDS[language];
@@ -203,7 +239,7 @@ function TierEditor({
   const [conflict, setConflict] = useState<string | null>(null);
   const [showJson, setShowJson] = useState(false);
   const conditions = toCondition(query as QueryGroup);
-  const dirty = JSON.stringify(conditions) !== JSON.stringify(tier.conditions);
+  const dirty = canonical(conditions) !== canonical(tier.conditions);
   const problems = saveProblems.length ? saveProblems : problemsOf(draft.validation.errors, index, 'document');
 
   const validator = useCallback(
@@ -226,8 +262,10 @@ function TierEditor({
     const stale = ruleDraftTierUpdate.userErrors.find((e) => e.code === 'CONFLICT' && e.field?.[0] === 'revision');
     if (stale) {
       setConflict(stale.message);
+      onStale();
       return;
     }
+    setConflict(null);
     setSaveProblems(problemsOf(ruleDraftTierUpdate.userErrors, index, 'tier'));
     if (ruleDraftTierUpdate.draft) onSaved(ruleDraftTierUpdate.draft);
   };
@@ -264,11 +302,7 @@ function TierEditor({
           {p.message}
         </p>
       ))}
-      {conflict && (
-        <p role="alert" className="notice">
-          {t.staleRevision} {conflict}
-        </p>
-      )}
+      {conflict && <p className="notice">{t.staleRevision}</p>}
       <div className="tier-actions">
         {editable && (
           <button disabled={!dirty} onClick={() => void save()}>
@@ -281,5 +315,12 @@ function TierEditor({
       </div>
       {showJson && <pre className="json">{JSON.stringify(conditions, null, 2)}</pre>}
     </section>
+  );
+}
+
+/** JSON with keys sorted: PostgreSQL's jsonb answers keys in its own order, the editor in its own. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
   );
 }
