@@ -53,7 +53,7 @@ const en = {
   submit: 'Submit for approval',
   approve: 'Approve',
   publish: 'Publish',
-  fixBeforeSubmit: 'Fix the problems below to submit.',
+  fixBeforeSubmit: 'Fix the problems and the failing test cases below to submit.',
   validation: 'Validation',
   noProblems: 'No problems found.',
   testCases: 'Test cases',
@@ -103,6 +103,13 @@ const en = {
   setOverride: 'Set override',
   grant: 'granted',
   history: 'Tier history',
+  expected: 'Must get',
+  actual: 'Gets',
+  remove: 'Remove',
+  fact: 'Fact',
+  value: 'Value',
+  addFact: '+ fact',
+  addCase: 'Add test case',
 };
 
 type Labels = typeof en;
@@ -160,7 +167,7 @@ const zh: Labels = {
   submit: '提交审批',
   approve: '批准',
   publish: '发布',
-  fixBeforeSubmit: '请先修正下列问题再提交。',
+  fixBeforeSubmit: '请先修正下列问题和未通过的测试用例再提交。',
   validation: '校验',
   noProblems: '未发现问题。',
   testCases: '测试用例',
@@ -210,6 +217,13 @@ const zh: Labels = {
   setOverride: '设置人工指定',
   grant: '单独授予',
   history: '层级历史',
+  expected: '应得层级',
+  actual: '实际层级',
+  remove: '删除',
+  fact: '数据项',
+  value: '取值',
+  addFact: '+ 数据项',
+  addCase: '添加测试用例',
 };
 
 export type Language = 'en' | 'zh-CN';

@@ -197,6 +197,30 @@ describe('the console at /admin, in a real browser', () => {
     expect(await page.locator('.cell-detail').textContent()).toMatch(/Large \(LARGE\) → Medium \/ above scale \(MEDIUM\): 10 customers.*Lost: .*For example: Company/);
     await shot(page, '08-impact');
 
+    // A failing test case blocks submitting; removed, a passing one lets it through.
+    const cases = page.locator('.test-cases');
+    const addCase = async (name: string, expected: string) => {
+      await cases.getByLabel('Name').fill(name);
+      await cases.getByLabel('Fact 1').selectOption('customerType');
+      await cases.getByLabel('Value 1').fill('corporate');
+      if ((await cases.getByLabel('Fact 2').count()) === 0) await cases.getByRole('button', { name: '+ fact' }).click();
+      await cases.getByLabel('Fact 2').selectOption('annualSales');
+      await cases.getByLabel('Value 2').fill('350000000');
+      await cases.getByLabel('Must get').selectOption(expected);
+      await cases.getByRole('button', { name: 'Add test case' }).click();
+      await cases.locator(`tr[data-case="${name}"]`).waitFor();
+    };
+    await addCase('a 350M company stays large', 'LARGE');
+    const failing = cases.locator('tr[data-case="a 350M company stays large"] td');
+    expect(await failing.allTextContents()).toEqual(['a 350M company stays large', 'annualSales: 350,000,000; customerType: corporate', 'Large (LARGE)', 'Medium / above scale (MEDIUM)', '✗', 'Remove']);
+    expect(await page.getByRole('button', { name: 'Submit for approval' }).isDisabled()).toBe(true);
+    await shot(page, '08b-failing-case');
+    await cases.locator('tr[data-case="a 350M company stays large"]').getByRole('button', { name: 'Remove' }).click();
+    await cases.locator('tr[data-case]').first().waitFor({ state: 'detached' });
+    await addCase('a 350M company is medium', 'MEDIUM');
+    expect(await cases.locator('tr[data-case="a 350M company is medium"] td').nth(4).textContent()).toBe('✓');
+    expect(await page.getByRole('button', { name: 'Submit for approval' }).isDisabled()).toBe(false);
+
     await page.getByRole('button', { name: 'Submit for approval' }).click();
     await page.locator('[data-status="SUBMITTED"]').waitFor();
     await page.getByRole('button', { name: 'Approve' }).click();

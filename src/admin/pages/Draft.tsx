@@ -20,6 +20,7 @@ import { Link, navigate, programPath } from '../router';
 import { useQuery } from '../use-query';
 import { ImpactMatrix } from './Impact';
 import { RetierProgress } from './Program';
+import { TestCases } from './TestCases';
 
 type Draft = NonNullable<DraftQuery['ruleDraft']>;
 type DraftTier = Draft['tiers'][number];
@@ -105,6 +106,7 @@ export function DraftPage({ draftId, roles, onSignInNeeded }: { draftId: string;
         </>
       )}
       {!error && impact}
+      {draft && data && <TestCases draft={draft} facts={data.factDefinitions} editable={editable} onChanged={setDraft} />}
       {draft &&
         data &&
         draft.tiers.map((tier, index) => (
