@@ -2,13 +2,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { chromium } from 'playwright-core';
 import { newSecret } from '../../src/auth/auth.service';
+import { launchChromium } from '../chromium';
 import { DEFAULT_CONSOLE_DIR } from '../../src/console';
 import { freePort, ready, startUnthrottled } from './api';
 import { BenchDatabase, BenchOptions, RULE_CHANGES, changed, publishedProgram, summary, timed } from './support';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SIMULATE = `query($id: ID!) { ruleDraftSimulate(id: $id, sampleSize: 3) { customers moving tookMs movements { fromTierKey fromCovered fromTier { name rank } toTierKey toCovered count sample { id externalId name } entitlementsGained { key before after } entitlementsLost { key before after } } } }`;
 
 /** The built console served as plain files, index.html for every page path: the floor a page load cannot beat. */
@@ -40,10 +39,7 @@ export async function benchAdmin(options: BenchOptions, db: BenchDatabase): Prom
   const port = await freePort();
   const strata = startUnthrottled(db.url, port, adminKey);
   const plain = await staticServer(DEFAULT_CONSOLE_DIR);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   try {
     const base = `http://127.0.0.1:${port}`;
     await ready(`${base}/readyz`, strata);

@@ -35,3 +35,6 @@ export async function request<Result, Variables>(document: TypedDocumentString<R
   if (!body.data) throw new ApiError(`Strata answered HTTP ${response.status}`, undefined);
   return body.data;
 }
+
+/** A mutation's userErrors as one sentence to show. */
+export const messagesOf = (errors: readonly { message: string }[]): string => errors.map((e) => e.message).join(' ');

@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Browser, Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../../scripts/chromium';
 import { CONSOLE_CSP } from '../../src/console';
 import { Role } from '../../src/shared/role';
 import { TestApp, startTestApp } from '../helpers/app';
 import { submitApprovePublish } from '../helpers/programs';
 
-/** Debian's Chromium, driven by playwright-core: no browser is ever downloaded. */
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.resolve('test-output/admin-console');
 
 describe('the console at /admin, in a real browser', () => {
@@ -29,10 +28,7 @@ describe('the console at /admin, in a real browser', () => {
     const loaded = await app.gql(`mutation($inputs: [CustomerUpsertInput!]!) { customersUpsert(inputs: $inputs) { results { userErrors { message } } } }`, { inputs });
     expect(loaded.errors).toBeUndefined();
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

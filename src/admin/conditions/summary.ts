@@ -63,17 +63,21 @@ export const SUMMARY_WORDS: Record<'en' | 'zh-CN', SummaryWords> = {
   },
 };
 
+/** A value as a person reads it: numbers for the locale, yes / no, lists joined, a dash for none. */
+export function displayValue(v: unknown, words: SummaryWords, number: (n: number) => string): string {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'number') return number(v);
+  if (typeof v === 'boolean') return v ? words.yes : words.no;
+  if (Array.isArray(v)) return words.list(v.map((item) => displayValue(item, words, number)));
+  return String(v);
+}
+
 /**
  * A condition in plain words, e.g. "balance at least 500,000 and tenureMonths at least 24":
  * what a product owner reads beside the visual editor. Nested groups are bracketed.
  */
 export function summarize(condition: Condition, words: SummaryWords, number: (n: number) => string): string {
-  const value = (v: unknown): string => {
-    if (typeof v === 'number') return number(v);
-    if (typeof v === 'boolean') return v ? words.yes : words.no;
-    if (Array.isArray(v)) return words.list(v.map(value));
-    return String(v);
-  };
+  const value = (v: unknown) => displayValue(v, words, number);
   const inner = (c: Condition): string => {
     const text = summarize(c, words, number);
     return ('all' in c && c.all.length > 1) || ('any' in c && c.any.length > 1) ? words.group(text) : text;

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { request } from '../api';
-import { SUMMARY_WORDS } from '../conditions/summary';
+import { messagesOf, request } from '../api';
+import { SUMMARY_WORDS, displayValue } from '../conditions/summary';
 import { CustomerCardDocument, CustomerSearchDocument, OverrideRevokeDocument, OverrideSetDocument, type CustomerCardQuery, type CustomerSearchQuery } from '../gql/graphql';
 import { useI18n } from '../i18n';
 import { Link, customerPath } from '../router';
@@ -115,13 +115,7 @@ export function CustomerCard({ customerId, roles, onSignInNeeded }: { customerId
 function ProgramTier({ customer, assignment, canOverride, onChanged }: { customer: Card; assignment: Assignment; canOverride: boolean; onChanged: () => void }) {
   const { t, language, number } = useI18n();
   const words = SUMMARY_WORDS[language];
-  const shown = (v: unknown): string => {
-    if (v === null || v === undefined) return '—';
-    if (typeof v === 'number') return number(v);
-    if (typeof v === 'boolean') return v ? words.yes : words.no;
-    if (Array.isArray(v)) return words.list(v.map(shown));
-    return String(v);
-  };
+  const shown = (v: unknown) => displayValue(v, words, number);
   const { explanation } = assignment;
   const tiers = [...new Set(explanation.conditions.map((c) => c.tierKey))];
   return (
@@ -179,12 +173,12 @@ function Override({ customer, assignment, onChanged }: { customer: Card; assignm
     event.preventDefault();
     const input = { customerId: customer.id, programKey: assignment.program.key, tierKey, reason, expiresAt: expiresAt ? new Date(expiresAt).toISOString() : null };
     const { tierOverrideSet } = await request(OverrideSetDocument, { input });
-    if (tierOverrideSet.userErrors.length) setProblem(tierOverrideSet.userErrors.map((e) => e.message).join(' '));
+    if (tierOverrideSet.userErrors.length) setProblem(messagesOf(tierOverrideSet.userErrors));
     else onChanged();
   };
   const revoke = async (id: string) => {
     const { tierOverrideRevoke } = await request(OverrideRevokeDocument, { id });
-    if (tierOverrideRevoke.userErrors.length) setProblem(tierOverrideRevoke.userErrors.map((e) => e.message).join(' '));
+    if (tierOverrideRevoke.userErrors.length) setProblem(messagesOf(tierOverrideRevoke.userErrors));
     else onChanged();
   };
   if (assignment.override) {

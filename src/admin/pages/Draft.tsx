@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import QueryBuilder, { Rule, findPath, type Field, type RuleGroupType, type RuleGroupTypeAny, type RuleProps, type ValidationMap } from 'react-querybuilder';
 import 'react-querybuilder/dist/query-builder.css';
-import { request } from '../api';
+import { messagesOf, request } from '../api';
 import { fieldsOf, type FactType } from '../conditions/fields';
 import { queryPathOf, toCondition, toQuery, type ConditionTree, type QueryGroup } from '../conditions/query';
 import { SUMMARY_WORDS, summarize } from '../conditions/summary';
@@ -55,7 +55,7 @@ export function DraftPage({ draftId, roles, onSignInNeeded }: { draftId: string;
     setNotice(null);
     try {
       const result = await run();
-      if (result.userErrors.length) setNotice(result.userErrors.map((e) => e.message).join(' '));
+      if (result.userErrors.length) setNotice(messagesOf(result.userErrors));
       if (result.draft) setDraft(result.draft);
       if (result.retierJob) setJob(result.retierJob);
     } catch (e) {

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { request } from '../api';
 import { DraftImpactDocument, type DraftImpactQuery } from '../gql/graphql';
+import { SUMMARY_WORDS, displayValue } from '../conditions/summary';
 import { useI18n } from '../i18n';
 
 type Simulation = DraftImpactQuery['ruleDraftSimulate'];
@@ -108,8 +109,8 @@ export function ImpactMatrix({ draftId, saves, draftTiers }: { draftId: string; 
 }
 
 function CellDetail({ movement, from, to }: { movement: Movement; from: string; to: string }) {
-  const { t, number } = useI18n();
-  const value = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'boolean' ? (v ? t.yes : t.no) : String(v));
+  const { t, language, number } = useI18n();
+  const value = (v: unknown) => displayValue(v, SUMMARY_WORDS[language], number);
   return (
     <div className="cell-detail" aria-live="polite">
       <h4>

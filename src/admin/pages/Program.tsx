@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { request } from '../api';
+import { messagesOf, request } from '../api';
 import type { ConditionTree } from '../conditions/query';
 import { SUMMARY_WORDS, summarize } from '../conditions/summary';
 import {
@@ -134,7 +134,7 @@ function Versions({ program, canApprove, onRolledBack }: { program: Program; can
     if (!window.confirm(t.rollbackConfirm(version, program.name))) return;
     try {
       const { ruleSetRollback } = await request(RuleSetRollbackDocument, { programKey: program.key, version });
-      if (ruleSetRollback.userErrors.length) setProblem(ruleSetRollback.userErrors.map((e) => e.message).join('; '));
+      if (ruleSetRollback.userErrors.length) setProblem(messagesOf(ruleSetRollback.userErrors));
       else if (ruleSetRollback.retierJob) onRolledBack(ruleSetRollback.retierJob);
     } catch (error) {
       setProblem((error as Error).message);
@@ -219,7 +219,7 @@ function OpenDraft({ programKey }: { programKey: string }) {
     if (existing) return navigate(draftPath(existing.id));
     const { ruleDraftCreate } = await request(DraftCreateDocument, { programKey });
     if (ruleDraftCreate.draft) navigate(draftPath(ruleDraftCreate.draft.id));
-    else setProblem(ruleDraftCreate.userErrors.map((e) => e.message).join(' '));
+    else setProblem(messagesOf(ruleDraftCreate.userErrors));
   };
   return (
     <p>

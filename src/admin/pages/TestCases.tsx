@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
-import { request } from '../api';
+import { messagesOf, request } from '../api';
 import type { FactType } from '../conditions/fields';
+import { SUMMARY_WORDS, displayValue } from '../conditions/summary';
 import { DraftTestCaseAddDocument, DraftTestCaseRemoveDocument, type DraftQuery } from '../gql/graphql';
 import { useI18n } from '../i18n';
 
@@ -17,27 +18,27 @@ function typed(type: FactType, text: string): unknown {
 
 /** The draft's examples: facts, the tier they must get and the tier they get; added and removed while editing. */
 export function TestCases({ draft, facts, editable, onChanged }: { draft: Draft; facts: readonly Fact[]; editable: boolean; onChanged: (draft: Draft) => void }) {
-  const { t, number } = useI18n();
+  const { t, language, number } = useI18n();
   const [name, setName] = useState('');
   const [rows, setRows] = useState<{ key: string; text: string }[]>([{ key: facts[0]?.key ?? '', text: '' }]);
   const [expected, setExpected] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const typeOf = (key: string) => (facts.find((f) => f.key === key)?.type ?? 'STRING') as FactType;
   const results = new Map(draft.validation.testResults.map((r) => [r.name, r]));
-  const shown = (v: unknown): string => (typeof v === 'number' ? number(v) : Array.isArray(v) ? v.join(', ') : String(v));
+  const shown = (v: unknown) => displayValue(v, SUMMARY_WORDS[language], number);
 
   const add = async (event: FormEvent) => {
     event.preventDefault();
     const testCase = { name, facts: Object.fromEntries(rows.filter((r) => r.key).map((r) => [r.key, typed(typeOf(r.key), r.text)])), expectedTierKey: expected || null };
     const { ruleDraftTestCaseAdd } = await request(DraftTestCaseAddDocument, { id: draft.id, revision: draft.revision, testCase });
-    if (ruleDraftTestCaseAdd.userErrors.length) return setProblem(ruleDraftTestCaseAdd.userErrors.map((e) => e.message).join(' '));
+    if (ruleDraftTestCaseAdd.userErrors.length) return setProblem(messagesOf(ruleDraftTestCaseAdd.userErrors));
     setProblem(null);
     setName('');
     if (ruleDraftTestCaseAdd.draft) onChanged(ruleDraftTestCaseAdd.draft);
   };
   const remove = async (caseName: string) => {
     const { ruleDraftTestCaseRemove } = await request(DraftTestCaseRemoveDocument, { id: draft.id, revision: draft.revision, name: caseName });
-    if (ruleDraftTestCaseRemove.userErrors.length) return setProblem(ruleDraftTestCaseRemove.userErrors.map((e) => e.message).join(' '));
+    if (ruleDraftTestCaseRemove.userErrors.length) return setProblem(messagesOf(ruleDraftTestCaseRemove.userErrors));
     if (ruleDraftTestCaseRemove.draft) onChanged(ruleDraftTestCaseRemove.draft);
   };
   const tierName = (key: string | null | undefined) => (key ? `${draft.tiers.find((tier) => tier.key === key)?.name ?? key} (${key})` : t.noTier);
