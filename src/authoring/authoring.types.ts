@@ -1,5 +1,5 @@
 import { MaxLength, MinLength } from 'class-validator';
-import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Customer } from '../customers/customer.entity';
 import { RuleSetVersion } from '../programs/rule-set-version.entity';
 import { TierProgram } from '../programs/tier-program.entity';
@@ -56,6 +56,45 @@ export class RuleWarning {
   message: string;
 }
 
+@ObjectType({ description: 'An interval of numbers; a missing bound is unbounded on that side.' })
+export class NumberRange {
+  @Field(() => Float, { nullable: true, description: 'The lower bound; null = no lower bound.' })
+  min: number | null;
+
+  @Field({ description: 'Whether min itself is in the range.' })
+  minIncluded: boolean;
+
+  @Field(() => Float, { nullable: true, description: 'The upper bound; null = no upper bound.' })
+  max: number | null;
+
+  @Field({ description: 'Whether max itself is in the range.' })
+  maxIncluded: boolean;
+}
+
+@ObjectType({ description: 'What one tier can accept of a numeric fact, whatever its other conditions say.' })
+export class TierFactRange {
+  @Field({ description: 'The tier key in the draft.' })
+  tierKey: string;
+
+  @Field(() => [NumberRange], { description: 'The values the tier can accept, ascending; empty = none.' })
+  accepts: NumberRange[];
+}
+
+@ObjectType({ description: "A numeric fact the ladder names, as a number line: each tier's ranges and the gaps no tier accepts." })
+export class FactCoverage {
+  @Field({ description: 'The fact key.' })
+  fact: string;
+
+  @Field(() => [NumberRange], { description: 'The values the program covers (what appliesTo lets through), ascending.' })
+  domain: NumberRange[];
+
+  @Field(() => [TierFactRange], { description: 'Each tier, highest rank first.' })
+  tiers: TierFactRange[];
+
+  @Field(() => [NumberRange], { description: 'Values no tier accepts, ascending; customers with them get no tier (the COVERAGE_GAP warnings).' })
+  gaps: NumberRange[];
+}
+
 @ObjectType({ description: 'An example the draft must classify as stated: facts and the tier they must get.' })
 export class RuleTestCase {
   @Field({ description: 'The example\'s name, unique in its draft.' })
@@ -110,6 +149,9 @@ export class RuleDraftValidation {
 
   @Field(() => [RuleWarning], { description: 'Valid but probably unintended: coverage gaps, hidden overlaps, unreachable tiers.' })
   warnings: RuleWarning[];
+
+  @Field(() => [FactCoverage], { description: 'Per numeric fact the tiers name, what each tier accepts and where the gaps are; empty while there are errors.' })
+  coverage: FactCoverage[];
 
   @Field(() => [RuleTestResult], { description: 'Every test case\'s outcome under the draft.' })
   testResults: RuleTestResult[];
@@ -196,6 +238,9 @@ export class TierMovement {
 
   @Field(() => [EntitlementChange], { description: 'Tier entitlements that worsen or disappear.' })
   entitlementsLost: EntitlementChange[];
+
+  @Field(() => [EntitlementChange], { description: 'STRING entitlements whose value changes: strings have no order, so neither gained nor lost.' })
+  entitlementsChanged: EntitlementChange[];
 }
 
 @ObjectType({ description: "A draft's impact over every customer in the database; writes nothing." })

@@ -103,6 +103,30 @@ function numericFacts(node: unknown, factTypeOf: FactTypeOf, out: Set<string>): 
   return out;
 }
 
+/** What each tier accepts of one numeric fact, and the values no tier accepts. */
+export interface FactCoverage {
+  fact: string;
+  /** The values the program covers: what appliesTo lets through. */
+  domain: IntervalSet;
+  /** By rank, highest first: the values each tier can accept, whatever its other conditions. */
+  tiers: { key: string; accepts: IntervalSet }[];
+  gaps: IntervalSet;
+}
+
+/**
+ * Per numeric fact the ladder names, what each tier accepts and where the gaps are: the
+ * picture behind the COVERAGE_GAP warnings. Sound like them: a gap is real.
+ */
+export function coverageByFact(document: ProgramDocument, factTypeOf: FactTypeOf): FactCoverage[] {
+  const tiers = [...document.tiers].sort((a, b) => b.rank - a.rank);
+  return [...numericFacts(tiers.map((t) => t.conditions), factTypeOf, new Set())].map((fact) => {
+    const domain = document.appliesTo ? projection(document.appliesTo as Node, fact, factTypeOf) : FULL;
+    const accepted = tiers.map((t) => ({ key: t.key, accepts: intersect(domain, projection(t.conditions as Node, fact, factTypeOf)) }));
+    const gaps = intersect(domain, complement(union(...accepted.map((t) => t.accepts))));
+    return { fact, domain, tiers: accepted, gaps };
+  });
+}
+
 /**
  * Warnings about numeric thresholds in a valid document: values of a fact that no tier
  * accepts (gaps), lower tiers whose customers a higher tier takes first (overlaps that
@@ -114,15 +138,12 @@ export function analyzeCoverage(document: ProgramDocument, factTypeOf: FactTypeO
   const tiers = document.tiers.map((t, index) => ({ ...t, index })).sort((a, b) => b.rank - a.rank);
   const conditions = (t: (typeof tiers)[number]) => t.conditions as Node;
 
-  for (const fact of numericFacts(tiers.map(conditions), factTypeOf, new Set())) {
-    const domain = document.appliesTo ? projection(document.appliesTo as Node, fact, factTypeOf) : FULL;
-    const covered = union(...tiers.map((t) => projection(conditions(t), fact, factTypeOf)));
-    const gap = intersect(domain, complement(covered));
-    if (!isEmpty(gap)) {
+  for (const { fact, gaps } of coverageByFact(document, factTypeOf)) {
+    if (!isEmpty(gaps)) {
       warnings.push({
         code: 'COVERAGE_GAP',
         path: ['tiers'],
-        message: `customers with ${fact} ${describeSet(gap)} match no tier; add a tier for them, or a fallback tier with conditions { "all": [] }`,
+        message: `customers with ${fact} ${describeSet(gaps)} match no tier; add a tier for them, or a fallback tier with conditions { "all": [] }`,
       });
     }
   }

@@ -10,10 +10,11 @@ import { ProgramDocument, RuleSetVersion } from '../programs/rule-set-version.en
 import { TierProgram } from '../programs/tier-program.entity';
 import { isUuid } from '../shared/ids';
 import { UserError, listed, throwIfAny, userError } from '../shared/user-error';
-import { DraftTier, RuleDraftValidation, RuleSetDiff, RuleTestResult, RuleWarning, TierDiffChange } from './authoring.types';
+import { DraftTier, FactCoverage, NumberRange, RuleDraftValidation, RuleSetDiff, RuleTestResult, RuleWarning, TierDiffChange } from './authoring.types';
 import { diffDocuments } from './diff';
 import { DomainError } from '../shared/errors';
-import { analyzeCoverage } from './coverage';
+import { analyzeCoverage, coverageByFact, type FactCoverage as FactCoverageData } from './coverage';
+import type { IntervalSet } from './intervals';
 import { Published, PublishService } from './publish.service';
 import { OPEN_DRAFT_STATUSES, RuleDraft, RuleDraftStatus, RuleTestCase } from './rule-draft.entity';
 
@@ -207,14 +208,16 @@ export class DraftService {
     const errors = await this.programs.checkDocument(ctx, draft.document, ['document'], catalogs);
     await setImmediate();
     // A retired program covers nobody: there are no gaps to warn about.
-    const warnings = errors.length || draft.document.retired
-      ? []
-      : analyzeCoverage(draft.document, catalogs.factTypeOf).map((w) =>
+    const analyzed = !errors.length && !draft.document.retired;
+    const warnings = analyzed
+      ? analyzeCoverage(draft.document, catalogs.factTypeOf).map((w) =>
           Object.assign(new RuleWarning(), { code: w.code, field: ['document', ...w.path].map(String), message: w.message }),
-        );
+        )
+      : [];
+    const coverage = analyzed ? coverageByFact(draft.document, catalogs.factTypeOf).map(toFactCoverage) : [];
     await setImmediate();
     const testResults = errors.length ? [] : await runTestCases(draft);
-    return { errors: listed(errors), warnings, testResults, publishable: errors.length === 0 && testResults.every((t) => t.passed) };
+    return { errors: listed(errors), warnings, coverage, testResults, publishable: errors.length === 0 && testResults.every((t) => t.passed) };
   }
 
   /** What changed between two versions of a program, per tier. */
@@ -323,4 +326,16 @@ async function runTestCases(draft: RuleDraft): Promise<RuleTestResult[]> {
     });
   }
   return results;
+}
+
+const toRanges = (set: IntervalSet): NumberRange[] =>
+  set.map((x) => ({
+    min: x.lo === -Infinity ? null : x.lo,
+    minIncluded: !x.loOpen,
+    max: x.hi === Infinity ? null : x.hi,
+    maxIncluded: !x.hiOpen,
+  }));
+
+function toFactCoverage({ fact, domain, tiers, gaps }: FactCoverageData): FactCoverage {
+  return { fact, domain: toRanges(domain), tiers: tiers.map((t) => ({ tierKey: t.key, accepts: toRanges(t.accepts) })), gaps: toRanges(gaps) };
 }

@@ -48,7 +48,7 @@ export class SimulationService {
     const customers = new Map(samples.filter((c): c is Customer => c instanceof Customer).map((c) => [c.id, c]));
 
     const movements: TierMovement[] = ordered.map((cell) => {
-      const { gained, lost } = entitlementDeltas(valuesBefore.get(cell.from) ?? none, valuesAfter.get(cell.to) ?? none, (k) => policies.get(k));
+      const { gained, lost, changed } = entitlementDeltas(valuesBefore.get(cell.from) ?? none, valuesAfter.get(cell.to) ?? none, (k) => policies.get(k));
       return {
         fromTierKey: decodeTier(cell.from).tierKey,
         fromTier: published?.tiers.find((t) => t.key === decodeTier(cell.from).tierKey) ?? null,
@@ -60,6 +60,7 @@ export class SimulationService {
         sample: cell.sample.map((id) => customers.get(id)).filter((c) => c !== undefined),
         entitlementsGained: gained,
         entitlementsLost: lost,
+        entitlementsChanged: changed,
       };
     });
     return {

@@ -61,15 +61,17 @@ export interface EntitlementDelta {
 
 /**
  * How a set of tier entitlement values changes: gained = new or more generous, lost =
- * gone or less generous. A STRING value has no order, so a changed one counts as gained.
+ * gone or less generous, changed = a STRING value replaced by another: strings have no
+ * order, so neither better nor worse can be said of them.
  */
 export function entitlementDeltas(
   before: ReadonlyMap<string, unknown>,
   after: ReadonlyMap<string, unknown>,
   policyOf: (key: string) => EntitlementPolicy | undefined,
-): { gained: EntitlementDelta[]; lost: EntitlementDelta[] } {
+): { gained: EntitlementDelta[]; lost: EntitlementDelta[]; changed: EntitlementDelta[] } {
   const gained: EntitlementDelta[] = [];
   const lost: EntitlementDelta[] = [];
+  const changed: EntitlementDelta[] = [];
   const keys = [...new Set([...before.keys(), ...after.keys()])].sort();
   for (const key of keys) {
     const delta = { key, before: before.get(key) ?? null, after: after.get(key) ?? null };
@@ -77,11 +79,11 @@ export function entitlementDeltas(
     if (!after.has(key)) lost.push(delta);
     else if (!before.has(key)) gained.push(delta);
     else if (JSON.stringify(delta.before) === JSON.stringify(delta.after) || !policy) continue;
-    else if (policy.valueType === 'STRING') gained.push(delta);
+    else if (policy.valueType === 'STRING') changed.push(delta);
     else {
       const as = (value: unknown) => ({ key, value, source: 'TIER' as const, programKey: null, tierKey: null, grantId: null, expiresAt: null });
       (moreGenerous(as(delta.after), as(delta.before), policy) ? gained : lost).push(delta);
     }
   }
-  return { gained, lost };
+  return { gained, lost, changed };
 }

@@ -288,6 +288,93 @@ describe('the console at /admin, in a real browser', () => {
     expect(problems).toEqual([]);
   });
 
+  it('edits the ladder itself: a removed tier opens a gap drawn on the number line, an added tier closes it once re-ranked, narrowed in JSON by an ADMIN, renamed and given entitlements; the diff says so', async () => {
+    const page = await openConsole();
+    await signIn(page, await app.keyWithRoles(Role.ADMIN));
+    await page.getByRole('link', { name: 'Retail bank (by assets under management)' }).click();
+    await page.getByRole('button', { name: 'Open a draft' }).click();
+    await page.getByRole('heading', { name: 'Draft of Retail bank (by assets under management)' }).waitFor();
+    const balance = page.locator('figure.number-line[data-fact="balance"]');
+    expect(await balance.locator('figcaption').textContent()).toBe('balance every value has a tier');
+    expect(await balance.locator('.line-row.tier').evaluateAll((rows: any[]) => rows.map((r) => r.getAttribute('data-tier')))).toEqual(['A', 'A_SUB', 'B', 'C', 'D']);
+
+    // Without the fallback tier D, balances below 10,000 get no tier: a red band, the warning, and D's six customers leave the program's tiers.
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.locator('.tier-editor[data-tier="D"]').getByRole('button', { name: 'Remove tier' }).click();
+    await page.locator('.tier-editor[data-tier="D"]').waitFor({ state: 'detached' });
+    await balance.locator('.gap .band[data-gap="< 10,000"]').waitFor();
+    expect(await balance.locator('figcaption').textContent()).toBe('balance No tier for < 10,000');
+    expect(await page.locator('.validation .warning[data-code="COVERAGE_GAP"]').textContent()).toMatch(/balance below 10,000 match no tier/);
+    const matrix = page.locator('.matrix');
+    await matrix.locator('td[data-from="D"][data-to="-"] .count').waitFor();
+    expect(await matrix.locator('td[data-from="D"][data-to="-"] .count').textContent()).toBe('6');
+    await shot(page, '13-gap-band');
+
+    // A new tier goes to the bottom, taking everyone left: the gap closes.
+    await page.locator('.add-tier').getByLabel('Key').fill('BASIC');
+    await page.locator('.add-tier').getByLabel('Name').fill('Basic');
+    await page.locator('.add-tier').getByRole('button', { name: 'Add a tier' }).click();
+    const basic = page.locator('.tier-editor[data-tier="BASIC"]');
+    await basic.waitFor();
+    expect(await basic.locator('.summary').textContent()).toBe('every customer');
+    await balance.locator('.gap').waitFor({ state: 'detached' });
+    const order = () => page.locator('.tier-editor').evaluateAll((editors: any[]) => editors.map((e) => e.getAttribute('data-tier')));
+    expect(await order()).toEqual(['A', 'A_SUB', 'B', 'C', 'BASIC']);
+
+    // Moved above C, BASIC takes C's customers too and C can never match; moved back, it cannot.
+    await page.getByRole('button', { name: 'Move BASIC up' }).click();
+    await page.locator('.validation .warning[data-code="UNREACHABLE_TIER"]').waitFor();
+    expect(await order()).toEqual(['A', 'A_SUB', 'B', 'BASIC', 'C']);
+    expect(await page.locator('.validation .warning[data-code="UNREACHABLE_TIER"]').textContent()).toMatch(/tier C can never match/);
+    await page.getByRole('button', { name: 'Move BASIC down' }).click();
+    await page.locator('.validation .warning[data-code="UNREACHABLE_TIER"]').waitFor({ state: 'detached' });
+    expect(await order()).toEqual(['A', 'A_SUB', 'B', 'C', 'BASIC']);
+
+    // An ADMIN may write the conditions as JSON; the builder and the summary follow.
+    await basic.getByRole('button', { name: 'JSON' }).click();
+    await basic.getByLabel('Conditions as JSON').fill('{ "all": [{ "fact": "balance", "operator": "lessThan", "value": 10000 }] }');
+    await basic.getByRole('button', { name: 'Apply to the editor' }).click();
+    expect(await basic.locator('.summary').textContent()).toBe('balance below 10,000');
+    await basic.getByLabel('Conditions as JSON').fill('{ "fact": "balance" }');
+    await basic.getByRole('button', { name: 'Apply to the editor' }).click();
+    expect(await basic.getByRole('alert').textContent()).toBe('Conditions are an object with all, any or not at the top.');
+
+    // Renamed and given two entitlements, saved as one tier.
+    await basic.getByLabel('Name', { exact: true }).fill('Basic banking');
+    for (const [key, value] of [['selfService', null], ['responseHours', '48']] as const) {
+      await basic.getByLabel('Add an entitlement').selectOption(key);
+      await basic.getByRole('button', { name: 'Add', exact: true }).click();
+      if (value) await basic.locator(`li[data-entitlement="${key}"] input`).fill(value);
+    }
+    await basic.getByRole('button', { name: 'Save tier' }).click();
+    await page.locator('.tier-editor[data-tier="BASIC"] h3', { hasText: 'Basic banking' }).waitFor();
+    const draftId = page.url().split('/').pop()!;
+    const { data } = await app.gql(`query($id: ID!) { ruleDraft(id: $id) { tiers { key name rank conditions entitlements { key value } } } }`, { id: draftId });
+    expect(data.ruleDraft.tiers.find((t: { key: string }) => t.key === 'BASIC')).toEqual({
+      key: 'BASIC',
+      name: 'Basic banking',
+      rank: 0,
+      conditions: { all: [{ fact: 'balance', operator: 'lessThan', value: 10_000 }] },
+      entitlements: [
+        { key: 'selfService', value: true },
+        { key: 'responseHours', value: 48 },
+      ],
+    });
+    expect(await balance.locator('figcaption').textContent()).toBe('balance every value has a tier');
+
+    // The diff against the version in force names both changes.
+    const diff = page.locator('.draft-diff');
+    expect(await diff.locator('li[data-tier="D"]').first().textContent()).toMatch(/^D removed/);
+    expect(await diff.locator('li[data-tier="BASIC"]').first().textContent()).toMatch(/^BASIC added/);
+    await shot(page, '14-ladder-edited');
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Discard the draft' }).click();
+    await page.getByRole('heading', { name: 'Ladder' }).waitFor();
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
   it("finds a customer by externalId, shows the card's checklist as the API explains it and what the next tier takes, and sets and revokes an override", async () => {
     const integrator = await app.keyWithRoles(Role.INTEGRATOR);
     const page = await openConsole();

@@ -1,4 +1,4 @@
-import { analyzeCoverage } from '../../src/authoring/coverage';
+import { analyzeCoverage, coverageByFact } from '../../src/authoring/coverage';
 import { diffDocuments, renderConditions } from '../../src/authoring/diff';
 import { ProgramDocument } from '../../src/programs/rule-set-version.entity';
 
@@ -18,6 +18,26 @@ describe('coverage analysis', () => {
     expect(warnings).toEqual([
       { code: 'COVERAGE_GAP', path: ['tiers'], message: expect.stringContaining('balance from 200,000 up to 500,000 (not included) match no tier') },
     ]);
+  });
+
+  it('draws the same gap as a number line: each tier\'s range by rank, and the gap between B and A', () => {
+    const [balance] = coverageByFact(
+      doc(tier('A', 4, { all: [gte('balance', 500_000)] }), tier('B', 3, { all: [gte('balance', 50_000), lt('balance', 200_000)] }), tier('D', 1, { all: [lt('balance', 50_000)] })),
+      factTypeOf,
+    );
+    expect(balance.fact).toBe('balance');
+    expect(balance.tiers.map((t) => [t.key, t.accepts.map((x) => [x.lo, x.hi])])).toEqual([
+      ['A', [[500_000, Infinity]]],
+      ['B', [[50_000, 200_000]]],
+      ['D', [[-Infinity, 50_000]]],
+    ]);
+    expect(balance.gaps).toEqual([{ lo: 200_000, loOpen: false, hi: 500_000, hiOpen: true }]);
+  });
+
+  it('limits the line to what appliesTo lets through', () => {
+    const [balance] = coverageByFact({ ...doc(tier('A', 2, { all: [gte('balance', 500_000)] })), appliesTo: { all: [gte('balance', 100_000)] } }, factTypeOf);
+    expect(balance.domain).toEqual([{ lo: 100_000, loOpen: false, hi: Infinity, hiOpen: true }]);
+    expect(balance.gaps).toEqual([{ lo: 100_000, loOpen: false, hi: 500_000, hiOpen: true }]);
   });
 
   it('says nothing about a plain ladder of lower bounds with a fallback', () => {

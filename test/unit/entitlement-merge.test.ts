@@ -1,4 +1,4 @@
-import { EntitlementCandidate, EntitlementPolicy, mergeEntitlements } from '../../src/engine';
+import { EntitlementCandidate, EntitlementPolicy, entitlementDeltas, mergeEntitlements } from '../../src/engine';
 
 const policies: Record<string, EntitlementPolicy> = {
   dedicatedManager: { valueType: 'BOOLEAN', better: null },
@@ -43,5 +43,26 @@ describe(mergeEntitlements.name, () => {
       'dedicatedManager',
       'responseHours',
     ]);
+  });
+});
+
+describe(entitlementDeltas.name, () => {
+  const deltas = (before: Record<string, unknown>, after: Record<string, unknown>) =>
+    entitlementDeltas(new Map(Object.entries(before)), new Map(Object.entries(after)), (key) => policies[key]);
+
+  it('calls a changed string changed, neither gained nor lost: strings have no order', () => {
+    expect(deltas({ slaLevel: 'gold', feeDiscountPct: 25 }, { slaLevel: 'silver', feeDiscountPct: 10 })).toEqual({
+      gained: [],
+      lost: [{ key: 'feeDiscountPct', before: 25, after: 10 }],
+      changed: [{ key: 'slaLevel', before: 'gold', after: 'silver' }],
+    });
+  });
+
+  it('counts a new key as gained and a dropped one as lost, whatever its type', () => {
+    expect(deltas({ slaLevel: 'gold' }, { loungeAccess: true })).toEqual({
+      gained: [{ key: 'loungeAccess', before: null, after: true }],
+      lost: [{ key: 'slaLevel', before: 'gold', after: null }],
+      changed: [],
+    });
   });
 });

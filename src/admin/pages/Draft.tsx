@@ -1,37 +1,27 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import QueryBuilder, { Rule, findPath, type Field, type RuleGroupType, type RuleGroupTypeAny, type RuleProps, type ValidationMap } from 'react-querybuilder';
-import 'react-querybuilder/dist/query-builder.css';
+import { useCallback, useEffect, useState } from 'react';
 import { messagesOf, request } from '../api';
-import { fieldsOf, type FactType } from '../conditions/fields';
-import { queryPathOf, toCondition, toQuery, type ConditionTree, type QueryGroup } from '../conditions/query';
-import { SUMMARY_WORDS, summarize } from '../conditions/summary';
+import { DiffList } from '../components/DiffList';
 import {
   DraftApproveDocument,
   DraftDiscardDocument,
   DraftDocument,
   DraftPublishDocument,
   DraftSubmitDocument,
-  DraftTierUpdateDocument,
-  type DraftQuery,
+  DraftUpdateDocument,
   type DraftTierUpdateMutation,
 } from '../gql/graphql';
 import { useI18n } from '../i18n';
 import { Link, navigate, programPath } from '../router';
 import { useQuery } from '../use-query';
+import { CoverageLines } from './Coverage';
 import { ImpactMatrix } from './Impact';
 import { RetierProgress } from './Program';
 import { TestCases } from './TestCases';
+import { TierEditor, type Draft } from './TierEditor';
 
-type Draft = NonNullable<DraftQuery['ruleDraft']>;
-type DraftTier = Draft['tiers'][number];
+type DraftDocumentShape = { tiers: { key: string; name: string; rank: number; conditions: unknown; entitlements: unknown[] }[] } & Record<string, unknown>;
 type UserError = DraftTierUpdateMutation['ruleDraftTierUpdate']['userErrors'][number];
 type Job = Parameters<typeof RetierProgress>[0]['job'];
-
-/** One problem placed on a tier: the path inside its conditions, or null for the tier itself. */
-interface TierProblem {
-  conditionPath: string[] | null;
-  message: string;
-}
 
 /** A draft on one page: each tier's rule in the visual editor, validation at the condition it names, and the workflow. */
 export function DraftPage({ draftId, roles, onSignInNeeded }: { draftId: string; roles: readonly string[]; onSignInNeeded: () => void }) {
@@ -51,6 +41,19 @@ export function DraftPage({ draftId, roles, onSignInNeeded }: { draftId: string;
   const impact = <ImpactMatrix draftId={draftId} saves={saves} draftTiers={draft?.tiers ?? []} />;
 
   const editable = draft?.status === 'EDITING' && roles.includes('EDITOR');
+  const saved = (next: Draft) => {
+    setDraft(next);
+    setSaves((n) => n + 1);
+  };
+  /** Adds, removes or re-ranks tiers: the whole document is saved, every editor keeps its unsaved edits. */
+  const reshape = async (document: DraftDocumentShape) => {
+    if (!draft) return;
+    setNotice(null);
+    const { ruleDraftUpdate } = await request(DraftUpdateDocument, { id: draft.id, revision: draft.revision, document });
+    if (ruleDraftUpdate.userErrors.some((e) => e.code === 'CONFLICT' && e.field?.[0] === 'revision')) onStale();
+    if (ruleDraftUpdate.userErrors.length) setNotice(messagesOf(ruleDraftUpdate.userErrors));
+    if (ruleDraftUpdate.draft) saved(ruleDraftUpdate.draft);
+  };
   const act = async (run: () => Promise<{ draft: Draft | null; userErrors: UserError[]; retierJob?: Job }>) => {
     setNotice(null);
     try {
@@ -103,27 +106,42 @@ export function DraftPage({ draftId, roles, onSignInNeeded }: { draftId: string;
           <Workflow draft={draft} roles={roles} act={act} />
           <RetierProgress job={job} onDone={() => undefined} onSignInNeeded={onSignInNeeded} />
           <Validation draft={draft} />
+          <CoverageLines draft={draft} />
+          <section aria-labelledby="draft-diff-title" className="draft-diff">
+            <h3 id="draft-diff-title">{t.draftDiff(draft.baseVersion)}</h3>
+            <DiffList diff={draft.diff} />
+          </section>
         </>
       )}
-      {!error && impact}
+      {!error && draft?.status !== 'PUBLISHED' && impact}
       {draft && data && <TestCases draft={draft} facts={data.factDefinitions} editable={editable} onChanged={setDraft} />}
-      {draft &&
-        data &&
-        draft.tiers.map((tier, index) => (
-          <TierEditor
-            key={tier.key}
-            draft={draft}
-            tier={tier}
-            index={index}
-            facts={data.factDefinitions}
-            editable={editable}
-            onSaved={(saved) => {
-              setDraft(saved);
-              setSaves((n) => n + 1);
-            }}
-            onStale={onStale}
-          />
-        ))}
+      {draft && data && (
+        <section aria-labelledby="tiers-title">
+          <h3 id="tiers-title">{t.tiers}</h3>
+          {draft.tiers.map((tier, position) => (
+            <TierEditor
+              key={tier.key}
+              draft={draft}
+              tier={tier}
+              index={documentOf(draft).tiers.findIndex((d) => d.key === tier.key)}
+              catalog={data}
+              editable={editable}
+              jsonEditable={roles.includes('ADMIN')}
+              place={{
+                first: position === 0,
+                last: position === draft.tiers.length - 1,
+                onMove: (direction) => void reshape(swapRank(draft, tier.key, direction)),
+                onRemove: () => {
+                  if (window.confirm(t.removeTierConfirm(tier.name))) void reshape(removeTier(draft, tier.key));
+                },
+              }}
+              onSaved={saved}
+              onStale={onStale}
+            />
+          ))}
+          {editable && <AddTier draft={draft} onAdd={(key, name) => reshape(addTier(draft, key, name))} />}
+        </section>
+      )}
     </section>
   );
 }
@@ -190,139 +208,59 @@ function Validation({ draft }: { draft: Draft }) {
   );
 }
 
-/** Problems of one tier: from a save (`tier` argument) or the draft's validation (`document.tiers.i`). */
-function problemsOf(errors: readonly { field: readonly string[] | null; message: string }[], index: number, prefix: 'tier' | 'document'): TierProblem[] {
-  return errors.flatMap(({ field, message }) => {
-    const path = field ?? [];
-    const rest = prefix === 'tier' ? (path[0] === 'tier' ? path.slice(1) : null) : path[0] === 'document' && path[1] === 'tiers' && path[2] === String(index) ? path.slice(3) : null;
-    if (!rest) return [];
-    return [{ conditionPath: rest[0] === 'conditions' ? rest.slice(1) : null, message }];
-  });
+/** The draft's document: the whole program as ruleDraftUpdate takes it back. */
+const documentOf = (draft: Draft) => draft.document as DraftDocumentShape;
+
+/** Swaps a tier's rank with its neighbour's: up (1) is towards the highest rank. */
+function swapRank(draft: Draft, key: string, direction: 1 | -1): DraftDocumentShape {
+  const document = documentOf(draft);
+  const byRank = [...document.tiers].sort((a, b) => b.rank - a.rank);
+  const at = byRank.findIndex((tier) => tier.key === key);
+  const other = byRank[at - direction];
+  const mine = byRank[at];
+  if (!other) return document;
+  return { ...document, tiers: document.tiers.map((tier) => (tier.key === key ? { ...tier, rank: other.rank } : tier.key === other.key ? { ...tier, rank: mine.rank } : tier)) };
 }
 
-/** A rule of the builder with the problem the API reported for it, in words beside it. */
-function RuleWithProblem(props: RuleProps) {
-  const validation = props.rule.id ? props.schema.validationMap[props.rule.id] : undefined;
-  const reasons = typeof validation === 'object' && !validation.valid ? (validation.reasons ?? []) : [];
+function removeTier(draft: Draft, key: string): DraftDocumentShape {
+  const document = documentOf(draft);
+  return { ...document, tiers: document.tiers.filter((tier) => tier.key !== key) };
+}
+
+/** A new tier below every other, taking every customer they leave: the editor then narrows it. */
+function addTier(draft: Draft, key: string, name: string): DraftDocumentShape {
+  const document = documentOf(draft);
+  const lowest = Math.min(...document.tiers.map((tier) => tier.rank), 1);
+  return { ...document, tiers: [...document.tiers, { key, name, rank: lowest - 1, conditions: { all: [] }, entitlements: [] }] };
+}
+
+function AddTier({ draft, onAdd }: { draft: Draft; onAdd: (key: string, name: string) => Promise<void> }) {
+  const { t } = useI18n();
+  const [key, setKey] = useState('');
+  const [name, setName] = useState('');
+  const taken = draft.tiers.some((tier) => tier.key === key);
   return (
-    <div className="rule-with-problem">
-      <Rule {...props} />
-      {reasons.length > 0 && (
-        <p className="rule-problem" role="alert">
-          {reasons.join(' ')}
-        </p>
-      )}
-    </div>
-  );
-}
-
-function TierEditor({
-  draft,
-  tier,
-  index,
-  facts,
-  editable,
-  onSaved,
-  onStale,
-}: {
-  draft: Draft;
-  tier: DraftTier;
-  index: number;
-  facts: DraftQuery['factDefinitions'];
-  editable: boolean;
-  onSaved: (draft: Draft) => void;
-  onStale: () => void;
-}) {
-  const { t, language, number } = useI18n();
-  const words = SUMMARY_WORDS[language];
-  const fields: Field[] = useMemo(() => fieldsOf(facts.map((f) => ({ ...f, type: f.type as FactType })), words), [facts, words]);
-  const [query, setQuery] = useState<RuleGroupType>(() => toQuery(tier.conditions as ConditionTree));
-  const [saveProblems, setSaveProblems] = useState<TierProblem[]>([]);
-  const [conflict, setConflict] = useState<string | null>(null);
-  const [showJson, setShowJson] = useState(false);
-  const conditions = toCondition(query as QueryGroup);
-  const dirty = canonical(conditions) !== canonical(tier.conditions);
-  const problems = saveProblems.length ? saveProblems : problemsOf(draft.validation.errors, index, 'document');
-
-  const validator = useCallback(
-    (built: RuleGroupTypeAny): ValidationMap => {
-      const map: ValidationMap = {};
-      for (const problem of problems) {
-        if (!problem.conditionPath) continue;
-        const node = findPath(queryPathOf(problem.conditionPath), built);
-        if (node?.id) map[node.id] = { valid: false, reasons: [problem.message] };
-      }
-      return map;
-    },
-    [problems],
-  );
-
-  const save = async () => {
-    setConflict(null);
-    const input = { key: tier.key, name: tier.name, rank: tier.rank, conditions, entitlements: tier.entitlements.map((e) => ({ key: e.key, value: e.value })) };
-    const { ruleDraftTierUpdate } = await request(DraftTierUpdateDocument, { id: draft.id, revision: draft.revision, tierKey: tier.key, tier: input });
-    const stale = ruleDraftTierUpdate.userErrors.find((e) => e.code === 'CONFLICT' && e.field?.[0] === 'revision');
-    if (stale) {
-      setConflict(stale.message);
-      onStale();
-      return;
-    }
-    setConflict(null);
-    setSaveProblems(problemsOf(ruleDraftTierUpdate.userErrors, index, 'tier'));
-    if (ruleDraftTierUpdate.draft) onSaved(ruleDraftTierUpdate.draft);
-  };
-  const tierProblems = problems.filter((p) => !p.conditionPath);
-
-  return (
-    <section className="tier-editor" aria-label={`${t.tier} ${tier.key}`} data-tier={tier.key}>
-      <header>
-        <h3>
-          {tier.name} <span className="key">{tier.key}</span>
-        </h3>
-        <span className="help">
-          {t.rank} {tier.rank}
-        </span>
-      </header>
-      <p className="summary">{summarize(conditions, words, number)}</p>
-      <QueryBuilder
-        fields={fields}
-        query={query}
-        onQueryChange={setQuery}
-        showNotToggle
-        listsAsArrays
-        parseNumbers="strict-limited"
-        validator={validator}
-        disabled={!editable}
-        controlElements={{ rule: RuleWithProblem }}
-        combinators={[
-          { name: 'and', value: 'and', label: t.all },
-          { name: 'or', value: 'or', label: t.any },
-        ]}
-      />
-      {tierProblems.map((p) => (
-        <p key={p.message} role="alert" className="notice">
-          {p.message}
-        </p>
-      ))}
-      {conflict && <p className="notice">{t.staleRevision}</p>}
-      <div className="tier-actions">
-        {editable && (
-          <button disabled={!dirty} onClick={() => void save()}>
-            {t.saveTier}
-          </button>
-        )}
-        <button className="link" aria-expanded={showJson} onClick={() => setShowJson(!showJson)}>
-          JSON
-        </button>
-      </div>
-      {showJson && <pre className="json">{JSON.stringify(conditions, null, 2)}</pre>}
-    </section>
-  );
-}
-
-/** JSON with keys sorted: PostgreSQL's jsonb answers keys in its own order, the editor in its own. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    <form
+      className="add-tier"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void onAdd(key.trim(), name.trim() || key.trim()).then(() => {
+          setKey('');
+          setName('');
+        });
+      }}
+    >
+      <h4>{t.addTier}</h4>
+      <label>
+        {t.tierKey}
+        <input value={key} onChange={(e) => setKey(e.target.value)} />
+      </label>
+      <label>
+        {t.tierName}
+        <input value={name} onChange={(e) => setName(e.target.value)} />
+      </label>
+      <button disabled={!key.trim() || taken}>{t.addTier}</button>
+      {taken && <span className="help"> {t.tierKeyTaken}</span>}
+    </form>
   );
 }

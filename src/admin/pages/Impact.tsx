@@ -3,6 +3,7 @@ import { request } from '../api';
 import { DraftImpactDocument, type DraftImpactQuery } from '../gql/graphql';
 import { SUMMARY_WORDS, displayValue } from '../conditions/summary';
 import { useI18n } from '../i18n';
+import { Link, customerPath } from '../router';
 
 type Simulation = DraftImpactQuery['ruleDraftSimulate'];
 type Movement = Simulation['movements'][number];
@@ -126,9 +127,22 @@ function CellDetail({ movement, from, to }: { movement: Movement; from: string; 
           {t.lost}: {movement.entitlementsLost.map((e) => `${e.key} ${value(e.before)} → ${value(e.after)}`).join('; ')}
         </p>
       )}
+      {movement.entitlementsChanged.length > 0 && (
+        <p className="changed-values">
+          {t.changedValues}: {movement.entitlementsChanged.map((e) => `${e.key} ${value(e.before)} → ${value(e.after)}`).join('; ')}
+        </p>
+      )}
       {movement.sample.length > 0 && (
         <p>
-          {t.forExample}: {movement.sample.map((c) => `${c.name} (${c.externalId})`).join(', ')}
+          {t.forExample}:{' '}
+          {movement.sample.map((c, i) => (
+            <span key={c.id}>
+              {i > 0 && ', '}
+              <Link to={customerPath(c.id)}>
+                {c.name} ({c.externalId})
+              </Link>
+            </span>
+          ))}
         </p>
       )}
     </div>

@@ -12,6 +12,7 @@ import {
   type ProgramQuery,
   type VersionDiffQuery,
 } from '../gql/graphql';
+import { DiffList } from '../components/DiffList';
 import { useI18n } from '../i18n';
 import { Link, draftPath, navigate } from '../router';
 import { useQuery } from '../use-query';
@@ -172,41 +173,13 @@ function VersionDiff({ programKey, from, to }: { programKey: string; from: numbe
     setOpen(!open);
     if (!diff) void request(VersionDiffDocument, { programKey, from, to }).then((data) => setDiff(data.ruleSetDiff));
   };
-  const changed = diff?.tiers.filter((tier) => tier.change !== 'UNCHANGED') ?? [];
   return (
     <div className="diff">
       <button className="link" aria-expanded={open} onClick={toggle}>
         {t.diffTo(from)}
       </button>
-      {open && diff && (
-        <ul>
-          {diff.appliesTo.map((line) => (
-            <li key={line}><DiffLine line={line} /></li>
-          ))}
-          {changed.map((tier) =>
-            tier.lines.map((line) => (
-              <li key={`${tier.tierKey}:${line}`}>
-                <span className="key">{tier.tierKey}</span> <span className="change">{t.change[tier.change]}</span> <DiffLine line={line} />
-              </li>
-            )),
-          )}
-          {diff.appliesTo.length === 0 && changed.length === 0 && <li>{t.noChanges}</li>}
-        </ul>
-      )}
+      {open && diff && <DiffList diff={diff} />}
     </div>
-  );
-}
-
-/** "rule: a → b" as "rule: <del>a</del> → <ins>b</ins>". */
-function DiffLine({ line }: { line: string }) {
-  const colon = line.indexOf(': ');
-  const arrow = line.indexOf(' → ');
-  if (colon < 0 || arrow < colon) return <>{line}</>;
-  return (
-    <>
-      {line.slice(0, colon + 2)}
-      <del>{line.slice(colon + 2, arrow)}</del> → <ins>{line.slice(arrow + 3)}</ins>
-    </>
   );
 }
 

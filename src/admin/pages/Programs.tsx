@@ -1,5 +1,6 @@
 import { ProgramsDocument, type ProgramsQuery } from '../gql/graphql';
 import { useI18n } from '../i18n';
+import { tierColour } from '../palette';
 import { Link, programPath } from '../router';
 import { useQuery } from '../use-query';
 
@@ -32,13 +33,10 @@ export function distributionRows(program: Program) {
   return [...program.distribution].sort((a, b) => rank(b) - rank(a));
 }
 
-const PALETTE = ['#1f4e79', '#2e75b6', '#5b9bd5', '#9dc3e6', '#bdd7ee', '#deebf7'];
-
 function ProgramCard({ program }: { program: Program }) {
   const { t, number, percent } = useI18n();
   const rows = distributionRows(program);
   const total = rows.reduce((n, row) => n + row.count, 0);
-  const colour = (i: number, tierKey: string | null | undefined) => (tierKey ? PALETTE[Math.min(i, PALETTE.length - 1)] : '#c9c9c9');
   return (
     <article className="program" aria-label={program.name} data-program={program.key}>
       <header>
@@ -53,7 +51,7 @@ function ProgramCard({ program }: { program: Program }) {
       </p>
       <div className="bar" role="img" aria-label={rows.map((r) => `${r.tier?.name ?? t.noTier} ${percent(r.share)}`).join(', ')}>
         {rows.map((row, i) => (
-          <span key={row.tierKey ?? '-'} className="segment" style={{ width: `${row.share * 100}%`, background: colour(i, row.tierKey) }} title={`${row.tier?.name ?? t.noTier}: ${number(row.count)}`} />
+          <span key={row.tierKey ?? '-'} className="segment" style={{ width: `${row.share * 100}%`, background: tierColour(i, row.tierKey) }} title={`${row.tier?.name ?? t.noTier}: ${number(row.count)}`} />
         ))}
       </div>
       <table>
@@ -68,7 +66,7 @@ function ProgramCard({ program }: { program: Program }) {
           {rows.map((row, i) => (
             <tr key={row.tierKey ?? '-'} data-tier={row.tierKey ?? ''}>
               <td>
-                <span className="swatch" style={{ background: colour(i, row.tierKey) }} />
+                <span className="swatch" style={{ background: tierColour(i, row.tierKey) }} />
                 {row.tierKey ? `${row.tier?.name ?? row.tierKey} (${row.tierKey})` : t.noTier}
               </td>
               <td className="number">{number(row.count)}</td>
