@@ -5,6 +5,8 @@ import { useI18n, type Language } from './i18n';
 import { CustomerCard, CustomerSearch } from './pages/Customers';
 import { DraftPage } from './pages/Draft';
 import { ProgramPage } from './pages/Program';
+import { AuditLog } from './pages/AuditLog';
+import { Catalogs } from './pages/Catalogs';
 import { Programs } from './pages/Programs';
 import { Link, useRoute } from './router';
 import { SignIn } from './pages/SignIn';
@@ -61,7 +63,11 @@ export function App() {
   }
   return (
     <Shell viewer={viewer} onSignOut={() => signOut(null)}>
-      {route.page === 'customer' ? (
+      {route.page === 'catalogs' ? (
+        <Catalogs roles={viewer.effectiveRoles} onSignInNeeded={onSignInNeeded} />
+      ) : route.page === 'audit' ? (
+        <AuditLog roles={viewer.effectiveRoles} />
+      ) : route.page === 'customer' ? (
         <CustomerCard key={route.id} customerId={route.id} roles={viewer.effectiveRoles} onSignInNeeded={onSignInNeeded} />
       ) : route.page === 'customers' ? (
         <CustomerSearch />
@@ -70,7 +76,7 @@ export function App() {
       ) : route.page === 'program' ? (
         <ProgramPage key={route.key} programKey={route.key} roles={viewer.effectiveRoles} onSignInNeeded={onSignInNeeded} />
       ) : (
-        <Programs onSignInNeeded={onSignInNeeded} />
+        <Programs roles={viewer.effectiveRoles} onSignInNeeded={onSignInNeeded} />
       )}
     </Shell>
   );
@@ -79,18 +85,25 @@ export function App() {
 function Shell({ viewer, onSignOut, children }: { viewer: Viewer | null; onSignOut: () => void; children: React.ReactNode }) {
   const { t, language, setLanguage } = useI18n();
   const route = useRoute();
-  const onCustomers = route.page === 'customers' || route.page === 'customer';
+  const section = route.page === 'customers' || route.page === 'customer' ? 'customers' : route.page === 'catalogs' || route.page === 'audit' ? route.page : 'programs';
+  const current = (name: typeof section) => (section === name ? ('page' as const) : undefined);
   return (
     <div className="shell">
       <header className="top">
         <span className="brand">{t.appName}</span>
         {viewer && (
           <nav aria-label="main">
-            <Link to="/admin/" aria-current={onCustomers ? undefined : 'page'}>
+            <Link to="/admin/" aria-current={current('programs')}>
               {t.programs}
             </Link>
-            <Link to="/admin/customers" aria-current={onCustomers ? 'page' : undefined}>
+            <Link to="/admin/customers" aria-current={current('customers')}>
               {t.customersTitle}
+            </Link>
+            <Link to="/admin/catalogs" aria-current={current('catalogs')}>
+              {t.catalogs}
+            </Link>
+            <Link to="/admin/audit" aria-current={current('audit')}>
+              {t.audit}
             </Link>
           </nav>
         )}

@@ -1,12 +1,21 @@
 import { useEffect, useState, type MouseEvent, type ReactNode } from 'react';
 
 /** The console's own routes under /admin, in the address bar (history API); Strata answers index.html for each. */
-export type Route = { page: 'programs' } | { page: 'program'; key: string } | { page: 'draft'; id: string } | { page: 'customers' } | { page: 'customer'; id: string };
+export type Route =
+  | { page: 'programs' }
+  | { page: 'program'; key: string }
+  | { page: 'draft'; id: string }
+  | { page: 'customers' }
+  | { page: 'customer'; id: string }
+  | { page: 'catalogs' }
+  | { page: 'audit' };
 
 export function routeOf(pathname: string): Route {
   const customer = /^\/admin\/customers\/([^/]+)\/?$/.exec(pathname);
   if (customer) return { page: 'customer', id: decodeURIComponent(customer[1]) };
   if (/^\/admin\/customers\/?$/.test(pathname)) return { page: 'customers' };
+  if (/^\/admin\/catalogs\/?$/.test(pathname)) return { page: 'catalogs' };
+  if (/^\/admin\/audit\/?$/.test(pathname)) return { page: 'audit' };
   const draft = /^\/admin\/drafts\/([^/]+)\/?$/.exec(pathname);
   if (draft) return { page: 'draft', id: decodeURIComponent(draft[1]) };
   const program = /^\/admin\/programs\/([^/]+)\/?$/.exec(pathname);

@@ -34,6 +34,8 @@ export class PublishService {
       [program.id],
     );
     const next = (locked.latest ?? 0) + 1;
+    // The audit entry holds both documents, so its before and after read as the rules' diff.
+    const replaced = locked.published_version ? await tx.db.findOne(RuleSetVersion, { where: { programId: program.id, version: locked.published_version } }) : null;
     await tx.db.update(RuleSetVersion, { programId: program.id, status: RuleSetStatus.PUBLISHED }, { status: RuleSetStatus.SUPERSEDED });
     const approvedBy = typeof details.approvedBy === 'string' ? details.approvedBy : null;
     const version = await this.programs.insertVersion(tx, program.id, next, document, approvedBy);
@@ -43,7 +45,7 @@ export class PublishService {
       action,
       entityType: 'PROGRAM',
       entityKey: program.key,
-      before: { version: locked.published_version },
+      before: { version: locked.published_version, document: replaced?.document ?? null },
       after: { version: next, document, ...details },
     });
     tx.loaders.clear();

@@ -238,6 +238,33 @@ describe('the console at /admin, in a real browser', () => {
     await shot(other, '10-published');
     const program = await app.gql(`{ tierProgram(key: "corporate-banking") { publishedVersion { version } tiers { key conditions } } }`);
     expect(program.data.tierProgram.tiers.find((t: { key: string }) => t.key === 'LARGE').conditions).toEqual({ all: [{ fact: 'annualSales', operator: 'greaterThanInclusive', value: 400_000_000 }] });
+    // The published draft shows what it changed, not a simulation against itself.
+    expect(await other.locator('.draft-diff li[data-tier="LARGE"]').textContent()).toBe('LARGE changed rule: annualSales ≥ 300,000,000 → annualSales ≥ 400,000,000');
+    expect(await other.locator('.draft-diff del').first().textContent()).toBe('annualSales ≥ 300,000,000');
+    expect(await other.locator('.impact').count()).toBe(0);
+
+    // The audit log has the publish, its before and after as the rules' diff.
+    await other.getByRole('link', { name: 'Audit log' }).click();
+    await other.getByLabel('Action').selectOption('ruleDraftPublish');
+    await other.getByRole('button', { name: 'Search' }).click();
+    const entry = other.locator('.audit-event[data-entity="PROGRAM:corporate-banking"]').first();
+    await entry.waitFor();
+    expect(await entry.locator('.audit-line').textContent()).toMatch(/test APPROVER · draft published · program corporate-banking/);
+    await entry.getByRole('button', { name: 'What changed' }).click();
+    const changed = entry.locator('tr[data-path="document.tiers.LARGE.conditions.all.0.value"] td');
+    expect(await changed.allTextContents()).toEqual(['document › tiers › LARGE › conditions › all › 0 › value', '300,000,000', '400,000,000']);
+    expect(await entry.locator('tr[data-path="version"] td').allTextContents()).toEqual(['version', '1', '2']);
+    await shot(other, '10b-audit');
+
+    // Rolled back from the program page, the ten companies are LARGE again.
+    await other.getByRole('link', { name: 'Programs' }).click();
+    await other.getByRole('link', { name: 'Corporate banking (by size)' }).click();
+    other.once('dialog', (dialog) => void dialog.accept());
+    await other.locator('.versions li[data-version="1"]').getByRole('button', { name: 'Roll back to v1' }).click();
+    await other.locator('.versions li[data-version="3"]').waitFor();
+    await other.locator('.job [data-status="DONE"]').waitFor();
+    const rolledBack = await app.gql(`{ tierProgram(key: "corporate-banking") { distribution { tierKey count } } }`);
+    expect(rolledBack.data.tierProgram.distribution.find((d: { tierKey: string }) => d.tierKey === 'LARGE').count).toBe(10);
     await other.close();
     expect(problems).toEqual([]);
   });
@@ -318,7 +345,7 @@ describe('the console at /admin, in a real browser', () => {
     await basic.waitFor();
     expect(await basic.locator('.summary').textContent()).toBe('every customer');
     await balance.locator('.gap').waitFor({ state: 'detached' });
-    const order = () => page.locator('.tier-editor').evaluateAll((editors: any[]) => editors.map((e) => e.getAttribute('data-tier')));
+    const order = () => page.locator('.tier-editor[data-tier]').evaluateAll((editors: any[]) => editors.map((e) => e.getAttribute('data-tier')));
     expect(await order()).toEqual(['A', 'A_SUB', 'B', 'C', 'BASIC']);
 
     // Moved above C, BASIC takes C's customers too and C can never match; moved back, it cannot.
@@ -371,6 +398,46 @@ describe('the console at /admin, in a real browser', () => {
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Discard the draft' }).click();
     await page.getByRole('heading', { name: 'Ladder' }).waitFor();
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it('defines facts and entitlements with the API\'s messages at the field, and lists the change in the audit log', async () => {
+    const page = await openConsole();
+    await signIn(page, await app.keyWithRoles(Role.EDITOR));
+    await page.getByRole('link', { name: 'Catalogs' }).click();
+    await page.getByRole('heading', { name: 'Catalogs' }).waitFor();
+    expect(await page.locator('tr[data-fact="balance"] td').allTextContents()).toEqual(['balance', 'number', 'CNY', expect.any(String)]);
+
+    const form = page.getByRole('form', { name: 'Define a fact' });
+    await form.getByLabel('Key').fill('Months Active');
+    await form.getByRole('button', { name: 'Define' }).click();
+    await form.locator('.field-problem').waitFor();
+    expect(await form.locator('.field[data-invalid] .field-problem').textContent()).toMatch(/^key must start with a lowercase letter/);
+    await form.getByLabel('Key').fill('monthsActive');
+    await form.getByLabel('Unit').fill('months');
+    await form.getByRole('button', { name: 'Define' }).click();
+    await page.locator('tr[data-fact="monthsActive"]').waitFor();
+    expect(await page.locator('tr[data-fact="monthsActive"] td').allTextContents()).toEqual(['monthsActive', 'number', 'months', '']);
+    const stored = await app.gql(`{ factDefinitions { key type unit } }`);
+    expect(stored.data.factDefinitions).toContainEqual({ key: 'monthsActive', type: 'NUMBER', unit: 'months' });
+
+    const entitlement = page.getByRole('form', { name: 'Define an entitlement' });
+    await entitlement.getByLabel('Key').fill('birthdayGift');
+    await entitlement.getByLabel('Name').fill('Birthday gift');
+    await entitlement.getByRole('button', { name: 'Define' }).click();
+    await page.locator('tr[data-entitlement="birthdayGift"]').waitFor();
+    await shot(page, '15-catalogs');
+
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByLabel('Kind').selectOption('FACT');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const entry = page.locator('.audit-event[data-entity="FACT:monthsActive"]');
+    await entry.waitFor();
+    await entry.getByRole('button', { name: 'What changed' }).click();
+    expect(await entry.locator('tr[data-path="unit"] td').allTextContents()).toEqual(['unit', '', 'months']);
+    expect(await page.locator('.audit-event[data-action="factDefine"]').count()).toBe(await page.locator('.audit-event').count());
+    await shot(page, '16-audit');
     await page.close();
     expect(problems).toEqual([]);
   });

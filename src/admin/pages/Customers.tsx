@@ -235,7 +235,7 @@ function Entitlements({ customer }: { customer: Card }) {
 }
 
 function History({ customer }: { customer: Card }) {
-  const { t } = useI18n();
+  const { t, dateTime } = useI18n();
   return (
     <section aria-labelledby="history-title">
       <h3 id="history-title">{t.history}</h3>
@@ -243,7 +243,7 @@ function History({ customer }: { customer: Card }) {
         <tbody>
           {customer.tierHistory.edges.map(({ node }) => (
             <tr key={node.id}>
-              <td>{new Date(node.at).toLocaleString()}</td>
+              <td>{dateTime(node.at)}</td>
               <td className="key">{node.programKey}</td>
               <td>
                 {node.fromTierKey ?? '—'} → {node.toTierKey ?? '—'}

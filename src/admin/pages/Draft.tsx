@@ -13,6 +13,7 @@ import {
 import { useI18n } from '../i18n';
 import { Link, navigate, programPath } from '../router';
 import { useQuery } from '../use-query';
+import { AppliesToEditor } from './AppliesToEditor';
 import { CoverageLines } from './Coverage';
 import { ImpactMatrix } from './Impact';
 import { RetierProgress } from './Program';
@@ -117,6 +118,12 @@ export function DraftPage({ draftId, roles, onSignInNeeded }: { draftId: string;
       {draft && data && <TestCases draft={draft} facts={data.factDefinitions} editable={editable} onChanged={setDraft} />}
       {draft && data && (
         <section aria-labelledby="tiers-title">
+          <AppliesToEditor
+            draft={draft}
+            facts={data.factDefinitions}
+            editable={editable}
+            onSave={(appliesTo) => reshape({ ...documentOf(draft), appliesTo })}
+          />
           <h3 id="tiers-title">{t.tiers}</h3>
           {draft.tiers.map((tier, position) => (
             <TierEditor

@@ -127,7 +127,7 @@ export function RetierProgress({ job, onDone, onSignInNeeded }: { job: Job | nul
 }
 
 function Versions({ program, canApprove, onRolledBack }: { program: Program; canApprove: boolean; onRolledBack: (job: Job) => void }) {
-  const { t } = useI18n();
+  const { t, dateTime } = useI18n();
   const [problem, setProblem] = useState<string | null>(null);
   const versions = program.versionsConnection.edges.map((e) => e.node);
   const inForce = program.publishedVersion?.version;
@@ -148,7 +148,7 @@ function Versions({ program, canApprove, onRolledBack }: { program: Program; can
       <ol className="versions" reversed>
         {versions.map((v) => (
           <li key={v.id} data-version={v.version}>
-            <strong>v{v.version}</strong> {v.version === inForce && <span className="badge">{t.inForce}</span>} · {v.publishedAt ? new Date(v.publishedAt).toLocaleString() : ''} · {t.publishedBy}{' '}
+            <strong>v{v.version}</strong> {v.version === inForce && <span className="badge">{t.inForce}</span>} · {v.publishedAt ? dateTime(v.publishedAt) : ''} · {t.publishedBy}{' '}
             {v.publishedBy ?? '—'}
             {v.approvedBy && ` · ${t.approvedBy} ${v.approvedBy}`}
             {v.version > 1 && <VersionDiff programKey={program.key} from={v.version - 1} to={v.version} />}

@@ -3,17 +3,19 @@ import { useI18n } from '../i18n';
 import { tierColour } from '../palette';
 import { Link, programPath } from '../router';
 import { useQuery } from '../use-query';
+import { ProgramCreate } from './ProgramCreate';
 
 type Program = ProgramsQuery['tierPrograms'][number];
 
 /** Every program with its tier distribution: a bar of shares, then the counts. */
-export function Programs({ onSignInNeeded }: { onSignInNeeded: () => void }) {
+export function Programs({ roles, onSignInNeeded }: { roles: readonly string[]; onSignInNeeded: () => void }) {
   const { t } = useI18n();
   const { data, error, loading, reload } = useQuery(ProgramsDocument, {}, onSignInNeeded);
   return (
     <section aria-labelledby="programs-title">
       <h2 id="programs-title">{t.programs}</h2>
       <p className="help">{t.programsHelp}</p>
+      {roles.includes('EDITOR') && <ProgramCreate />}
       {loading && !data && <p>{t.loading}</p>}
       {error && (
         <p role="alert" className="notice">

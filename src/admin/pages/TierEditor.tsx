@@ -15,13 +15,13 @@ type Catalog = Pick<DraftQuery, 'factDefinitions' | 'entitlementDefinitions'>;
 type EntitlementValue = { key: string; value: unknown };
 
 /** One problem placed on a tier: the path inside its conditions, or null for the tier itself. */
-interface TierProblem {
+export interface TierProblem {
   conditionPath: string[] | null;
   message: string;
 }
 
 /** Problems of one tier: from a save (`tier` argument) or the draft's validation (`document.tiers.i`). */
-function problemsOf(errors: readonly { field: readonly string[] | null; message: string }[], index: number, prefix: 'tier' | 'document'): TierProblem[] {
+export function problemsOf(errors: readonly { field: readonly string[] | null; message: string }[], index: number, prefix: 'tier' | 'document'): TierProblem[] {
   return errors.flatMap(({ field, message }) => {
     const path = field ?? [];
     const rest = prefix === 'tier' ? (path[0] === 'tier' ? path.slice(1) : null) : path[0] === 'document' && path[1] === 'tiers' && path[2] === String(index) ? path.slice(3) : null;
@@ -43,6 +43,57 @@ function RuleWithProblem(props: RuleProps) {
         </p>
       )}
     </div>
+  );
+}
+
+/**
+ * A condition tree in react-querybuilder: facts from the catalog with type and unit,
+ * operators and inputs by type, each problem the API names shown at the rule it names.
+ */
+export function ConditionBuilder({
+  facts,
+  query,
+  onQueryChange,
+  problems,
+  editable,
+}: {
+  facts: Catalog['factDefinitions'];
+  query: RuleGroupType;
+  onQueryChange: (query: RuleGroupType) => void;
+  problems: readonly TierProblem[];
+  editable: boolean;
+}) {
+  const { t, language } = useI18n();
+  const words = SUMMARY_WORDS[language];
+  const fields: Field[] = useMemo(() => fieldsOf(facts.map((f) => ({ ...f, type: f.type as FactType })), words), [facts, words]);
+  const validator = useCallback(
+    (built: RuleGroupTypeAny): ValidationMap => {
+      const map: ValidationMap = {};
+      for (const problem of problems) {
+        if (!problem.conditionPath) continue;
+        const node = findPath(queryPathOf(problem.conditionPath), built);
+        if (node?.id) map[node.id] = { valid: false, reasons: [problem.message] };
+      }
+      return map;
+    },
+    [problems],
+  );
+  return (
+    <QueryBuilder
+      fields={fields}
+      query={query}
+      onQueryChange={onQueryChange}
+      showNotToggle
+      listsAsArrays
+      parseNumbers="strict-limited"
+      validator={validator}
+      disabled={!editable}
+      controlElements={{ rule: RuleWithProblem, valueEditor: ConditionValueEditor }}
+      combinators={[
+        { name: 'and', value: 'and', label: t.all },
+        { name: 'or', value: 'or', label: t.any },
+      ]}
+    />
   );
 }
 
@@ -81,7 +132,6 @@ export function TierEditor({
 }) {
   const { t, language, number } = useI18n();
   const words = SUMMARY_WORDS[language];
-  const fields: Field[] = useMemo(() => fieldsOf(catalog.factDefinitions.map((f) => ({ ...f, type: f.type as FactType })), words), [catalog.factDefinitions, words]);
   const [query, setQuery] = useState<RuleGroupType>(() => toQuery(tier.conditions as ConditionTree));
   const [name, setName] = useState(tier.name);
   const [key, setKey] = useState(tier.key);
@@ -96,19 +146,6 @@ export function TierEditor({
     key !== tier.key ||
     canonical(entitlements) !== canonical(tier.entitlements.map((e) => ({ key: e.key, value: e.value })));
   const problems = saveProblems.length ? saveProblems : problemsOf(draft.validation.errors, index, 'document');
-
-  const validator = useCallback(
-    (built: RuleGroupTypeAny): ValidationMap => {
-      const map: ValidationMap = {};
-      for (const problem of problems) {
-        if (!problem.conditionPath) continue;
-        const node = findPath(queryPathOf(problem.conditionPath), built);
-        if (node?.id) map[node.id] = { valid: false, reasons: [problem.message] };
-      }
-      return map;
-    },
-    [problems],
-  );
 
   const save = async () => {
     setConflict(null);
@@ -162,21 +199,7 @@ export function TierEditor({
       )}
       <EntitlementsEditor catalog={catalog.entitlementDefinitions} values={entitlements} editable={editable} onChange={setEntitlements} />
       <p className="summary">{summarize(conditions, words, number)}</p>
-      <QueryBuilder
-        fields={fields}
-        query={query}
-        onQueryChange={setQuery}
-        showNotToggle
-        listsAsArrays
-        parseNumbers="strict-limited"
-        validator={validator}
-        disabled={!editable}
-        controlElements={{ rule: RuleWithProblem, valueEditor: ConditionValueEditor }}
-        combinators={[
-          { name: 'and', value: 'and', label: t.all },
-          { name: 'or', value: 'or', label: t.any },
-        ]}
-      />
+      <ConditionBuilder facts={catalog.factDefinitions} query={query} onQueryChange={setQuery} problems={problems} editable={editable} />
       {tierProblems.map((p) => (
         <p key={p.message} role="alert" className="notice">
           {p.message}
@@ -306,7 +329,7 @@ function EntitlementsEditor({
 }
 
 /** JSON with keys sorted: PostgreSQL's jsonb answers keys in its own order, the editor in its own. */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
   );
