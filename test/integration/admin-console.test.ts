@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../../scripts/chromium';
+import { LABELS } from '../../src/admin/labels';
 import { CONSOLE_CSP } from '../../src/console';
 import { Role } from '../../src/shared/role';
 import { TestApp, startTestApp } from '../helpers/app';
@@ -402,6 +403,63 @@ describe('the console at /admin, in a real browser', () => {
     expect(problems).toEqual([]);
   });
 
+  it('creates a program as a draft, limits whom it covers with a list of values, and publishes it through another key', async () => {
+    const page = await openConsole();
+    await signIn(page, await app.keyWithRoles(Role.EDITOR));
+    await page.getByRole('button', { name: 'New program' }).click();
+    const form = page.getByRole('form', { name: 'New program' });
+    await form.getByLabel('Key (lower case, e.g. private-banking)').fill('Private Banking');
+    await form.getByLabel('Name', { exact: true }).fill('Private banking');
+    await form.getByRole('button', { name: 'Create as a draft' }).click();
+    await form.locator('.field[data-invalid] .field-problem').waitFor();
+    expect(await form.locator('.field[data-invalid]').count()).toBe(1);
+    expect(await form.locator('.field[data-invalid] .field-problem').textContent()).toMatch(/key/);
+    await form.getByLabel('Key (lower case, e.g. private-banking)').fill('private-banking');
+    await form.getByRole('button', { name: 'Create as a draft' }).click();
+    await page.getByRole('heading', { name: 'Draft of Private banking' }).waitFor();
+    expect(await page.locator('.tier-editor[data-tier="STANDARD"] .summary').textContent()).toBe('every customer');
+    expect(await page.locator('.applies-to .summary').textContent()).toBe('every customer');
+
+    // Individuals only: a rule on customerType with the list editor's chips.
+    const appliesTo = page.locator('.applies-to');
+    await appliesTo.getByRole('button', { name: '+ Condition' }).click();
+    await appliesTo.locator('select.rule-fields').selectOption('customerType');
+    await appliesTo.locator('select.rule-operators').selectOption('in');
+    const values = appliesTo.getByLabel('add a value');
+    await values.fill('individual');
+    await values.press('Enter');
+    await values.fill('vip');
+    await values.press('Enter');
+    await appliesTo.getByRole('button', { name: 'Remove vip' }).click();
+    expect(await appliesTo.locator('.chip').allTextContents()).toEqual(['individual×']);
+    expect(await appliesTo.locator('.summary').textContent()).toBe('customerType is one of individual');
+    await appliesTo.getByRole('button', { name: 'Save who it covers' }).click();
+    await page.getByText('revision 2').waitFor();
+    const draftId = page.url().split('/').pop()!;
+    const { data } = await app.gql(`query($id: ID!) { ruleDraft(id: $id) { document } }`, { id: draftId });
+    expect(data.ruleDraft.document.appliesTo).toEqual({ all: [{ fact: 'customerType', operator: 'in', value: ['individual'] }] });
+    // Every individual enters the new program's one tier.
+    const cell = page.locator('.matrix td[data-from="∅"][data-to="STANDARD"] .count');
+    await cell.waitFor();
+    expect(await cell.textContent()).toBe('30');
+    await page.getByRole('button', { name: 'Submit for approval' }).click();
+    await page.locator('[data-status="SUBMITTED"]').waitFor();
+    await shot(page, '14b-new-program');
+    await page.close();
+
+    const approver = await openConsole();
+    await signIn(approver, await app.keyWithRoles(Role.APPROVER));
+    await approver.goto(`${base}/admin/drafts/${draftId}`);
+    await approver.getByRole('button', { name: 'Approve' }).click();
+    await approver.getByRole('button', { name: 'Publish' }).click();
+    await approver.locator('.job [data-status="DONE"]').waitFor();
+    await approver.getByRole('link', { name: 'Programs' }).click();
+    await approver.locator('[data-program="private-banking"] tbody tr[data-tier="STANDARD"]').waitFor();
+    expect(await approver.locator('[data-program="private-banking"] tbody tr[data-tier="STANDARD"] td').allTextContents()).toEqual(['STANDARD (STANDARD)', '30', '100%']);
+    await approver.close();
+    expect(problems).toEqual([]);
+  });
+
   it('defines facts and entitlements with the API\'s messages at the field, and lists the change in the audit log', async () => {
     const page = await openConsole();
     await signIn(page, await app.keyWithRoles(Role.EDITOR));
@@ -475,7 +533,7 @@ describe('the console at /admin, in a real browser', () => {
     expect(problems).toEqual([]);
   });
 
-  it('switches every label to Simplified Chinese and remembers the choice', async () => {
+  it('switches every label to Simplified Chinese on every screen and remembers the choice', async () => {
     const page = await openConsole();
     await page.getByLabel('Language').selectOption('zh-CN');
     await page.getByRole('heading', { name: '登录' }).waitFor();
@@ -486,6 +544,45 @@ describe('the console at /admin, in a real browser', () => {
     await page.reload();
     await page.getByRole('heading', { name: '分层方案' }).waitFor();
     expect(await page.evaluate(() => (globalThis as any).document.documentElement.lang)).toBe('zh-CN');
+
+    // No English label is left on any screen: every one the console has, as words in the page's text. A
+    // single lower-case word ("customers") is left out: the demo data's English descriptions use them too.
+    const english = Object.values(LABELS.en)
+      .filter((label): label is string => typeof label === 'string')
+      .map((label) => label.trim())
+      .filter((label) => label.length > 3 && !/^[a-z]+$/.test(label));
+    const asWords = (label: string) => new RegExp(`(^|[^A-Za-z])${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z])`);
+    const englishOn = async (screen: string) => {
+      const text: string = await page.evaluate(() => (globalThis as any).document.body.innerText);
+      return { screen, left: english.filter((label) => asWords(label).test(text)) };
+    };
+    const screens = [await englishOn('programs')];
+    await page.getByRole('link', { name: 'Retail bank (by assets under management)' }).click();
+    await page.getByRole('heading', { name: '层级阶梯' }).waitFor();
+    screens.push(await englishOn('program'));
+    await page.getByRole('button', { name: '新建草稿' }).click();
+    await page.locator('.impact .matrix').waitFor();
+    await page.locator('.tier-editor[data-tier="A"] button', { hasText: 'JSON' }).click();
+    screens.push(await englishOn('draft'));
+    await shot(page, '17-draft-zh');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: '放弃草稿' }).click();
+    await page.getByRole('heading', { name: '层级阶梯' }).waitFor();
+    await page.getByRole('link', { name: '客户', exact: true }).click();
+    await page.getByLabel('姓名或 externalId 开头为').fill('console-0');
+    await page.getByRole('button', { name: '搜索' }).click();
+    await page.getByRole('link', { name: 'Customer 0', exact: true }).click();
+    await page.getByRole('heading', { name: 'Customer 0' }).waitFor();
+    screens.push(await englishOn('customer'));
+    await page.getByRole('link', { name: '目录' }).click();
+    await page.getByRole('heading', { name: '目录' }).waitFor();
+    screens.push(await englishOn('catalogs'));
+    await page.getByRole('link', { name: '审计日志' }).click();
+    await page.locator('.audit-event').first().waitFor();
+    await page.locator('.audit-event').first().getByRole('button', { name: '变更内容' }).click();
+    screens.push(await englishOn('audit'));
+    await shot(page, '18-audit-zh');
+    expect(screens.filter((s) => s.left.length)).toEqual([]);
     await page.close();
     expect(problems).toEqual([]);
   });

@@ -13,10 +13,14 @@ export const OPERATORS_BY_TYPE: Record<FactType, string[]> = {
 };
 
 /** The catalog's facts as the builder's fields: type and unit in the label, operators and inputs by type. */
-export function fieldsOf(facts: readonly { key: string; type: FactType; unit: string | null; description: string | null }[], words: SummaryWords): Field[] {
+export function fieldsOf(
+  facts: readonly { key: string; type: FactType; unit: string | null; description: string | null }[],
+  words: SummaryWords,
+  typeNames: Record<string, string>,
+): Field[] {
   return facts.map((fact) => ({
     name: fact.key,
-    label: `${fact.key} (${fact.type.toLowerCase().replace('_', ' ')}${fact.unit ? `, ${fact.unit}` : ''})`,
+    label: `${fact.key} (${typeNames[fact.type] ?? fact.type}${fact.unit ? `, ${fact.unit}` : ''})`,
     operators: OPERATORS_BY_TYPE[fact.type].map((name) => ({ name, value: name, label: words.operators[name] ?? name })),
     inputType: fact.type === 'NUMBER' ? 'number' : fact.type === 'DATE' ? 'date' : 'text',
     valueEditorType: fact.type === 'BOOLEAN' ? 'checkbox' : undefined,

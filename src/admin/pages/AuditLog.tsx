@@ -5,6 +5,7 @@ import { SUMMARY_WORDS, displayValue, summarize } from '../conditions/summary';
 import type { Condition } from '../conditions/query';
 import { AuditLogDocument, type AuditAction, type AuditEventFilter, type AuditLogQuery } from '../gql/graphql';
 import { useI18n } from '../i18n';
+import { Link, draftPath, programPath } from '../router';
 
 type AuditEvent = AuditLogQuery['auditEvents']['edges'][number]['node'];
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
@@ -101,6 +102,13 @@ export function AuditLog({ roles }: { roles: readonly string[] }) {
   );
 }
 
+/** Where the changed thing has a page of its own (a deleted customer has none). */
+function pathOf({ entityType, entityKey }: AuditEvent): string | null {
+  if (entityType === 'PROGRAM') return programPath(entityKey);
+  if (entityType === 'RULE_DRAFT') return draftPath(entityKey);
+  return null;
+}
+
 function AuditEntry({ event }: { event: AuditEvent }) {
   const { t, dateTime } = useI18n();
   const [open, setOpen] = useState(false);
@@ -108,7 +116,14 @@ function AuditEntry({ event }: { event: AuditEvent }) {
     <li className="audit-event" data-action={event.action} data-entity={`${event.entityType}:${event.entityKey}`}>
       <div className="audit-line">
         <span className="when">{dateTime(event.at)}</span> <strong>{event.actorName}</strong> · {t.auditActions[event.action] ?? event.action} ·{' '}
-        {t.entityTypes[event.entityType] ?? event.entityType} <span className="key">{event.entityKey}</span>
+        {t.entityTypes[event.entityType] ?? event.entityType}{' '}
+        {pathOf(event) ? (
+          <Link to={pathOf(event)!} className="key">
+            {event.entityKey}
+          </Link>
+        ) : (
+          <span className="key">{event.entityKey}</span>
+        )}
         <button className="link" aria-expanded={open} onClick={() => setOpen(!open)}>
           {t.whatChanged}
         </button>

@@ -109,7 +109,7 @@ export function DraftPage({ draftId, roles, onSignInNeeded }: { draftId: string;
           <Validation draft={draft} />
           <CoverageLines draft={draft} />
           <section aria-labelledby="draft-diff-title" className="draft-diff">
-            <h3 id="draft-diff-title">{t.draftDiff(draft.baseVersion)}</h3>
+            <h3 id="draft-diff-title">{draft.baseVersion ? t.draftDiff(draft.baseVersion) : t.draftOfNewProgram}</h3>
             <DiffList diff={draft.diff} />
           </section>
         </>

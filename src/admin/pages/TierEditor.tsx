@@ -65,7 +65,21 @@ export function ConditionBuilder({
 }) {
   const { t, language } = useI18n();
   const words = SUMMARY_WORDS[language];
-  const fields: Field[] = useMemo(() => fieldsOf(facts.map((f) => ({ ...f, type: f.type as FactType })), words), [facts, words]);
+  const fields: Field[] = useMemo(() => fieldsOf(facts.map((f) => ({ ...f, type: f.type as FactType })), words, t.factTypes), [facts, words, t]);
+  const translations = useMemo(
+    () => ({
+      addRule: { label: t.builderAddRule, title: t.builderAddRule },
+      addGroup: { label: t.builderAddGroup, title: t.builderAddGroup },
+      removeRule: { label: '×', title: t.builderRemove },
+      removeGroup: { label: '×', title: t.builderRemove },
+      notToggle: { label: t.builderNot, title: t.builderNot },
+      fields: { title: t.fact },
+      operators: { title: t.builderOperator },
+      value: { title: t.value },
+      combinators: { title: t.builderCombinator },
+    }),
+    [t],
+  );
   const validator = useCallback(
     (built: RuleGroupTypeAny): ValidationMap => {
       const map: ValidationMap = {};
@@ -93,6 +107,7 @@ export function ConditionBuilder({
         { name: 'and', value: 'and', label: t.all },
         { name: 'or', value: 'or', label: t.any },
       ]}
+      translations={translations}
     />
   );
 }
