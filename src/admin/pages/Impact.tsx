@@ -18,6 +18,25 @@ interface Axis {
 const NOT_COVERED = '∅';
 const NO_TIER = '-';
 
+/** A simulation asked for before the page could render, by the draft it is for. */
+const early = new Map<string, Promise<Simulation | null>>();
+
+/**
+ * Starts a draft's simulation as the console loads, beside the sign-in check rather than
+ * after it: it is the slowest answer the draft page waits for. A refusal is left to the
+ * sign-in check, and the matrix then asks again.
+ */
+export function simulateEarly(draftId: string): void {
+  early.set(draftId, request(DraftImpactDocument, { id: draftId }).then((data) => data.ruleDraftSimulate, () => null));
+}
+
+/** The simulation for the draft: the early one once, if it succeeded, else a request of its own. */
+async function simulationOf(draftId: string, first: boolean): Promise<Simulation> {
+  const started = first ? early.get(draftId) : undefined;
+  early.delete(draftId);
+  return (await started) ?? (await request(DraftImpactDocument, { id: draftId })).ruleDraftSimulate;
+}
+
 /**
  * The impact preview as a from-tier × to-tier matrix: counts and shares of every
  * customer, the cells off the diagonal coloured by how many move, each cell's
@@ -34,10 +53,10 @@ export function ImpactMatrix({ draftId, saves, draftTiers }: { draftId: string; 
   useEffect(() => {
     let current = true;
     setSelected(null);
-    request(DraftImpactDocument, { id: draftId }).then(
-      (data) => {
+    simulationOf(draftId, saves === 0).then(
+      (simulated) => {
         if (!current) return;
-        setSimulation(data.ruleDraftSimulate);
+        setSimulation(simulated);
         setShownFor(saves);
       },
       (error: Error) => current && setProblem(error.message),
