@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { request } from '../api';
 import { changesOf } from '../audit/changes';
 import { SUMMARY_WORDS, displayValue, summarize } from '../conditions/summary';
@@ -22,7 +22,7 @@ export function AuditLog({ roles }: { roles: readonly string[] }) {
   const [loading, setLoading] = useState(true);
   const allowed = roles.includes('EDITOR') || roles.includes('APPROVER');
 
-  const load = async (after: string | null, replace: boolean) => {
+  const load = useCallback(async (after: string | null, replace: boolean) => {
     setLoading(true);
     try {
       const { auditEvents } = await request(AuditLogDocument, { filter: applied, after });
@@ -35,11 +35,11 @@ export function AuditLog({ roles }: { roles: readonly string[] }) {
     } finally {
       setLoading(false);
     }
-  };
+  }, [applied]);
+  // The first page again whenever the filter applied changes.
   useEffect(() => {
-    // The first page again whenever the filter applied changes.
     if (allowed) void load(null, true);
-  }, [applied, allowed]);
+  }, [load, allowed]);
 
   if (!allowed) return <p className="notice">{t.auditForbidden}</p>;
   const apply = () =>

@@ -10,22 +10,27 @@ type Found = CustomerSearchQuery['customers'];
 type Card = NonNullable<CustomerCardQuery['customer']>;
 type Assignment = Card['tiers'][number];
 
+/** Searches, and keeps the search in the address so a reload or a shared link shows it again. */
+function lookUp(text: string, onFound: (found: Found) => void, onProblem: (message: string) => void): void {
+  const query = text.trim();
+  if (!query) return;
+  window.history.replaceState(null, '', `?q=${encodeURIComponent(query)}`);
+  request(CustomerSearchDocument, { query }).then((data) => onFound(data.customers), (e: Error) => onProblem(e.message));
+}
+
 /** Search by the start of a name or an externalId. */
 export function CustomerSearch() {
   const { t, number } = useI18n();
-  const [text, setText] = useState(() => new URLSearchParams(window.location.search).get('q') ?? '');
+  const [opened] = useState(() => new URLSearchParams(window.location.search).get('q') ?? '');
+  const [text, setText] = useState(opened);
   const [found, setFound] = useState<Found | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const search = (event?: FormEvent) => {
     event?.preventDefault();
-    if (!text.trim()) return;
-    window.history.replaceState(null, '', `?q=${encodeURIComponent(text.trim())}`);
-    request(CustomerSearchDocument, { query: text.trim() }).then((data) => setFound(data.customers), (e: Error) => setProblem(e.message));
+    lookUp(text, setFound, setProblem);
   };
-  useEffect(() => {
-    if (text.trim()) search();
-    // Once: the search of the address the page was opened with.
-  }, []);
+  // The search of the address the page was opened with.
+  useEffect(() => lookUp(opened, setFound, setProblem), [opened]);
   return (
     <section aria-labelledby="customers-title">
       <h2 id="customers-title">{t.customersTitle}</h2>
