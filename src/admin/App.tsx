@@ -102,9 +102,11 @@ function Shell({ viewer, onSignOut, children }: { viewer: Viewer | null; onSignO
             <Link to="/admin/catalogs" aria-current={current('catalogs')}>
               {t.catalogs}
             </Link>
-            <Link to="/admin/audit" aria-current={current('audit')}>
-              {t.audit}
-            </Link>
+            {viewer.effectiveRoles.some((role) => role === 'EDITOR' || role === 'APPROVER') && (
+              <Link to="/admin/audit" aria-current={current('audit')}>
+                {t.audit}
+              </Link>
+            )}
           </nav>
         )}
         <span className="spacer" />

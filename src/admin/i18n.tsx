@@ -1,4 +1,5 @@
 import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { numberFormatter } from './format';
 import { LABELS, type Labels, type Language } from './labels';
 
 export type { Language };
@@ -9,6 +10,7 @@ interface I18n {
   language: Language;
   setLanguage: (language: Language) => void;
   t: Labels;
+  /** 500,000 in English, 50万 in Chinese (see numberFormatter). */
   number: (n: number) => string;
   percent: (share: number) => string;
   /** An instant as the chosen locale writes it, in the browser's time zone. */
@@ -24,7 +26,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     document.documentElement.lang = language;
   }, [language]);
   const value = useMemo<I18n>(() => {
-    const numbers = new Intl.NumberFormat(language);
+    const number = numberFormatter(language);
     const percents = new Intl.NumberFormat(language, { style: 'percent', maximumFractionDigits: 1 });
     const dateTimes = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short' });
     return {
@@ -34,7 +36,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
         setStored(next);
       },
       t: LABELS[language],
-      number: (n) => numbers.format(n),
+      number,
       percent: (share) => percents.format(share),
       dateTime: (iso) => dateTimes.format(new Date(iso)),
     };

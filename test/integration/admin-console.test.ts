@@ -81,6 +81,36 @@ describe('the console at /admin, in a real browser', () => {
     // The key lives in sessionStorage, never in the address.
     expect(page.url()).not.toContain(viewer);
     expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('strata.apiKey'))).toBe(viewer);
+    expect(await page.getByRole('button', { name: 'New program' }).count()).toBe(0);
+
+    // A draft someone else opened: drafts are for EDITORs and APPROVERs; the page says so and offers nothing.
+    const editor = await app.keyWithRoles(Role.EDITOR);
+    const opened = await app.gql(`mutation { ruleDraftCreate(programKey: "telecom-group") { draft { id revision } } }`, {}, editor);
+    const draft = opened.data.ruleDraftCreate.draft;
+    await page.goto(`${base}/admin/drafts/${draft.id}`);
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toBe('this operation needs the EDITOR or APPROVER role');
+    expect(await page.locator('main button').count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Catalogs' }).click();
+    await page.locator('tr[data-fact="balance"]').waitFor();
+    expect(await page.getByRole('form').count()).toBe(0);
+    // The same mutation made by hand with the VIEWER's key, from the console's page: refused.
+    const handMade = await page.evaluate(
+      async ({ key, id, revision }) => {
+        const res = await fetch('/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+          body: JSON.stringify({ query: `mutation($id: ID!, $r: Int!) { ruleDraftDiscard(id: $id, revision: $r) { draft { status } } }`, variables: { id, r: revision } }),
+        });
+        return { status: res.status, body: await res.json() };
+      },
+      { key: viewer, id: draft.id, revision: draft.revision },
+    );
+    expect(handMade.body.errors[0].extensions.code).toBe('FORBIDDEN');
+    const still = await app.gql(`query($id: ID!) { ruleDraft(id: $id) { status } }`, { id: draft.id });
+    expect(still.data.ruleDraft.status).toBe('EDITING');
+    await app.gql(`mutation($id: ID!, $r: Int!) { ruleDraftDiscard(id: $id, revision: $r) { userErrors { message } } }`, { id: draft.id, r: draft.revision }, editor);
     await page.close();
     expect(problems).toEqual([]);
   });
@@ -540,6 +570,7 @@ describe('the console at /admin, in a real browser', () => {
     await page.getByLabel('API 密钥').fill(app.adminKey);
     await page.getByRole('button', { name: '登录' }).click();
     await page.getByRole('heading', { name: '分层方案' }).waitFor();
+    await page.locator('[data-program="retail-bank"] tbody tr').first().waitFor();
     await shot(page, '04-programs-zh');
     await page.reload();
     await page.getByRole('heading', { name: '分层方案' }).waitFor();
