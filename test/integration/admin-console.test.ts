@@ -53,6 +53,11 @@ describe('the console at /admin, in a real browser', () => {
   }
 
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  /** The page from its top to the bottom of `last`: the pictures the README shows are taken from these. */
+  const shotDownTo = async (page: Page, name: string, last: string) => {
+    const bottom: number = await page.locator(last).evaluate((element: any) => element.getBoundingClientRect().bottom + (globalThis as any).scrollY);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true, clip: { x: 0, y: 0, width: page.viewportSize()!.width, height: Math.ceil(bottom + 16) } });
+  };
 
   async function signIn(page: Page, key: string) {
     await page.getByLabel('API key').fill(key);
@@ -367,6 +372,7 @@ describe('the console at /admin, in a real browser', () => {
     await matrix.locator('td[data-from="D"][data-to="-"] .count').waitFor();
     expect(await matrix.locator('td[data-from="D"][data-to="-"] .count').textContent()).toBe('6');
     await shot(page, '13-gap-band');
+    await shotDownTo(page, 'readme-draft', '.impact');
 
     // A new tier goes to the bottom, taking everyone left: the gap closes.
     await page.locator('.add-tier').getByLabel('Key').fill('BASIC');
