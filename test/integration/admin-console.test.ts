@@ -108,7 +108,7 @@ describe('the console at /admin, in a real browser', () => {
           headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
           body: JSON.stringify({ query: `mutation($id: ID!, $r: Int!) { ruleDraftDiscard(id: $id, revision: $r) { draft { status } } }`, variables: { id, r: revision } }),
         });
-        return { status: res.status, body: await res.json() };
+        return { status: res.status, body: (await res.json()) as { errors: { extensions: { code: string } }[] } };
       },
       { key: viewer, id: draft.id, revision: draft.revision },
     );
