@@ -279,28 +279,6 @@ describe('the console at /admin, in a real browser', () => {
     expect(await other.locator('.draft-diff del').first().textContent()).toBe('annualSales ≥ 300,000,000');
     expect(await other.locator('.impact').count()).toBe(0);
 
-    // The audit log has the publish, its before and after as the rules' diff.
-    await other.getByRole('link', { name: 'Audit log' }).click();
-    await other.getByLabel('Action').selectOption('ruleDraftPublish');
-    await other.getByRole('button', { name: 'Search' }).click();
-    const entry = other.locator('.audit-event[data-entity="PROGRAM:corporate-banking"]').first();
-    await entry.waitFor();
-    expect(await entry.locator('.audit-line').textContent()).toMatch(/test APPROVER · draft published · program corporate-banking/);
-    await entry.getByRole('button', { name: 'What changed' }).click();
-    const changed = entry.locator('tr[data-path="document.tiers.LARGE.conditions.all.0.value"] td');
-    expect(await changed.allTextContents()).toEqual(['document › tiers › LARGE › conditions › all › 0 › value', '300,000,000', '400,000,000']);
-    expect(await entry.locator('tr[data-path="version"] td').allTextContents()).toEqual(['version', '1', '2']);
-    await shot(other, '10b-audit');
-
-    // Rolled back from the program page, the ten companies are LARGE again.
-    await other.getByRole('link', { name: 'Programs' }).click();
-    await other.getByRole('link', { name: 'Corporate banking (by size)' }).click();
-    other.once('dialog', (dialog) => void dialog.accept());
-    await other.locator('.versions li[data-version="1"]').getByRole('button', { name: 'Roll back to v1' }).click();
-    await other.locator('.versions li[data-version="3"]').waitFor();
-    await other.locator('.job [data-status="DONE"]').waitFor();
-    const rolledBack = await app.gql(`{ tierProgram(key: "corporate-banking") { distribution { tierKey count } } }`);
-    expect(rolledBack.data.tierProgram.distribution.find((d: { tierKey: string }) => d.tierKey === 'LARGE').count).toBe(10);
     await other.close();
     expect(problems).toEqual([]);
   });
@@ -351,12 +329,29 @@ describe('the console at /admin, in a real browser', () => {
     expect(problems).toEqual([]);
   });
 
-  it('edits the ladder itself: a removed tier opens a gap drawn on the number line, an added tier closes it once re-ranked, narrowed in JSON by an ADMIN, renamed and given entitlements; the diff says so', async () => {
+  it("walks a product owner's whole flow by clicking: an invalid edit shown at its condition and fixed, a gap drawn and closed, tiers added and re-ranked, test cases, the impact matrix, four-eyes approval, publish, the diff, the audit entry and a roll back", async () => {
+    const lead = await app.keyWithRoles(Role.EDITOR, Role.APPROVER);
     const page = await openConsole();
-    await signIn(page, await app.keyWithRoles(Role.ADMIN));
+    await signIn(page, lead);
     await page.getByRole('link', { name: 'Retail bank (by assets under management)' }).click();
     await page.getByRole('button', { name: 'Open a draft' }).click();
     await page.getByRole('heading', { name: 'Draft of Retail bank (by assets under management)' }).waitFor();
+
+    // Tier A's threshold cleared: refused, at that rule. Fixed at 700,000: the six customers at 600,000 fall to A_SUB.
+    const a = page.locator('.tier-editor[data-tier="A"]');
+    await a.locator('.rule-value').fill('');
+    await a.getByRole('button', { name: 'Save tier' }).click();
+    await a.locator('.rule-problem').waitFor();
+    expect(await a.locator('.rule-problem').textContent()).toMatch(/balance.*expected a finite number/);
+    await a.locator('.rule-value').fill('700000');
+    await a.getByRole('button', { name: 'Save tier' }).click();
+    await page.getByText('revision 2').waitFor();
+    await a.locator('.rule-problem').waitFor({ state: 'detached', timeout: 5_000 });
+    expect(await a.locator('.summary').textContent()).toBe('balance at least 700,000');
+    const matrix = page.locator('.matrix');
+    await matrix.locator('td[data-from="A"][data-to="A_SUB"] .count').waitFor();
+    expect(await matrix.locator('td[data-from="A"][data-to="A_SUB"] .count').textContent()).toBe('6');
+
     const balance = page.locator('figure.number-line[data-fact="balance"]');
     expect(await balance.locator('figcaption').textContent()).toBe('balance every value has a tier');
     expect(await balance.locator('.line-row.tier').evaluateAll((rows: any[]) => rows.map((r) => r.getAttribute('data-tier')))).toEqual(['A', 'A_SUB', 'B', 'C', 'D']);
@@ -368,7 +363,6 @@ describe('the console at /admin, in a real browser', () => {
     await balance.locator('.gap .band[data-gap="< 10,000"]').waitFor();
     expect(await balance.locator('figcaption').textContent()).toBe('balance No tier for < 10,000');
     expect(await page.locator('.validation .warning[data-code="COVERAGE_GAP"]').textContent()).toMatch(/balance below 10,000 match no tier/);
-    const matrix = page.locator('.matrix');
     await matrix.locator('td[data-from="D"][data-to="-"] .count').waitFor();
     expect(await matrix.locator('td[data-from="D"][data-to="-"] .count').textContent()).toBe('6');
     await shot(page, '13-gap-band');
@@ -394,15 +388,6 @@ describe('the console at /admin, in a real browser', () => {
     await page.locator('.validation .warning[data-code="UNREACHABLE_TIER"]').waitFor({ state: 'detached' });
     expect(await order()).toEqual(['A', 'A_SUB', 'B', 'C', 'BASIC']);
 
-    // An ADMIN may write the conditions as JSON; the builder and the summary follow.
-    await basic.getByRole('button', { name: 'JSON' }).click();
-    await basic.getByLabel('Conditions as JSON').fill('{ "all": [{ "fact": "balance", "operator": "lessThan", "value": 10000 }] }');
-    await basic.getByRole('button', { name: 'Apply to the editor' }).click();
-    expect(await basic.locator('.summary').textContent()).toBe('balance below 10,000');
-    await basic.getByLabel('Conditions as JSON').fill('{ "fact": "balance" }');
-    await basic.getByRole('button', { name: 'Apply to the editor' }).click();
-    expect(await basic.getByRole('alert').textContent()).toBe('Conditions are an object with all, any or not at the top.');
-
     // Renamed and given two entitlements, saved as one tier.
     await basic.getByLabel('Name', { exact: true }).fill('Basic banking');
     for (const [key, value] of [['selfService', null], ['responseHours', '48']] as const) {
@@ -418,24 +403,135 @@ describe('the console at /admin, in a real browser', () => {
       key: 'BASIC',
       name: 'Basic banking',
       rank: 0,
-      conditions: { all: [{ fact: 'balance', operator: 'lessThan', value: 10_000 }] },
+      conditions: { all: [] },
       entitlements: [
         { key: 'selfService', value: true },
         { key: 'responseHours', value: 48 },
       ],
     });
-    expect(await balance.locator('figcaption').textContent()).toBe('balance every value has a tier');
+    // The matrix counts the seeded customers: 6 from A to A_SUB, the 6 of D to BASIC, everyone else stays
+    // (waited for: the simulations of the moves up and down may still be answering).
+    await page.locator('.impact .help', { hasText: /^12 of \d+ customers would change tier/ }).waitFor();
+    expect(await matrix.locator('td[data-from="D"][data-to="BASIC"] .count').textContent()).toBe('6');
+    expect(await matrix.locator('td[data-from="A"][data-to="A_SUB"] .count').textContent()).toBe('6');
 
-    // The diff against the version in force names both changes.
+    // A failing test case blocks submitting; removed, a passing one lets it through.
+    const cases = page.locator('.test-cases');
+    const addCase = async (name: string, expected: string) => {
+      await cases.getByLabel('Name').fill(name);
+      await cases.getByLabel('Fact 1').selectOption('customerType');
+      await cases.getByLabel('Value 1').fill('individual');
+      if ((await cases.getByLabel('Fact 2').count()) === 0) await cases.getByRole('button', { name: '+ fact' }).click();
+      await cases.getByLabel('Fact 2').selectOption('balance');
+      await cases.getByLabel('Value 2').fill('650000');
+      await cases.getByLabel('Must get').selectOption(expected);
+      await cases.getByRole('button', { name: 'Add test case' }).click();
+      await cases.locator(`tr[data-case="${name}"]`).waitFor();
+    };
+    await addCase('650k stays high-end', 'A');
+    const failing = cases.locator('tr[data-case="650k stays high-end"] td');
+    expect(await failing.allTextContents()).toEqual(['650k stays high-end', 'balance: 650,000; customerType: individual', 'High-end (A)', 'High-end (200k-500k sub-band) (A_SUB)', '✗', 'Remove']);
+    expect(await page.getByRole('button', { name: 'Submit for approval' }).isDisabled()).toBe(true);
+    await shot(page, '13b-failing-case');
+    await cases.locator('tr[data-case="650k stays high-end"]').getByRole('button', { name: 'Remove' }).click();
+    await cases.locator('tr[data-case]').first().waitFor({ state: 'detached' });
+    await addCase('650k is the sub-band', 'A_SUB');
+    expect(await cases.locator('tr[data-case="650k is the sub-band"] td').nth(4).textContent()).toBe('✓');
+
+    // The diff against the version in force names every change.
     const diff = page.locator('.draft-diff');
+    expect(await diff.locator('li[data-tier="A"]').first().textContent()).toBe('A changed rule: balance ≥ 500,000 → balance ≥ 700,000');
     expect(await diff.locator('li[data-tier="D"]').first().textContent()).toMatch(/^D removed/);
     expect(await diff.locator('li[data-tier="BASIC"]').first().textContent()).toMatch(/^BASIC added/);
     await shot(page, '14-ladder-edited');
 
-    page.once('dialog', (dialog) => void dialog.accept());
-    await page.getByRole('button', { name: 'Discard the draft' }).click();
-    await page.getByRole('heading', { name: 'Ladder' }).waitFor();
+    // Submitted; the same key, an APPROVER too, is refused approval in words.
+    await page.getByRole('button', { name: 'Submit for approval' }).click();
+    await page.locator('[data-status="SUBMITTED"]').waitFor();
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toMatch(/helped write this draft, so a key that did not must approve it/);
+    await shot(page, '14a-self-approval');
     await page.close();
+
+    // Another APPROVER approves and publishes; the re-tier bar runs to done.
+    const other = await openConsole();
+    await signIn(other, await app.keyWithRoles(Role.APPROVER));
+    await other.goto(`${base}/admin/drafts/${draftId}`);
+    await other.getByRole('button', { name: 'Approve' }).click();
+    await other.locator('[data-status="APPROVED"]').waitFor();
+    await other.getByRole('button', { name: 'Publish' }).click();
+    await other.locator('[data-status="PUBLISHED"]').waitFor();
+    await other.locator('.job [data-status="DONE"]').waitFor();
+    const published = await app.gql(`{ tierProgram(key: "retail-bank") { publishedVersion { version } distribution { tierKey count } } }`);
+    const inForce: number = published.data.tierProgram.publishedVersion.version;
+    const count = (tierKey: string) => published.data.tierProgram.distribution.find((d: { tierKey: string }) => d.tierKey === tierKey)?.count ?? 0;
+    expect([count('A'), count('A_SUB'), count('BASIC'), count('D')]).toEqual([0, 12, 6, 0]);
+    // The published draft shows what it changed, not a simulation against itself.
+    expect(await other.locator('.draft-diff li[data-tier="A"]').first().textContent()).toBe('A changed rule: balance ≥ 500,000 → balance ≥ 700,000');
+    expect(await other.locator('.impact').count()).toBe(0);
+    await shot(other, '14c-published');
+
+    // The audit log has the publish, its before and after as the rules' diff; tiers named by key.
+    await other.getByRole('link', { name: 'Audit log' }).click();
+    await other.getByLabel('Action').selectOption('ruleDraftPublish');
+    await other.getByRole('button', { name: 'Search' }).click();
+    const entry = other.locator('.audit-event[data-entity="PROGRAM:retail-bank"]').first();
+    await entry.waitFor();
+    expect(await entry.locator('.audit-line').textContent()).toMatch(/test APPROVER · draft published · program retail-bank/);
+    await entry.getByRole('button', { name: 'What changed' }).click();
+    expect(await entry.locator('tr[data-path="document.tiers.A.conditions.all.0.value"] td').allTextContents()).toEqual(['document › tiers › A › conditions › all › 0 › value', '500,000', '700,000']);
+    expect(await entry.locator('tr[data-path="document.tiers.D"] td').allTextContents()).toEqual(['document › tiers › D', expect.stringMatching(/Mass/), '']);
+    expect(await entry.locator('tr[data-path="document.tiers.BASIC"] td').allTextContents()).toEqual(['document › tiers › BASIC', '', expect.stringMatching(/Basic banking/)]);
+    await shot(other, '14d-audit');
+
+    // Rolled back from the program page to the version before: the customers are where they were.
+    await other.getByRole('link', { name: 'Programs' }).click();
+    await other.getByRole('link', { name: 'Retail bank (by assets under management)' }).click();
+    other.once('dialog', (dialog) => void dialog.accept());
+    await other.locator(`.versions li[data-version="${inForce - 1}"]`).getByRole('button', { name: `Roll back to v${inForce - 1}` }).click();
+    await other.locator(`.versions li[data-version="${inForce + 1}"]`).waitFor();
+    await other.locator('.job [data-status="DONE"]').waitFor();
+    const rolledBack = await app.gql(`{ tierProgram(key: "retail-bank") { distribution { tierKey count } } }`);
+    expect(Object.fromEntries(rolledBack.data.tierProgram.distribution.map((d: { tierKey: string; count: number }) => [d.tierKey, d.count]))).toMatchObject({ A: 6, A_SUB: 6, B: 6, C: 6, D: 6 });
+    await other.close();
+    expect(problems).toEqual([]);
+  });
+
+  it('lets an ADMIN write conditions as JSON, the builder and the summary following, and shows an EDITOR the JSON read-only', async () => {
+    const page = await openConsole();
+    await signIn(page, await app.keyWithRoles(Role.ADMIN));
+    await page.getByRole('link', { name: /^Telecom group/ }).click();
+    await page.getByRole('button', { name: 'Open a draft' }).click();
+    await page.getByRole('heading', { name: /^Draft of Telecom group/ }).waitFor();
+    const c = page.locator('.tier-editor[data-tier="C"]');
+    await c.getByRole('button', { name: 'JSON' }).click();
+    await c.getByLabel('Conditions as JSON').fill('{ "all": [{ "fact": "employees", "operator": "lessThan", "value": 50 }] }');
+    await c.getByRole('button', { name: 'Apply to the editor' }).click();
+    expect(await c.locator('.summary').textContent()).toBe('employees below 50');
+    expect(await c.locator('.rule-value').inputValue()).toBe('50');
+    await c.getByLabel('Conditions as JSON').fill('{ "fact": "employees" }');
+    await c.getByRole('button', { name: 'Apply to the editor' }).click();
+    expect(await c.getByRole('alert').textContent()).toBe('Conditions are an object with all, any or not at the top.');
+    await c.getByLabel('Conditions as JSON').fill('{ "all": [');
+    await c.getByRole('button', { name: 'Apply to the editor' }).click();
+    expect(await c.getByRole('alert').textContent()).toMatch(/^Not JSON:/);
+    await c.getByRole('button', { name: 'Save tier' }).click();
+    await page.getByText('revision 2').waitFor();
+    const draftUrl = page.url();
+    await page.close();
+
+    const editorPage = await openConsole();
+    await signIn(editorPage, await app.keyWithRoles(Role.EDITOR));
+    await editorPage.goto(draftUrl);
+    const shown = editorPage.locator('.tier-editor[data-tier="C"]');
+    await shown.getByRole('button', { name: 'JSON' }).click();
+    expect(await shown.locator('textarea').count()).toBe(0);
+    expect(JSON.parse((await shown.locator('pre.json').textContent())!)).toEqual({ all: [{ fact: 'employees', operator: 'lessThan', value: 50 }] });
+    editorPage.once('dialog', (dialog) => void dialog.accept());
+    await editorPage.getByRole('button', { name: 'Discard the draft' }).click();
+    await editorPage.getByRole('heading', { name: 'Ladder' }).waitFor();
+    await editorPage.close();
     expect(problems).toEqual([]);
   });
 
@@ -475,9 +571,9 @@ describe('the console at /admin, in a real browser', () => {
     const { data } = await app.gql(`query($id: ID!) { ruleDraft(id: $id) { document } }`, { id: draftId });
     expect(data.ruleDraft.document.appliesTo).toEqual({ all: [{ fact: 'customerType', operator: 'in', value: ['individual'] }] });
     // Every individual enters the new program's one tier.
-    const cell = page.locator('.matrix td[data-from="∅"][data-to="STANDARD"] .count');
-    await cell.waitFor();
-    expect(await cell.textContent()).toBe('30');
+    // The matrix simulated for the saved revision (the one before it counted all 40 customers).
+    await page.locator('.impact[data-for-save="1"]').waitFor();
+    expect(await page.locator('.matrix td[data-from="∅"][data-to="STANDARD"] .count').textContent()).toBe('30');
     await page.getByRole('button', { name: 'Submit for approval' }).click();
     await page.locator('[data-status="SUBMITTED"]').waitFor();
     await shot(page, '14b-new-program');

@@ -10,6 +10,15 @@ describe('the audit log\'s before and after, as changes a person reads', () => {
     ]);
   });
 
+  it('compares keyed items by key: a removed tier is one removal, the tiers after it unchanged', () => {
+    const tier = (key: string) => ({ key, name: key.toLowerCase(), rank: 1 });
+    expect(changesOf({ tiers: [tier('A'), tier('D'), tier('E')] }, { tiers: [tier('A'), tier('E'), tier('BASIC')] })).toEqual([
+      { kind: 'removed', path: ['tiers', 'D'], before: tier('D'), after: null },
+      { kind: 'added', path: ['tiers', 'BASIC'], before: null, after: tier('BASIC') },
+    ]);
+    expect(changesOf({ values: [1, 2] }, { values: [1, 3] })).toEqual([{ kind: 'changed', path: ['values', 1], before: 2, after: 3 }]);
+  });
+
   it('shows a creation as everything added and a deletion as everything removed', () => {
     expect(changesOf(null, { key: 'balance', unit: 'CNY' })).toEqual([
       { kind: 'added', path: ['key'], before: null, after: 'balance' },

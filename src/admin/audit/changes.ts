@@ -3,7 +3,7 @@ import diff from 'microdiff';
 /** One difference between an audit entry's before and after, at a path a person can read. */
 export interface Change {
   kind: 'added' | 'removed' | 'changed';
-  /** e.g. ["tiers", "A", "conditions", "all", 0, "value"]: array items that have a key are named by it. */
+  /** e.g. ["tiers", "A", "conditions", "all", 0, "value"]: items of a list that have a key are named by it. */
   path: (string | number)[];
   before: unknown;
   after: unknown;
@@ -11,22 +11,25 @@ export interface Change {
 
 const KIND = { CREATE: 'added', REMOVE: 'removed', CHANGE: 'changed' } as const;
 
-/** Names an array item by its `key` when it has one (a tier, an entitlement), else by its index. */
-function readablePath(path: (string | number)[], before: unknown, after: unknown): (string | number)[] {
-  let b: unknown = before;
-  let a: unknown = after;
-  return path.map((step) => {
-    const item = (node: unknown) => (node && typeof node === 'object' ? (node as Record<string | number, unknown>)[step] : undefined);
-    const [nb, na] = [item(b), item(a)];
-    const named = typeof step === 'number' ? ((na ?? nb) as { key?: unknown } | undefined)?.key : undefined;
-    [b, a] = [nb, na];
-    return typeof named === 'string' ? named : step;
-  });
+/**
+ * Lists of keyed items (tiers, entitlements, test cases by name) as objects by key, so a
+ * removed tier is one removal, not every later tier shifted by one.
+ */
+function byKey(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map(byKey);
+    const keyOf = (item: unknown) => (item && typeof item === 'object' && !Array.isArray(item) ? (item as { key?: unknown }).key : undefined);
+    const keys = items.map(keyOf);
+    const keyed = items.length > 0 && keys.every((k) => typeof k === 'string') && new Set(keys).size === keys.length;
+    return keyed ? Object.fromEntries(items.map((item, i) => [keys[i] as string, item])) : items;
+  }
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, byKey(v)]));
+  return value;
 }
 
 /**
- * What an audited change did, leaf by leaf (microdiff does the walking). Items are
- * compared by position, as the stored documents keep them in order.
+ * What an audited change did, leaf by leaf (microdiff does the walking): keyed items by
+ * key, other list items by position.
  */
 export function changesOf(before: unknown, after: unknown): Change[] {
   const isObject = (v: unknown): v is Record<string, unknown> | unknown[] => v !== null && typeof v === 'object';
@@ -37,9 +40,9 @@ export function changesOf(before: unknown, after: unknown): Change[] {
     if (JSON.stringify(before) === JSON.stringify(after)) return [];
     return [{ kind: before == null ? 'added' : after == null ? 'removed' : 'changed', path: [], before: before ?? null, after: after ?? null }];
   }
-  return diff(before, after).map((d) => ({
+  return diff(byKey(before) as object, byKey(after) as object).map((d) => ({
     kind: KIND[d.type],
-    path: readablePath(d.path, before, after),
+    path: d.path,
     before: d.type === 'CREATE' ? null : d.oldValue,
     after: d.type === 'REMOVE' ? null : d.value,
   }));

@@ -133,13 +133,14 @@ function AuditEntry({ event }: { event: AuditEvent }) {
   );
 }
 
-/** Before and after, leaf by leaf: conditions in words, values as a person reads them, the old struck through. */
+/** Before and after, leaf by leaf: conditions in words, a named thing (a tier) by its name, values as a person reads them, the old struck through. */
 function Changes({ before, after }: { before: unknown; after: unknown }) {
   const { t, language, number, dateTime } = useI18n();
   const words = SUMMARY_WORDS[language];
   const show = (value: unknown): string => {
     if (typeof value === 'string' && INSTANT.test(value)) return dateTime(value);
     if (value && typeof value === 'object' && !Array.isArray(value) && ['all', 'any', 'not', 'fact'].some((k) => k in value)) return summarize(value as Condition, words, number);
+    if (value && typeof value === 'object' && typeof (value as { name?: unknown }).name === 'string') return (value as { name: string }).name;
     if (value && typeof value === 'object') return JSON.stringify(value);
     return displayValue(value, words, number);
   };
