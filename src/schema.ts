@@ -8,7 +8,7 @@ import { CustomerEntitlementSetResolver, CustomerResolver, EntitlementGrantCusto
 import { TierChangeReferenceResolver, TierOverrideReferenceResolver } from './evaluation/references.resolver';
 import { CustomerEntitlementReferenceResolver, EntitlementGrantReferenceResolver, EntitlementResolver } from './entitlements/entitlement.resolver';
 import { OverrideResolver } from './evaluation/override.resolver';
-import { ProgramEvaluationResolver, TierAssignmentResolver } from './evaluation/tier-assignment.resolver';
+import { ProgramEvaluationResolver, TierAsOfResolver, TierAssignmentResolver } from './evaluation/tier-assignment.resolver';
 import { FactResolver } from './facts/fact.resolver';
 import { NodeResolver } from './nodes/node.resolver';
 import { ProgramResolver, TierRuleResolver, TierEntitlementResolver } from './programs/program.resolver';
@@ -38,6 +38,7 @@ export const resolvers = [
   TierRuleResolver,
   RuleDraftResolver,
   TierAssignmentResolver,
+  TierAsOfResolver,
 ] as const;
 
 /** The schema; `container` hands type-graphql the resolver instances createServer wired. */

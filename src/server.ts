@@ -23,7 +23,7 @@ import { EntitlementService } from './entitlements/entitlement.service';
 import { EvaluationService } from './evaluation/evaluation.service';
 import { OverrideResolver } from './evaluation/override.resolver';
 import { OverrideService } from './evaluation/override.service';
-import { ProgramEvaluationResolver, TierAssignmentResolver } from './evaluation/tier-assignment.resolver';
+import { ProgramEvaluationResolver, TierAsOfResolver, TierAssignmentResolver } from './evaluation/tier-assignment.resolver';
 import { RetierStage } from './evaluation/retier-stage';
 import { consoleRouter } from './console';
 import { explorerRouter } from './explorer';
@@ -126,6 +126,7 @@ export function resolverInstances(s: Services, runner: RetierRunner | null): Map
     [TierRuleResolver, new TierRuleResolver()],
     [NodeResolver, new NodeResolver(s.nodes)],
     [TierAssignmentResolver, new TierAssignmentResolver(s.evaluation)],
+    [TierAsOfResolver, new TierAsOfResolver(s.evaluation)],
     [ProgramEvaluationResolver, new ProgramEvaluationResolver(s.evaluation)],
   ]);
 }

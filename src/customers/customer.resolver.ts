@@ -5,7 +5,7 @@ import type { Context } from '../context';
 import { CustomerEntitlement, CustomerEntitlementSet } from '../entitlements/customer-entitlement.types';
 import { EntitlementService } from '../entitlements/entitlement.service';
 import { EvaluationService } from '../evaluation/evaluation.service';
-import { TierAssignment } from '../evaluation/tier-assignment.types';
+import { TierAsOf, TierAssignment } from '../evaluation/tier-assignment.types';
 import { TierChange } from '../evaluation/tier-change.entity';
 import { TierOverride } from '../evaluation/tier-override.entity';
 import { EntitlementGrant } from '../entitlements/entitlement-grant.entity';
@@ -276,6 +276,17 @@ export class CustomerResolver {
   @costsWork('assignment')
   tier(@Root() customer: Customer, @Arg('programKey', { description: 'The program key.' }) programKey: string, @Ctx() ctx: Context): Promise<TierAssignment | null> {
     return this.evaluation.liveAssignment(ctx, customer, programKey);
+  }
+
+  @FieldResolver(() => TierAsOf, { description: "The tier the customer showed in a program at a past instant, with its cause, the version then in force and why, with the facts of then: the first question of a tier dispute." })
+  @costsWork('assignment')
+  tierAt(
+    @Root() customer: Customer,
+    @Arg('programKey', { description: 'The program key.' }) programKey: string,
+    @Arg('at', () => Date, { description: 'The instant, not in the future.' }) at: Date,
+    @Ctx() ctx: Context,
+  ): Promise<TierAsOf> {
+    return this.evaluation.tierAt(ctx, customer.id, programKey, at);
   }
 
   @FieldResolver(() => [FactValue], { description: 'The facts as a typed list in catalog order, each with its definition (facts is the same as raw JSON).' })

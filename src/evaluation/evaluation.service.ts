@@ -4,14 +4,14 @@ import { Classification, Facts, NextTier as EngineNextTier, flattenConditions, n
 import type { CustomerClassification, VersionTier } from '../loaders';
 import { PublishedProgram } from '../programs/program-registry';
 import type { Tier } from '../programs/tier.entity';
-import type { TierProgram } from '../programs/tier-program.entity';
+import { TierProgram } from '../programs/tier-program.entity';
 import { FactService } from '../facts/fact.service';
 import { DomainError } from '../shared/errors';
 import { Connection, PageArgs, keyset, pageRequest, toConnection } from '../shared/pagination';
 import { countShownTiers } from './shown-tier-reads';
 import { EvaluatedCustomer } from './evaluated-customer';
 import { ShownTier, encodeTier, shownTier } from './shown-tier';
-import { AssignmentSource, NextTier, TierAssignment, TierExplanation } from './tier-assignment.types';
+import { AssignmentSource, NextTier, TierAsOf, TierAssignment, TierExplanation } from './tier-assignment.types';
 import { TierChange, TierChangeCause } from './tier-change.entity';
 
 export interface TierCountRow {
@@ -97,11 +97,53 @@ export class EvaluationService {
    * Why the assignment's facts get their tier: every rule's evaluated condition tree as
    * json-rules-engine reports it (built by the compiled closures) and the next tier up.
    */
-  async explain(assignment: TierAssignment): Promise<TierExplanation> {
-    const { published } = assignment;
+  explain(assignment: TierAssignment): Promise<TierExplanation> {
+    return this.explainFacts(assignment.published, assignment.facts);
+  }
+
+  /** The explanation of a past instant: under the version then in force, with the facts then; null without them. */
+  async explainAt(asOf: TierAsOf): Promise<TierExplanation | null> {
+    return asOf.published && asOf.facts ? this.explainFacts(asOf.published, asOf.facts) : null;
+  }
+
+  /**
+   * The customer's tier in a program at a past instant: the last change at or before it
+   * (the shown tier stays what a change made it until the next), with the version then in
+   * force. Now or later is the card's question, answered live by `tier`.
+   */
+  async tierAt(ctx: Context, customerId: string, programKey: string, at: Date): Promise<TierAsOf> {
+    if (at.getTime() > Date.now()) throw new DomainError('BAD_USER_INPUT', `at: ${at.toISOString()} is in the future; the tier now is Customer.tier`);
+    const program = await ctx.db.findOne(TierProgram, { where: { key: programKey } });
+    if (!program) throw new DomainError('NOT_FOUND', `no tier program with key "${programKey}"`);
+    const [published, change] = [
+      await ctx.deps.registry.atInstant(ctx.db, program.id, at),
+      await ctx.db
+        .createQueryBuilder(TierChange, 'h')
+        // Instants travel in milliseconds, stored ones in microseconds: "at or before" means within the millisecond asked.
+        .where(`h.customer_id = :customerId AND h.program_id = :programId AND h.at < :at::timestamptz + interval '1 millisecond'`, { customerId, programId: program.id, at })
+        .orderBy('h.at', 'DESC')
+        .addOrderBy('h.id', 'DESC')
+        .getOne(),
+    ];
+    const tierKey = change?.toTierKey ?? null;
+    return {
+      at,
+      program,
+      tier: published?.tiers.find((t) => t.key === tierKey) ?? null,
+      tierKey,
+      rulesTierKey: change?.rulesTierKey ?? null,
+      cause: change?.cause ?? null,
+      change: change ?? null,
+      version: published?.version ?? null,
+      facts: change?.facts ?? null,
+      published,
+    };
+  }
+
+  private async explainFacts(published: PublishedProgram, facts: Facts): Promise<TierExplanation> {
     // Each explanation is its own turn of the event loop, so a page of them lets other requests in between.
     await setImmediate();
-    const evaluation = await published.evaluator.evaluate(assignment.facts);
+    const evaluation = await published.evaluator.evaluate(facts);
     return {
       matchedTierKey: evaluation.matchedTierKey,
       outcomes: evaluation.outcomes,
@@ -210,10 +252,13 @@ export class EvaluationService {
 
   private async appendHistory(tx: Context, changes: TierChange[]): Promise<TierChange[]> {
     if (changes.length === 0) return changes;
-    const rows: { id: string; at: Date }[] = await tx.db.query(
-      `INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[])
-       RETURNING id, at`,
+    const rows: { id: string; at: Date; facts: Facts | null }[] = await tx.db.query(
+      // The facts as this transaction wrote them; a subquery per row keeps unnest's order for RETURNING.
+      `INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, facts)
+       SELECT u.*, (SELECT c.facts FROM customer c WHERE c.id = u.customer_id)
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[])
+              AS u(customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version)
+       RETURNING id, at, facts`,
       [
         changes.map((c) => c.customerId),
         changes.map((c) => c.programId),

@@ -72,7 +72,7 @@ export class RetierStage {
       `WITH batch AS MATERIALIZED (SELECT * FROM retier_stage WHERE id > ${params.add(after ?? FIRST_ID, 'uuid')} ORDER BY id LIMIT ${params.add(size, 'int')}),
        locked AS MATERIALIZED (
          -- Only staged customers are locked; = ANY(ARRAY(…)) keeps it to primary-key probes.
-         SELECT b.*, o.tier_key AS override_tier FROM batch b JOIN customer c ON c.id = b.id AND c.version = b.version
+         SELECT b.*, o.tier_key AS override_tier, c.facts FROM batch b JOIN customer c ON c.id = b.id AND c.version = b.version
            ${activeOverrideJoin(published.program.id, params, 'b.id')}
           WHERE c.id = ANY(ARRAY(SELECT id FROM batch WHERE k IS NOT NULL)) FOR UPDATE OF c),
        updated AS (
@@ -90,11 +90,11 @@ export class RetierStage {
           WHERE l.had AND l.k = '${SQL_OUTSIDE}' AND a.customer_id = l.id AND a.program_id = ${program} AND a.tier_key IS NOT DISTINCT FROM l.before
          RETURNING a.customer_id),
        written AS (SELECT customer_id FROM updated UNION ALL SELECT customer_id FROM inserted UNION ALL SELECT customer_id FROM removed),
-       moves AS (SELECT l.id, ${before} AS from_code, ${shown} AS to_code, l.k, l.had FROM locked l JOIN written w ON w.customer_id = l.id),
+       moves AS (SELECT l.id, ${before} AS from_code, ${shown} AS to_code, l.k, l.had, l.facts FROM locked l JOIN written w ON w.customer_id = l.id),
        history AS (
-         INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version)
+         INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, facts)
          SELECT m.id, ${program}, ${params.add(published.program.key, 'text')}, ${tierKeyOfSql('m.from_code')}, ${tierKeyOfSql('m.to_code')}, ${tierKeyOfSql('m.k')},
-                ${params.add(cause, 'text')}, ${version}
+                ${params.add(cause, 'text')}, ${version}, m.facts
            FROM moves m WHERE m.from_code IS DISTINCT FROM m.to_code ORDER BY m.id)
        SELECT (SELECT count(*)::int FROM batch) AS staged, (SELECT id FROM batch ORDER BY id DESC LIMIT 1) AS last_id,
               (SELECT count(*)::int FROM written) AS changes, (SELECT array_agg(id ORDER BY id) FROM batch WHERE k IS NULL) AS undecided`,

@@ -6,7 +6,7 @@ import { TierProgram } from '../programs/tier-program.entity';
 import { Role } from '../shared/role';
 import { JSONObjectScalar } from '../shared/scalars';
 import { EvaluationService } from './evaluation.service';
-import { TierAssignment, TierExplanation } from './tier-assignment.types';
+import { TierAsOf, TierAssignment, TierExplanation } from './tier-assignment.types';
 
 @ObjectType({ description: 'How many customers of a program show one tier.' })
 export class TierCount {
@@ -31,6 +31,17 @@ export class TierAssignmentResolver {
   @costsWork('explanation')
   explanation(@Root() assignment: TierAssignment): Promise<TierExplanation> {
     return this.evaluation.explain(assignment);
+  }
+}
+
+@Resolver(() => TierAsOf)
+export class TierAsOfResolver {
+  constructor(private readonly evaluation: EvaluationService) {}
+
+  @FieldResolver(() => TierExplanation, { nullable: true, description: "Why, then: the rules of the version then in force over the facts the history row kept; null when it kept none or no version was in force." })
+  @costsWork('explanation')
+  explanation(@Root() asOf: TierAsOf): Promise<TierExplanation | null> {
+    return this.evaluation.explainAt(asOf);
   }
 }
 

@@ -9,6 +9,8 @@ import { OPERATOR_MEANINGS } from '../rules/rule-schema';
 
 const ConditionOperatorEnum = describedEnum('ConditionOperator', 'The json-rules-engine operators Strata accepts in conditions.', OPERATOR_MEANINGS);
 import { TierOverride } from './tier-override.entity';
+import { TierChange, TierChangeCause } from './tier-change.entity';
+import { RuleSetVersion } from '../programs/rule-set-version.entity';
 
 export enum AssignmentSource {
   RULE = 'RULE',
@@ -150,4 +152,42 @@ export class TierAssignment {
 
   /** The program version that classified them. */
   published: PublishedProgram;
+}
+
+/**
+ * The tier a customer showed at an instant, for a dispute: the history row it rests on (the
+ * last change at or before it), the version then in force and an explanation under that
+ * version's rules with the facts the row kept.
+ */
+@ObjectType({ description: "A customer's tier in a program at a past instant: the last change at or before it, the version then in force, and why, with the facts of then." })
+export class TierAsOf {
+  @Field({ description: 'The instant asked about.' })
+  at: Date;
+
+  @Field(() => TierProgram, { description: 'The program.' })
+  program: TierProgram;
+
+  @Field(() => Tier, { nullable: true, description: 'The tier shown then, as the version then in force has it; null for no tier, outside the program, or before any change was recorded.' })
+  tier: Tier | null;
+
+  @Field(() => String, { nullable: true, description: "The key of the tier shown then (kept when the version then in force no longer names it)." })
+  tierKey: string | null;
+
+  @Field(() => String, { nullable: true, description: "The rules' own verdict then; differs from tierKey when an override decided." })
+  rulesTierKey: string | null;
+
+  @Field(() => TierChangeCause, { nullable: true, description: 'What made the tier what it was then; null when no change was recorded by then.' })
+  cause: TierChangeCause | null;
+
+  @Field(() => TierChange, { nullable: true, description: 'The history row the answer rests on: the last change at or before the instant.' })
+  change: TierChange | null;
+
+  @Field(() => RuleSetVersion, { nullable: true, description: 'The version in force at the instant; null before the first was published.' })
+  version: RuleSetVersion | null;
+
+  @Field(() => JSONObjectScalar, { nullable: true, description: "The customer's facts then, as the history row kept them; null for rows recorded before Strata kept facts." })
+  facts: Record<string, unknown> | null;
+
+  /** The version then in force, compiled, for the explanation. */
+  published: PublishedProgram | null;
 }

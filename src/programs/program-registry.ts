@@ -45,6 +45,23 @@ export class ProgramRegistry {
     return { program: row.program!, ...(await this.compiled(db, row.id)) };
   }
 
+  /**
+   * A program at the version in force at an instant: the newest published at or before it
+   * (a roll back publishes a new version, so history stays linear); null before the first.
+   */
+  async atInstant(db: EntityManager, programId: string, at: Date): Promise<PublishedProgram | null> {
+    const row = await db
+      .createQueryBuilder(RuleSetVersion, 'v')
+      .innerJoinAndSelect('v.program', 'p')
+      // Within the millisecond asked: instants travel in milliseconds, stored ones in microseconds.
+      .where(`v.program_id = :programId AND v.published_at < :at::timestamptz + interval '1 millisecond'`, { programId, at })
+      .orderBy('v.published_at', 'DESC')
+      .addOrderBy('v.version', 'DESC')
+      .getOne();
+    if (!row) return null;
+    return { program: row.program!, ...(await this.compiled(db, row.id)) };
+  }
+
   private compiled(db: EntityManager, versionId: string): Promise<CompiledVersion> {
     let compiled = this.versions.get(versionId);
     if (!compiled) {

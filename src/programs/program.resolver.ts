@@ -94,6 +94,11 @@ export class ProgramResolver {
     return (await this.programs.publishedById(ctx, program.id))?.version ?? null;
   }
 
+  @FieldResolver(() => RuleSetVersion, { nullable: true, description: 'The version in force at an instant: the newest published at or before it; null before the first.' })
+  versionAt(@Root() program: TierProgram, @Arg('at', () => Date, { description: 'The instant.' }) at: Date, @Ctx() ctx: Context): Promise<RuleSetVersion | null> {
+    return this.programs.versionAt(ctx, program.id, at);
+  }
+
   @FieldResolver(() => Boolean, { description: 'True when the version in force retires the program: it covers no customer and does not count towards the limit of programs.' })
   async retired(@Root() program: TierProgram, @Ctx() ctx: Context): Promise<boolean> {
     return (await this.programs.publishedById(ctx, program.id))?.version.document.retired === true;

@@ -96,6 +96,11 @@ export class ProgramService {
     return (await ctx.loaders.programs()).find((p) => p.program.id === programId) ?? null;
   }
 
+  /** The version in force at an instant (the newest published at or before it); null before the first. */
+  async versionAt(ctx: Context, programId: string, at: Date): Promise<RuleSetVersion | null> {
+    return (await ctx.deps.registry.atInstant(ctx.db, programId, at))?.version ?? null;
+  }
+
   async catalogs(ctx: Context): Promise<Catalogs> {
     const [facts, entitlements] = await Promise.all([this.facts.catalog(ctx), ctx.db.find(EntitlementDefinition)]);
     const entitlementTypes = new Map(entitlements.map((e) => [e.key, e.valueType]));
