@@ -661,6 +661,26 @@ describe('the console at /admin, in a real browser', () => {
     await retail.getByRole('button', { name: 'Revoke the override' }).click();
     await retail.getByText('by the rules').waitFor();
     expect(await retail.locator('h3 [data-tier]').getAttribute('data-tier')).toBe(tier.key);
+
+    // The tier on a date: nothing before the customer existed; a second ago, the tier and why, as the API answers it.
+    await retail.getByText('Tier on a date').click();
+    const onDate = retail.locator('.tier-on-date');
+    await onDate.getByLabel('On').fill('2001-01-01T00:00:00');
+    await onDate.getByRole('button', { name: 'Look up' }).click();
+    await onDate.locator('.as-of', { hasText: 'not tiered yet then' }).waitFor();
+    const local = await page.evaluate(() => {
+      const d = new Date(Date.now() - 1_000);
+      const two = (n: number) => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+    });
+    await onDate.getByLabel('On').fill(local);
+    await onDate.getByRole('button', { name: 'Look up' }).click();
+    await onDate.locator(`.as-of[data-tier="${tier.key}"] .checklist`).waitFor();
+    const at = await page.evaluate((value) => new Date(value).toISOString(), local);
+    const then = await app.gql(`query($at: DateTime!) { customer(externalId: "console-1") { tierAt(programKey: "retail-bank", at: $at) { tierKey explanation { conditions { path passed } } } } }`, { at });
+    const thenRows = await onDate.locator('.checklist tbody tr').evaluateAll((trs: any[]) => trs.map((tr) => ({ path: tr.getAttribute('data-path'), passed: tr.className === 'pass' })));
+    expect(thenRows).toEqual(then.data.customer.tierAt.explanation.conditions.map((c: { path: string[]; passed: boolean }) => ({ path: c.path.join('.'), passed: c.passed })));
+    await shot(page, '11b-tier-on-date');
     await page.close();
     expect(problems).toEqual([]);
   });

@@ -1,7 +1,16 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { messagesOf, request } from '../api';
 import { SUMMARY_WORDS, displayValue } from '../conditions/summary';
-import { CustomerCardDocument, CustomerSearchDocument, OverrideRevokeDocument, OverrideSetDocument, type CustomerCardQuery, type CustomerSearchQuery } from '../gql/graphql';
+import {
+  CustomerCardDocument,
+  CustomerSearchDocument,
+  CustomerTierAtDocument,
+  OverrideRevokeDocument,
+  OverrideSetDocument,
+  type CustomerCardQuery,
+  type CustomerSearchQuery,
+  type CustomerTierAtQuery,
+} from '../gql/graphql';
 import { useI18n } from '../i18n';
 import { Link, customerPath } from '../router';
 import { useQuery } from '../use-query';
@@ -118,11 +127,8 @@ export function CustomerCard({ customerId, roles, onSignInNeeded }: { customerId
 }
 
 function ProgramTier({ customer, assignment, canOverride, onChanged }: { customer: Card; assignment: Assignment; canOverride: boolean; onChanged: () => void }) {
-  const { t, language, number } = useI18n();
-  const words = SUMMARY_WORDS[language];
-  const shown = (v: unknown) => displayValue(v, words, number);
+  const { t } = useI18n();
   const { explanation } = assignment;
-  const tiers = [...new Set(explanation.conditions.map((c) => c.tierKey))];
   return (
     <section className="program-tier" aria-label={assignment.program.name} data-program={assignment.program.key}>
       <h3>
@@ -137,34 +143,92 @@ function ProgramTier({ customer, assignment, canOverride, onChanged }: { custome
           {t.nextTier} {explanation.nextTier.tier.name}: {explanation.nextTier.requirements.map((r) => r.message).join('; ')}
         </p>
       )}
-      <table className="checklist">
-        <thead>
-          <tr>
-            <th scope="col">{t.tier}</th>
-            <th scope="col">{t.condition}</th>
-            <th scope="col">{t.customerValue}</th>
-            <th scope="col">{t.result}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {tiers.flatMap((tierKey) =>
-            explanation.conditions
-              .filter((c) => c.tierKey === tierKey)
-              .map((c) => (
-                <tr key={c.path.join('.')} data-path={c.path.join('.')} className={c.passed ? 'pass' : 'fail'}>
-                  <td className="key">{tierKey ?? t.appliesTo}</td>
-                  <td>
-                    {c.fact} {words.operators[c.operator] ?? c.operator} {shown(c.threshold)}
-                  </td>
-                  <td>{c.factPresent ? shown(c.actual) : t.missing}</td>
-                  <td aria-label={c.passed ? t.pass : t.fail}>{c.passed ? '✓' : '✗'}</td>
-                </tr>
-              )),
-          )}
-        </tbody>
-      </table>
+      <Checklist conditions={explanation.conditions} />
+      <TierOnDate customer={customer} assignment={assignment} />
       {canOverride && <Override customer={customer} assignment={assignment} onChanged={onChanged} />}
     </section>
+  );
+}
+
+/** An explanation as a checklist: per tier, each condition with the customer's value and whether it passes. */
+function Checklist({ conditions }: { conditions: Assignment['explanation']['conditions'] }) {
+  const { t, language, number } = useI18n();
+  const words = SUMMARY_WORDS[language];
+  const shown = (v: unknown) => displayValue(v, words, number);
+  const tiers = [...new Set(conditions.map((c) => c.tierKey))];
+  return (
+    <table className="checklist">
+      <thead>
+        <tr>
+          <th scope="col">{t.tier}</th>
+          <th scope="col">{t.condition}</th>
+          <th scope="col">{t.customerValue}</th>
+          <th scope="col">{t.result}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {tiers.flatMap((tierKey) =>
+          conditions
+            .filter((c) => c.tierKey === tierKey)
+            .map((c) => (
+              <tr key={c.path.join('.')} data-path={c.path.join('.')} className={c.passed ? 'pass' : 'fail'}>
+                <td className="key">{tierKey ?? t.appliesTo}</td>
+                <td>
+                  {c.fact} {words.operators[c.operator] ?? c.operator} {shown(c.threshold)}
+                </td>
+                <td>{c.factPresent ? shown(c.actual) : t.missing}</td>
+                <td aria-label={c.passed ? t.pass : t.fail}>{c.passed ? '✓' : '✗'}</td>
+              </tr>
+            )),
+        )}
+      </tbody>
+    </table>
+  );
+}
+
+/** The dispute's question: the tier shown at a past instant, why then, under the rules of then. */
+function TierOnDate({ customer, assignment }: { customer: Card; assignment: Assignment }) {
+  const { t, dateTime } = useI18n();
+  const [at, setAt] = useState('');
+  const [answer, setAnswer] = useState<NonNullable<CustomerTierAtQuery['customer']>['tierAt'] | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const look = async (event: FormEvent) => {
+    event.preventDefault();
+    setProblem(null);
+    try {
+      const data = await request(CustomerTierAtDocument, { id: customer.id, programKey: assignment.program.key, at: new Date(at).toISOString() });
+      setAnswer(data.customer?.tierAt ?? null);
+    } catch (e) {
+      setProblem((e as Error).message);
+    }
+  };
+  return (
+    <details className="tier-on-date">
+      <summary>{t.tierOnDate}</summary>
+      <form onSubmit={(e) => void look(e)}>
+        <label className="field">
+          {t.onDate}
+          <input type="datetime-local" step={1} required value={at} onChange={(e) => setAt(e.target.value)} />
+        </label>
+        <button>{t.lookUp}</button>
+      </form>
+      {problem && (
+        <p role="alert" className="notice">
+          {problem}
+        </p>
+      )}
+      {answer && (
+        <div className="as-of" data-tier={answer.tierKey ?? ''}>
+          <p>
+            <strong>{answer.tier ? `${answer.tier.name} (${answer.tier.key})` : (answer.tierKey ?? t.noTier)}</strong>
+            {answer.version && ` · v${answer.version.version}`}
+            {answer.cause && answer.change && ` · ${t.causes[answer.cause]} ${dateTime(answer.change.at)}`}
+            {!answer.change && ` · ${t.noHistoryYet}`}
+          </p>
+          {answer.explanation && <Checklist conditions={answer.explanation.conditions} />}
+        </div>
+      )}
+    </details>
   );
 }
 
@@ -254,7 +318,7 @@ function History({ customer }: { customer: Card }) {
                 {node.fromTierKey ?? '—'} → {node.toTierKey ?? '—'}
               </td>
               <td className="help">
-                {node.cause} {node.ruleVersion ? `v${node.ruleVersion}` : ''}
+                {t.causes[node.cause] ?? node.cause} {node.ruleVersion ? `v${node.ruleVersion}` : ''}
               </td>
             </tr>
           ))}
