@@ -491,7 +491,8 @@ describe('the console at /admin, in a real browser', () => {
     other.once('dialog', (dialog) => void dialog.accept());
     await other.locator(`.versions li[data-version="${inForce - 1}"]`).getByRole('button', { name: `Roll back to v${inForce - 1}` }).click();
     await other.locator(`.versions li[data-version="${inForce + 1}"]`).waitFor();
-    await other.locator('.job [data-status="DONE"]').waitFor();
+    // The roll back's own job (the panel showed the publish's, already done, until it came).
+    await other.locator('.job', { hasText: `v${inForce + 1} ·` }).locator('[data-status="DONE"]').waitFor();
     const rolledBack = await app.gql(`{ tierProgram(key: "retail-bank") { distribution { tierKey count } } }`);
     expect(Object.fromEntries(rolledBack.data.tierProgram.distribution.map((d: { tierKey: string; count: number }) => [d.tierKey, d.count]))).toMatchObject({ A: 6, A_SUB: 6, B: 6, C: 6, D: 6 });
     await other.close();
