@@ -59,6 +59,20 @@ describe('the console at /admin, in a real browser', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true, clip: { x: 0, y: 0, width: page.viewportSize()!.width, height: Math.ceil(bottom + 16) } });
   };
 
+  /** Adds a test case on the open draft page with typed facts, and waits for its row. */
+  async function addTestCase(page: Page, name: string, facts: [string, string][], expected: string) {
+    const cases = page.locator('.test-cases');
+    await cases.getByLabel('Name').fill(name);
+    for (const [i, [fact, value]] of facts.entries()) {
+      if ((await cases.getByLabel(`Fact ${i + 1}`).count()) === 0) await cases.getByRole('button', { name: '+ fact' }).click();
+      await cases.getByLabel(`Fact ${i + 1}`).selectOption(fact);
+      await cases.getByLabel(`Value ${i + 1}`).fill(value);
+    }
+    await cases.getByLabel('Must get').selectOption(expected);
+    await cases.getByRole('button', { name: 'Add test case' }).click();
+    await cases.locator(`tr[data-case="${name}"]`).waitFor();
+  }
+
   async function signIn(page: Page, key: string) {
     await page.getByLabel('API key').fill(key);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -232,17 +246,7 @@ describe('the console at /admin, in a real browser', () => {
 
     // A failing test case blocks submitting; removed, a passing one lets it through.
     const cases = page.locator('.test-cases');
-    const addCase = async (name: string, expected: string) => {
-      await cases.getByLabel('Name').fill(name);
-      await cases.getByLabel('Fact 1').selectOption('customerType');
-      await cases.getByLabel('Value 1').fill('corporate');
-      if ((await cases.getByLabel('Fact 2').count()) === 0) await cases.getByRole('button', { name: '+ fact' }).click();
-      await cases.getByLabel('Fact 2').selectOption('annualSales');
-      await cases.getByLabel('Value 2').fill('350000000');
-      await cases.getByLabel('Must get').selectOption(expected);
-      await cases.getByRole('button', { name: 'Add test case' }).click();
-      await cases.locator(`tr[data-case="${name}"]`).waitFor();
-    };
+    const addCase = (name: string, expected: string) => addTestCase(page, name, [['customerType', 'corporate'], ['annualSales', '350000000']], expected);
     await addCase('a 350M company stays large', 'LARGE');
     const failing = cases.locator('tr[data-case="a 350M company stays large"] td');
     expect(await failing.allTextContents()).toEqual(['a 350M company stays large', 'annualSales: 350,000,000; customerType: corporate', 'Large (LARGE)', 'Medium / above scale (MEDIUM)', '✗', 'Remove']);
@@ -417,17 +421,7 @@ describe('the console at /admin, in a real browser', () => {
 
     // A failing test case blocks submitting; removed, a passing one lets it through.
     const cases = page.locator('.test-cases');
-    const addCase = async (name: string, expected: string) => {
-      await cases.getByLabel('Name').fill(name);
-      await cases.getByLabel('Fact 1').selectOption('customerType');
-      await cases.getByLabel('Value 1').fill('individual');
-      if ((await cases.getByLabel('Fact 2').count()) === 0) await cases.getByRole('button', { name: '+ fact' }).click();
-      await cases.getByLabel('Fact 2').selectOption('balance');
-      await cases.getByLabel('Value 2').fill('650000');
-      await cases.getByLabel('Must get').selectOption(expected);
-      await cases.getByRole('button', { name: 'Add test case' }).click();
-      await cases.locator(`tr[data-case="${name}"]`).waitFor();
-    };
+    const addCase = (name: string, expected: string) => addTestCase(page, name, [['customerType', 'individual'], ['balance', '650000']], expected);
     await addCase('650k stays high-end', 'A');
     const failing = cases.locator('tr[data-case="650k stays high-end"] td');
     expect(await failing.allTextContents()).toEqual(['650k stays high-end', 'balance: 650,000; customerType: individual', 'High-end (A)', 'High-end (200k-500k sub-band) (A_SUB)', '✗', 'Remove']);

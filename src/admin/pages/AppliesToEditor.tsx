@@ -4,14 +4,7 @@ import { toCondition, toQuery, type ConditionTree, type QueryGroup } from '../co
 import { SUMMARY_WORDS, summarize } from '../conditions/summary';
 import type { DraftQuery } from '../gql/graphql';
 import { useI18n } from '../i18n';
-import { ConditionBuilder, canonical, type Draft, type TierProblem } from './TierEditor';
-
-/** Problems the draft's validation names inside `document.appliesTo`. */
-function appliesToProblems(errors: Draft['validation']['errors']): TierProblem[] {
-  return errors.flatMap(({ field, message }) =>
-    field?.[0] === 'document' && field[1] === 'appliesTo' ? [{ conditionPath: field.length > 2 ? field.slice(2) : null, message }] : [],
-  );
-}
+import { ConditionBuilder, canonical, problemsAt, type Draft } from './TierEditor';
 
 /** Whom the program covers, in the same builder as the tiers; no condition at all covers everyone. */
 export function AppliesToEditor({
@@ -30,7 +23,7 @@ export function AppliesToEditor({
   const [query, setQuery] = useState<RuleGroupType>(() => toQuery(stored ?? { all: [] }));
   const tree = toCondition(query as QueryGroup);
   const appliesTo = query.rules.length ? tree : null;
-  const problems = appliesToProblems(draft.validation.errors);
+  const problems = problemsAt(draft.validation.errors, ['document', 'appliesTo'], null);
   const dirty = canonical(appliesTo) !== canonical(stored);
   return (
     <section aria-labelledby="applies-to-title" className="tier-editor applies-to">

@@ -14,19 +14,25 @@ type DraftTier = Draft['tiers'][number];
 type Catalog = Pick<DraftQuery, 'factDefinitions' | 'entitlementDefinitions'>;
 type EntitlementValue = { key: string; value: unknown };
 
-/** One problem placed on a tier: the path inside its conditions, or null for the tier itself. */
+/** One problem placed on a condition tree's owner: the path inside the tree, or null for the owner itself. */
 export interface TierProblem {
   conditionPath: string[] | null;
   message: string;
 }
 
-/** Problems of one tier: from a save (`tier` argument) or the draft's validation (`document.tiers.i`). */
-export function problemsOf(errors: readonly { field: readonly string[] | null; message: string }[], index: number, prefix: 'tier' | 'document'): TierProblem[] {
+/**
+ * The problems whose field starts with `prefix` (["tier"] for a save's answer,
+ * ["document", "tiers", "2"] or ["document", "appliesTo"] for the draft's validation). The
+ * rest of the path names a condition when it goes on into `conditionsKey`, or at once when
+ * the prefix is the tree itself (`conditionsKey` null).
+ */
+export function problemsAt(errors: readonly { field: readonly string[] | null; message: string }[], prefix: readonly string[], conditionsKey: string | null): TierProblem[] {
   return errors.flatMap(({ field, message }) => {
     const path = field ?? [];
-    const rest = prefix === 'tier' ? (path[0] === 'tier' ? path.slice(1) : null) : path[0] === 'document' && path[1] === 'tiers' && path[2] === String(index) ? path.slice(3) : null;
-    if (!rest) return [];
-    return [{ conditionPath: rest[0] === 'conditions' ? rest.slice(1) : null, message }];
+    if (!prefix.every((step, i) => path[i] === step)) return [];
+    const rest = path.slice(prefix.length);
+    const conditionPath = conditionsKey === null ? (rest.length ? rest : null) : rest[0] === conditionsKey ? rest.slice(1) : null;
+    return [{ conditionPath, message }];
   });
 }
 
@@ -160,7 +166,7 @@ export function TierEditor({
     name !== tier.name ||
     key !== tier.key ||
     canonical(entitlements) !== canonical(tier.entitlements.map((e) => ({ key: e.key, value: e.value })));
-  const problems = saveProblems.length ? saveProblems : problemsOf(draft.validation.errors, index, 'document');
+  const problems = saveProblems.length ? saveProblems : problemsAt(draft.validation.errors, ['document', 'tiers', String(index)], 'conditions');
 
   const save = async () => {
     setConflict(null);
@@ -172,7 +178,7 @@ export function TierEditor({
       onStale();
       return;
     }
-    setSaveProblems(problemsOf(ruleDraftTierUpdate.userErrors, index, 'tier'));
+    setSaveProblems(problemsAt(ruleDraftTierUpdate.userErrors, ['tier'], 'conditions'));
     if (ruleDraftTierUpdate.draft) onSaved(ruleDraftTierUpdate.draft);
   };
   const tierProblems = problems.filter((p) => !p.conditionPath);
