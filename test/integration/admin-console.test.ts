@@ -73,6 +73,11 @@ describe('the console at /admin, in a real browser', () => {
     await cases.locator(`tr[data-case="${name}"]`).waitFor();
   }
 
+  /** A section of the main navigation: program names on the page may hold the same words ("Telecom group customers"). */
+  function navLink(page: Page, name: string) {
+    return page.getByRole('navigation', { name: 'main' }).getByRole('link', { name, exact: true });
+  }
+
   async function signIn(page: Page, key: string) {
     await page.getByLabel('API key').fill(key);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -110,8 +115,8 @@ describe('the console at /admin, in a real browser', () => {
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('alert').textContent()).toBe('this operation needs the EDITOR or APPROVER role');
     expect(await page.locator('main button').count()).toBe(0);
-    expect(await page.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
-    await page.getByRole('link', { name: 'Catalogs' }).click();
+    expect(await navLink(page, 'Audit log').count()).toBe(0);
+    await navLink(page, 'Catalogs').click();
     await page.locator('tr[data-fact="balance"]').waitFor();
     expect(await page.getByRole('form').count()).toBe(0);
     // The same mutation made by hand with the VIEWER's key, from the console's page: refused.
@@ -467,7 +472,7 @@ describe('the console at /admin, in a real browser', () => {
     await shot(other, '14c-published');
 
     // The audit log has the publish, its before and after as the rules' diff; tiers named by key.
-    await other.getByRole('link', { name: 'Audit log' }).click();
+    await navLink(other, 'Audit log').click();
     await other.getByLabel('Action').selectOption('ruleDraftPublish');
     await other.getByRole('button', { name: 'Search' }).click();
     const entry = other.locator('.audit-event[data-entity="PROGRAM:retail-bank"]').first();
@@ -480,7 +485,7 @@ describe('the console at /admin, in a real browser', () => {
     await shot(other, '14d-audit');
 
     // Rolled back from the program page to the version before: the customers are where they were.
-    await other.getByRole('link', { name: 'Programs' }).click();
+    await navLink(other, 'Programs').click();
     await other.getByRole('link', { name: 'Retail bank (by assets under management)' }).click();
     other.once('dialog', (dialog) => void dialog.accept());
     await other.locator(`.versions li[data-version="${inForce - 1}"]`).getByRole('button', { name: `Roll back to v${inForce - 1}` }).click();
@@ -580,7 +585,7 @@ describe('the console at /admin, in a real browser', () => {
     await approver.getByRole('button', { name: 'Approve' }).click();
     await approver.getByRole('button', { name: 'Publish' }).click();
     await approver.locator('.job [data-status="DONE"]').waitFor();
-    await approver.getByRole('link', { name: 'Programs' }).click();
+    await navLink(approver, 'Programs').click();
     await approver.locator('[data-program="private-banking"] tbody tr[data-tier="STANDARD"]').waitFor();
     expect(await approver.locator('[data-program="private-banking"] tbody tr[data-tier="STANDARD"] td').allTextContents()).toEqual(['STANDARD (STANDARD)', '30', '100%']);
     await approver.close();
@@ -590,7 +595,7 @@ describe('the console at /admin, in a real browser', () => {
   it('defines facts and entitlements with the API\'s messages at the field, and lists the change in the audit log', async () => {
     const page = await openConsole();
     await signIn(page, await app.keyWithRoles(Role.EDITOR));
-    await page.getByRole('link', { name: 'Catalogs' }).click();
+    await navLink(page, 'Catalogs').click();
     await page.getByRole('heading', { name: 'Catalogs' }).waitFor();
     expect(await page.locator('tr[data-fact="balance"] td').allTextContents()).toEqual(['balance', 'number', 'CNY', expect.any(String)]);
 
@@ -614,7 +619,7 @@ describe('the console at /admin, in a real browser', () => {
     await page.locator('tr[data-entitlement="birthdayGift"]').waitFor();
     await shot(page, '15-catalogs');
 
-    await page.getByRole('link', { name: 'Audit log' }).click();
+    await navLink(page, 'Audit log').click();
     await page.getByLabel('Kind').selectOption('FACT');
     await page.getByRole('button', { name: 'Search' }).click();
     const entry = page.locator('.audit-event[data-entity="FACT:monthsActive"]');
@@ -631,7 +636,7 @@ describe('the console at /admin, in a real browser', () => {
     const integrator = await app.keyWithRoles(Role.INTEGRATOR);
     const page = await openConsole();
     await signIn(page, integrator);
-    await page.getByRole('link', { name: 'Customers' }).click();
+    await navLink(page, 'Customers').click();
     await page.getByLabel('Name or externalId starts with').fill('console-1');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('link', { name: 'Customer 1', exact: true }).click();
@@ -716,16 +721,16 @@ describe('the console at /admin, in a real browser', () => {
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: '放弃草稿' }).click();
     await page.getByRole('heading', { name: '层级阶梯' }).waitFor();
-    await page.getByRole('link', { name: '客户', exact: true }).click();
+    await navLink(page, '客户').click();
     await page.getByLabel('姓名或 externalId 开头为').fill('console-0');
     await page.getByRole('button', { name: '搜索' }).click();
     await page.getByRole('link', { name: 'Customer 0', exact: true }).click();
     await page.getByRole('heading', { name: 'Customer 0' }).waitFor();
     screens.push(await englishOn('customer'));
-    await page.getByRole('link', { name: '目录' }).click();
+    await navLink(page, '目录').click();
     await page.getByRole('heading', { name: '目录' }).waitFor();
     screens.push(await englishOn('catalogs'));
-    await page.getByRole('link', { name: '审计日志' }).click();
+    await navLink(page, '审计日志').click();
     await page.locator('.audit-event').first().waitFor();
     await page.locator('.audit-event').first().getByRole('button', { name: '变更内容' }).click();
     screens.push(await englishOn('audit'));
