@@ -6,6 +6,7 @@ import { createDataSource } from '../src/database/data-source';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { ProgramRegistry } from '../src/programs/program-registry';
 import { Services, createServices } from '../src/server';
+import { systemClock } from '../src/shared/clock';
 
 export interface ScriptEnvironment {
   config: Config;
@@ -23,7 +24,7 @@ export async function withDatabase<T>(name: string, work: (env: ScriptEnvironmen
   try {
     await dataSource.runMigrations({ transaction: 'each' });
     const services = createServices();
-    const ctx = systemContext({ dataSource, registry: new ProgramRegistry() }, name);
+    const ctx = systemContext({ dataSource, registry: new ProgramRegistry(), clock: systemClock }, name);
     return await work({ config, dataSource, services, ctx });
   } finally {
     await dataSource.destroy();

@@ -1,16 +1,17 @@
 import DataLoader from 'dataloader';
 import { EntityManager, In } from 'typeorm';
 import { Customer } from './customers/customer.entity';
-import { entityColumns, queryEntities } from './database/entity-rows';
+import { entityColumns, queryEntities } from './shared/entity-rows';
 import { Classification } from './engine';
 import { EntitlementDefinition } from './catalog/entitlement-definition.entity';
-import { EntitlementGrant } from './entitlements/entitlement-grant.entity';
+import { EntitlementGrant, grantActive } from './entitlements/entitlement-grant.entity';
 import { FactDefinition } from './facts/fact-definition.entity';
 import type { EvaluatedCustomer } from './evaluation/evaluated-customer';
-import { ACTIVE_OVERRIDE, TierOverride } from './evaluation/tier-override.entity';
+import { overrideActive, TierOverride } from './evaluation/tier-override.entity';
 import { ProgramRegistry, PublishedProgram } from './programs/program-registry';
 import { RuleSetVersion } from './programs/rule-set-version.entity';
 import type { Tier } from './programs/tier.entity';
+import { Clock } from './shared/clock';
 import { isUuid } from './shared/ids';
 
 export interface CustomerClassification {
@@ -49,7 +50,7 @@ export interface Loaders {
   clear(): void;
 }
 
-export function createLoaders(db: EntityManager, registry: ProgramRegistry): Loaders {
+export function createLoaders(db: EntityManager, { registry, clock }: { registry: ProgramRegistry; clock: Clock }): Loaders {
   let programs: Promise<PublishedProgram[]> | undefined;
   const loadPrograms = () => (programs ??= registry.published(db));
   let factDefinitions: Promise<FactDefinition[]> | undefined;
@@ -78,9 +79,9 @@ export function createLoaders(db: EntityManager, registry: ProgramRegistry): Loa
         EntitlementGrant,
         `SELECT ${entityColumns(db, EntitlementGrant, 'g')}, ${entityColumns(db, EntitlementDefinition, 'd', 'entitlement.')}
            FROM entitlement_grant g JOIN entitlement_definition d ON d.key = g.entitlement_key
-          WHERE g.customer_id = ANY($1::uuid[]) AND g.revoked_at IS NULL AND (g.expires_at IS NULL OR g.expires_at > now())
+          WHERE g.customer_id = ANY($1::uuid[]) AND ${grantActive('g', '$2')}
           ORDER BY g.created_at`,
-        [customerIds],
+        [customerIds, clock.now()],
         { entitlement: EntitlementDefinition },
       );
       const byCustomer = new Map<string, EntitlementGrant[]>();
@@ -91,8 +92,8 @@ export function createLoaders(db: EntityManager, registry: ProgramRegistry): Loa
       const rows = await queryEntities(
         db,
         TierOverride,
-        `SELECT ${entityColumns(db, TierOverride, 'o')} FROM tier_override o WHERE o.customer_id = ANY($1::uuid[]) AND ${ACTIVE_OVERRIDE}`,
-        [customerIds],
+        `SELECT ${entityColumns(db, TierOverride, 'o')} FROM tier_override o WHERE o.customer_id = ANY($1::uuid[]) AND ${overrideActive('o', '$2')}`,
+        [customerIds, clock.now()],
       );
       const byCustomer = new Map<string, TierOverride[]>();
       for (const o of rows) byCustomer.set(o.customerId, [...(byCustomer.get(o.customerId) ?? []), o]);

@@ -42,6 +42,9 @@ import { ProgramResolver, TierRuleResolver, TierEntitlementResolver } from './pr
 import { ProgramService } from './programs/program.service';
 import { buildStrataSchema } from './schema';
 import { clientErrorStatusPlugin, formatError } from './shared/format-error';
+import { Scheduler, SchedulerOptions } from './scheduler/scheduler';
+import { expiryWork } from './scheduler/expiry-work';
+import { Clock, systemClock } from './shared/clock';
 import { logger } from './shared/logger';
 import { requestIds, withRequestId } from './shared/request-id';
 
@@ -67,6 +70,8 @@ export interface Strata {
   app: express.Express;
   /** Runs re-tier jobs in this process; started by createServer unless told otherwise. */
   runner: RetierRunner;
+  /** Runs what time makes due (expiries) in this process; started by createServer unless told otherwise. */
+  scheduler: Scheduler;
   apollo: ApolloServer<Context>;
   schema: GraphQLSchema;
   deps: ServerDeps;
@@ -81,7 +86,7 @@ export interface Strata {
 export function createServices(): Services {
   const audit = new AuditService();
   const facts = new FactService(audit);
-  const evaluation = new EvaluationService(facts);
+  const evaluation = new EvaluationService(facts, audit);
   const programs = new ProgramService(facts, audit);
   const publisher = new PublishService(programs, audit);
   return {
@@ -138,14 +143,18 @@ export interface ServerOptions {
   /** The largest answer one request may build (MAX_RESPONSE_BYTES unless given). */
   maxResponseBytes?: number;
   retier?: RetierRunnerOptions & { start?: boolean };
+  scheduler?: SchedulerOptions;
   /** The built console served at /admin (dist/admin unless given). */
   consoleDir?: string;
+  /** What "now" is (tests move it); the system's clock unless given. */
+  clock?: Clock;
 }
 
 export async function createServer(dataSource: DataSource, options: ServerOptions): Promise<Strata> {
-  const deps: ServerDeps = { dataSource, registry: new ProgramRegistry() };
+  const deps: ServerDeps = { dataSource, registry: new ProgramRegistry(), clock: options.clock ?? systemClock };
   const services = createServices();
   const runner = new RetierRunner(deps, services.retierStage, options.retier);
+  const scheduler = new Scheduler(deps, expiryWork(services.evaluation, services.entitlements, EXPIRY_SWEEP_MS), options.scheduler);
   const instances = resolverInstances(services, runner);
   const schema = await buildStrataSchema({ get: (cls) => instances.get(cls) });
   const armor = new ApolloArmor(documentLimits(options.production)).protect();
@@ -209,18 +218,22 @@ export async function createServer(dataSource: DataSource, options: ServerOption
   );
   app.use(jsonErrors);
   if (options.retier?.start !== false) runner.start();
+  if (options.scheduler?.start !== false) scheduler.start();
   const housekeeping = setInterval(() => {
     services.idempotency.purge(systemContext(deps, 'housekeeping')).catch((err) => logger.warn({ err }, 'purging expired idempotency keys failed'));
   }, HOUSEKEEPING_INTERVAL_MS).unref();
   const stop = async () => {
     clearInterval(housekeeping);
     await runner.stop();
+    await scheduler.stop();
     await apollo.stop();
   };
-  return { app, runner, apollo, schema, deps, services, readiness, stop };
+  return { app, runner, scheduler, apollo, schema, deps, services, readiness, stop };
 }
 
 const MAX_TOKENS = 2_000;
+/** Expiries are recorded within this long of their instant (reads honour the instant itself). */
+const EXPIRY_SWEEP_MS = 15_000;
 const HOUSEKEEPING_INTERVAL_MS = 15 * 60_000;
 
 /**

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { benchAdmin } from './admin';
 import { benchApi } from './api';
 import { benchEvaluation } from './evaluation';
+import { benchExpiry } from './expiry';
 import { benchFidelity } from './fidelity';
 import { benchIsolation } from './isolation';
 import { benchLoad } from './load';
@@ -14,7 +15,7 @@ import { logger } from '../../src/shared/logger';
 import { benchRetier } from './retier';
 import { BenchDatabase, BenchOptions, Figure, benchDatabase, machine } from './support';
 
-const SUITES = ['evaluation', 'retier', 'preview', 'api', 'isolation', 'load', 'search', 'admin', 'fidelity'] as const;
+const SUITES = ['evaluation', 'retier', 'preview', 'api', 'isolation', 'load', 'search', 'admin', 'expiry', 'fidelity'] as const;
 type Suite = (typeof SUITES)[number];
 
 const USAGE = `usage: npm run bench -- [${SUITES.join('|')} …] [options]
@@ -25,6 +26,8 @@ const USAGE = `usage: npm run bench -- [${SUITES.join('|')} …] [options]
   --cases N            fidelity cases (default 1000000)
   --load N             customers an integrator loads into an empty Strata (default 1000000)
   --search N           customers the search suite searches (default 1000000)
+  --overrides N        overrides the expiry suite lets expire at one instant (default 10000),
+                       among --customers customers
   --admin-url URL      PostgreSQL to create the bench databases on
                        (default BENCH_ADMIN_URL or postgres://postgres@127.0.0.1:5432/postgres)
   --keep               keep the seeded databases and reuse them next time
@@ -53,6 +56,7 @@ async function main(): Promise<void> {
       cases: { type: 'string', default: '1000000' },
       load: { type: 'string', default: '1000000' },
       search: { type: 'string', default: '1000000' },
+      overrides: { type: 'string', default: '10000' },
       'admin-url': { type: 'string' },
       keep: { type: 'boolean', default: false },
       out: { type: 'string' },
@@ -125,6 +129,10 @@ async function main(): Promise<void> {
   if (suites.includes('admin')) {
     options.log('— admin');
     await withDatabase(customers, (db) => benchAdmin(options, db));
+  }
+  if (suites.includes('expiry')) {
+    options.log('— expiry');
+    await withDatabase(customers, (db) => benchExpiry(options, db, count(values.overrides!, '--overrides')));
   }
   if (suites.includes('fidelity')) {
     options.log('— fidelity');

@@ -11,6 +11,7 @@ import { ProgramRegistry } from '../../src/programs/program-registry';
 import { PublishedProgram } from '../../src/programs/program-registry';
 import { Services, createServices } from '../../src/server';
 import { withTransaction } from '../../src/shared/transaction';
+import { systemClock } from '../../src/shared/clock';
 
 /** One measured figure; printed as a JSON line as soon as it is known. */
 export type Figure = Record<string, unknown> & { suite: string; figure: string };
@@ -55,7 +56,7 @@ export async function benchDatabase(options: BenchOptions, customers: number): P
   await dataSource.initialize();
   await dataSource.runMigrations({ transaction: 'each' });
   const services = createServices();
-  const deps: ServerDeps = { dataSource, registry: new ProgramRegistry() };
+  const deps: ServerDeps = { dataSource, registry: new ProgramRegistry(), clock: systemClock };
   const ctx = systemContext(deps, 'bench');
   await loadRuleFiles(ctx, services, 'rules');
   const [{ n }] = await dataSource.query('SELECT count(*)::int AS n FROM customer');

@@ -26,6 +26,7 @@ export interface AuditFilter {
 export class AuditService {
   async record(tx: Context, entry: AuditEntry): Promise<void> {
     await tx.db.insert(AuditEvent, {
+      at: tx.deps.clock.now(),
       actorName: tx.actor.name,
       actorKeyId: tx.actor.keyId,
       action: entry.action,
@@ -35,6 +36,23 @@ export class AuditService {
       after: (entry.after === undefined ? null : toJson(entry.after)) as never,
       requestId: tx.requestId,
     });
+  }
+
+  /** Many entries of one caller in one statement (the scheduler records thousands of expiries at once). */
+  async recordMany(tx: Context, entries: readonly AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await tx.db.query(
+      `INSERT INTO audit_event (at, actor_name, actor_key_id, action, entity_type, entity_key, before, after, request_id)
+       SELECT $1, $2, $3, e.action, e.entity_type, e.entity_key, e.before, e.after, $4
+         FROM jsonb_to_recordset($5::jsonb) AS e(action text, entity_type text, entity_key text, before jsonb, after jsonb)`,
+      [
+        tx.deps.clock.now(),
+        tx.actor.name,
+        tx.actor.keyId,
+        tx.requestId,
+        JSON.stringify(entries.map((e) => ({ action: e.action, entity_type: e.entityType, entity_key: e.entityKey, before: e.before ?? null, after: e.after ?? null }))),
+      ],
+    );
   }
 
   /** Whether the key recorded any of the actions on the entity. */

@@ -162,7 +162,7 @@ export class DraftService {
     return this.transition(
       tx,
       draft,
-      { status: RuleDraftStatus.APPROVED, approvedBy: tx.actor.name, approverKeyId: tx.actor.keyId, approvedAt: new Date() },
+      { status: RuleDraftStatus.APPROVED, approvedBy: tx.actor.name, approverKeyId: tx.actor.keyId, approvedAt: tx.deps.clock.now() },
       'ruleDraftApprove',
     );
   }

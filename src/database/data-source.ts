@@ -14,6 +14,7 @@ import { FactDefinition } from '../facts/fact-definition.entity';
 import { IdempotentRequest } from '../idempotency/idempotent-request.entity';
 import { migrations } from '../migrations';
 import { RuleSetVersion } from '../programs/rule-set-version.entity';
+import { ScheduledTask } from '../scheduler/scheduled-task.entity';
 import { TierEntitlement } from '../programs/tier-entitlement.entity';
 import { TierProgram } from '../programs/tier-program.entity';
 import { Tier } from '../programs/tier.entity';
@@ -30,6 +31,7 @@ export const entities = [
   RetierJob,
   RuleDraft,
   RuleSetVersion,
+  ScheduledTask,
   StoredTierAssignment,
   Tier,
   TierChange,

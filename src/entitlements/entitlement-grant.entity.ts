@@ -8,6 +8,7 @@ import { EntitlementDefinition } from '../catalog/entitlement-definition.entity'
 @ObjectType({ implements: Node, description: 'An entitlement value given to one customer beside its tiers.' })
 @Entity('entitlement_grant')
 @Index('entitlement_grant_customer_idx', ['customerId'])
+@Index('entitlement_grant_pending_expiry_idx', ['expiresAt'], { where: 'expires_at IS NOT NULL AND revoked_at IS NULL AND expiry_recorded_at IS NULL' })
 export class EntitlementGrant {
   @Field(() => ID, { description: 'Globally unique (a UUID).' })
   @PrimaryGeneratedColumn('uuid')
@@ -53,4 +54,13 @@ export class EntitlementGrant {
   @Field(() => Date, { nullable: true, description: 'When it was revoked; null while it stands.' })
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
+
+  /** When its expiry was recorded (audit); null until then. */
+  @Column({ name: 'expiry_recorded_at', type: 'timestamptz', nullable: true })
+  expiryRecordedAt: Date | null;
+}
+
+/** SQL condition: the grant (table alias `g`) counts at the instant `now` (an SQL expression). */
+export function grantActive(g: string, now: string): string {
+  return `${g}.revoked_at IS NULL AND (${g}.expires_at IS NULL OR ${g}.expires_at > ${now})`;
 }

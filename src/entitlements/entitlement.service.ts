@@ -5,6 +5,7 @@ import type { EvaluatedCustomer } from '../evaluation/evaluated-customer';
 import { shownTier } from '../evaluation/shown-tier';
 import { Better, EntitlementCandidate, EntitlementPolicy, EntitlementValueType, mergeEntitlements } from '../engine';
 import { ReplayCodec } from '../idempotency/idempotency.service';
+import { entityColumns, queryEntities } from '../shared/entity-rows';
 import { DomainError } from '../shared/errors';
 import { catalogKeyProblem } from '../shared/catalog-key';
 import { isUuid } from '../shared/ids';
@@ -119,7 +120,7 @@ export class EntitlementService {
         });
       }
     }
-    const now = Date.now();
+    const now = ctx.deps.clock.now().getTime();
     for (const grant of grants) {
       if (grant.expiresAt && grant.expiresAt.getTime() <= now) continue;
       policies.set(grant.key, grant.entitlement!);
@@ -191,7 +192,7 @@ export class EntitlementService {
       const problem = entitlementValueProblem(definition.valueType, input.value);
       if (problem) errors.push(userError('TYPE_MISMATCH', ['input', 'value'], `"${input.key}" is ${definition.valueType}: ${problem}`));
     }
-    if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
+    if (input.expiresAt && input.expiresAt.getTime() <= tx.deps.clock.now().getTime()) {
       errors.push(userError('INVALID', ['input', 'expiresAt'], 'expiresAt must be in the future'));
     }
     if (!input.reason.trim()) errors.push(userError('INVALID', ['input', 'reason'], 'reason must say why the grant is given'));
@@ -215,9 +216,33 @@ export class EntitlementService {
     if (!grant) throwIfAny([userError('NOT_FOUND', ['id'], `no grant with id "${id}"`)]);
     if (grant!.revokedAt) throwIfAny([userError('CONFLICT', ['id'], `grant "${id}" was already revoked`)]);
     const before = { ...grant! };
-    grant!.revokedAt = new Date();
+    grant!.revokedAt = tx.deps.clock.now();
     const saved = await tx.db.save(grant!);
     await this.audit.record(tx, { action: 'entitlementGrantRevoke', entityType: 'GRANT', entityKey: saved.id, before, after: saved });
     return saved;
+  }
+
+  /**
+   * Records up to `due` grants whose expiry instant has passed: marks each and audits it
+   * (reads stopped counting it at its instant). Grants held by another transaction are left
+   * for the next call.
+   */
+  async settleExpiries(tx: Context, due: number): Promise<EntitlementGrant[]> {
+    const expired = await queryEntities(
+      tx.db,
+      EntitlementGrant,
+      `WITH due AS (
+         SELECT g.id FROM entitlement_grant g
+          WHERE g.expires_at <= $1 AND g.expires_at IS NOT NULL AND g.revoked_at IS NULL AND g.expiry_recorded_at IS NULL
+          ORDER BY g.expires_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+       marked AS (UPDATE entitlement_grant g SET expiry_recorded_at = $1 FROM due WHERE g.id = due.id RETURNING g.*)
+       SELECT ${entityColumns(tx.db, EntitlementGrant, 'm')} FROM marked m ORDER BY m.expires_at, m.id`,
+      [tx.deps.clock.now(), due],
+    );
+    await this.audit.recordMany(
+      tx,
+      expired.map((g) => ({ action: 'entitlementGrantExpire', entityType: 'GRANT', entityKey: g.id, before: { ...g, expiryRecordedAt: null }, after: g })),
+    );
+    return expired;
   }
 }

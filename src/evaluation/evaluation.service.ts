@@ -1,4 +1,5 @@
 import { setImmediate } from 'node:timers/promises';
+import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
 import { Classification, Facts, NextTier as EngineNextTier, flattenConditions, nextTierUp } from '../engine';
 import type { CustomerClassification, VersionTier } from '../loaders';
@@ -8,11 +9,13 @@ import { TierProgram } from '../programs/tier-program.entity';
 import { FactService } from '../facts/fact.service';
 import { DomainError } from '../shared/errors';
 import { Connection, PageArgs, keyset, pageRequest, toConnection } from '../shared/pagination';
+import { entityColumns } from '../shared/entity-rows';
 import { countShownTiers } from './shown-tier-reads';
 import { EvaluatedCustomer } from './evaluated-customer';
 import { ShownTier, encodeTier, shownTier } from './shown-tier';
 import { AssignmentSource, NextTier, TierAsOf, TierAssignment, TierExplanation } from './tier-assignment.types';
 import { TierChange, TierChangeCause } from './tier-change.entity';
+import { TierOverride } from './tier-override.entity';
 
 export interface TierCountRow {
   tierKey: string | null;
@@ -34,14 +37,89 @@ export interface Reconcilable {
   before: string | null;
 }
 
+/** Which expiries to record: every one due (the scheduler, a batch at a time), or those of customers a write holds. */
+export type ExpiryScope = { due: number } | { customerIds: readonly string[] } | { externalIds: readonly string[] };
+
+/** Overrides whose expiry was recorded, and the history rows that wrote. */
+export interface OverrideExpiries {
+  expired: TierOverride[];
+  tierChanges: TierChange[];
+}
+
+/** SQL condition on alias `o`: an override whose expiry instant (`now`, an SQL expression) has passed and is not yet recorded. */
+function expiryDue(now: string): string {
+  return `o.expires_at <= ${now} AND o.expires_at IS NOT NULL AND o.revoked_at IS NULL AND o.expiry_recorded_at IS NULL`;
+}
+
 /** Live evaluation for reads; evaluation plus stored assignments and history for writes. */
 export class EvaluationService {
-  constructor(private readonly facts: FactService) {}
+  constructor(
+    private readonly facts: FactService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /**
+   * Records the overrides whose expiry instant has passed: marks each, appends a history row
+   * where the shown tier changes (OVERRIDE_EXPIRED, at the expiry instant, with the facts
+   * then) and audits it. Reads stop counting an override at its instant; this writes what
+   * that did. Every write to a customer (customers/, overrides, a re-tier's chunk) records
+   * the customer's due expiries first, before it changes facts or tiers, so the stored rules
+   * tier and facts read here are still those that stood at the instant, and history chains. Customers are locked before their overrides (the order every writer keeps); the
+   * scheduler skips customers a write holds, which records them itself.
+   */
+  async settleOverrideExpiries(tx: Context, scope: ExpiryScope): Promise<OverrideExpiries> {
+    const now = tx.deps.clock.now();
+    const locked: { id: string }[] =
+      'due' in scope
+        ? await tx.db.query(
+            `SELECT c.id FROM customer c
+              WHERE c.id IN (SELECT o.customer_id FROM tier_override o WHERE ${expiryDue('$1')} ORDER BY o.expires_at LIMIT $2)
+              ORDER BY c.id FOR UPDATE OF c SKIP LOCKED`,
+            [now, scope.due],
+          )
+        : // From the few pending expiries (a partial index), not from the customers written.
+          await tx.db.query(
+            `SELECT c.id FROM customer c
+              WHERE c.id IN (SELECT o.customer_id FROM tier_override o WHERE ${expiryDue('$1')})
+                AND ${'customerIds' in scope ? 'c.id = ANY($2::uuid[])' : 'c.external_id = ANY($2::text[])'}
+              ORDER BY c.id FOR UPDATE OF c`,
+            [now, 'customerIds' in scope ? scope.customerIds : scope.externalIds],
+          );
+    if (locked.length === 0) return { expired: [], tierChanges: [] };
+    // A statement of its own, so it reads assignments as the writes that held the locks left them.
+    const rows = (await tx.db.query(
+      `WITH expired AS (
+         UPDATE tier_override o SET expiry_recorded_at = $1 WHERE ${expiryDue('$1')} AND o.customer_id = ANY($2::uuid[]) RETURNING o.*)
+       SELECT ${entityColumns(tx.db, TierOverride, 'e')}, a.tier_key AS "storedTier", a.rule_version AS "storedVersion", a.customer_id IS NOT NULL AS "had"
+         FROM expired e LEFT JOIN tier_assignment a ON a.customer_id = e.customer_id AND a.program_id = e.program_id
+        ORDER BY e.expires_at, e.id`,
+      [now, locked.map((l) => l.id)],
+    )) as (TierOverride & { storedTier: string | null; storedVersion: number | null; had: boolean })[];
+    const programs = await tx.loaders.programs();
+    const changes: TierChange[] = [];
+    const expired = rows.map(({ storedTier, storedVersion, had, ...override }) => {
+      const published = programs.find((p) => p.program.id === override.programId);
+      if (published) {
+        const stored: Classification = had ? { applies: true, tierKey: storedTier } : { applies: false, tierKey: null };
+        const from = shownTier(published, stored, override.tierKey);
+        const to = shownTier(published, stored, null);
+        if (encodeTier(from) !== encodeTier(to)) {
+          changes.push(Object.assign(change(override.customerId, published, from.tierKey, to, TierChangeCause.OVERRIDE_EXPIRED), { at: override.expiresAt, ruleVersion: storedVersion }));
+        }
+      }
+      return Object.assign(new TierOverride(), override);
+    });
+    await this.audit.recordMany(
+      tx,
+      expired.map((o) => ({ action: 'tierOverrideExpire', entityType: 'OVERRIDE', entityKey: o.id, before: { ...o, expiryRecordedAt: null }, after: o })),
+    );
+    return { expired, tierChanges: await this.appendHistory(tx, changes) };
+  }
 
   /** The customer's tiers in every program that covers them, from the current facts. */
   async liveAssignments(ctx: Context, customer: EvaluatedCustomer): Promise<TierAssignment[]> {
     const classifications = await ctx.loaders.classifications.load(customer);
-    return classifications.filter((c) => c.classification.applies).map((c) => toAssignment(c, customer.facts));
+    return classifications.filter((c) => c.classification.applies).map((c) => toAssignment(c, customer.facts, ctx.deps.clock.now()));
   }
 
   async liveAssignment(ctx: Context, customer: EvaluatedCustomer, programKey: string): Promise<TierAssignment | null> {
@@ -55,7 +133,7 @@ export class EvaluationService {
     if (!published) throw new DomainError('NOT_FOUND', `no tier program with key "${programKey}"`);
     const problems = this.facts.check(await this.facts.catalog(ctx), facts, ['facts'], false);
     if (problems.length) throw new DomainError('BAD_USER_INPUT', problems.map((p) => `${p.field?.join('.')}: ${p.message}`).join('; '));
-    return toAssignment({ published, classification: await published.evaluator.classify(facts), override: null }, facts);
+    return toAssignment({ published, classification: await published.evaluator.classify(facts), override: null }, facts, ctx.deps.clock.now());
   }
 
   /** The program with this id or key as it is in force; null once it is gone. */
@@ -112,7 +190,7 @@ export class EvaluationService {
    * force. Now or later is the card's question, answered live by `tier`.
    */
   async tierAt(ctx: Context, customerId: string, programKey: string, at: Date): Promise<TierAsOf> {
-    if (at.getTime() > Date.now()) throw new DomainError('BAD_USER_INPUT', `at: ${at.toISOString()} is in the future; the tier now is Customer.tier`);
+    if (at.getTime() > ctx.deps.clock.now().getTime()) throw new DomainError('BAD_USER_INPUT', `at: ${at.toISOString()} is in the future; the tier now is Customer.tier`);
     const program = await ctx.db.findOne(TierProgram, { where: { key: programKey } });
     if (!program) throw new DomainError('NOT_FOUND', `no tier program with key "${programKey}"`);
     const [published, change] = [
@@ -254,10 +332,11 @@ export class EvaluationService {
     if (changes.length === 0) return changes;
     const rows: { id: string; at: Date; facts: Facts | null }[] = await tx.db.query(
       // The facts as this transaction wrote them; a subquery per row keeps unnest's order for RETURNING.
-      `INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, facts)
-       SELECT u.*, (SELECT c.facts FROM customer c WHERE c.id = u.customer_id)
-         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[])
-              AS u(customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version)
+      `INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, facts, at)
+       SELECT u.customer_id, u.program_id, u.program_key, u.from_tier_key, u.to_tier_key, u.rules_tier_key, u.cause, u.rule_version,
+              (SELECT c.facts FROM customer c WHERE c.id = u.customer_id), COALESCE(u.at, $10::timestamptz)
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::timestamptz[])
+              AS u(customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, at)
        RETURNING id, at, facts`,
       [
         changes.map((c) => c.customerId),
@@ -268,6 +347,9 @@ export class EvaluationService {
         changes.map((c) => c.rulesTierKey),
         changes.map((c) => c.cause),
         changes.map((c) => c.ruleVersion),
+        // Set for changes time made (at the instant they took effect); the others happen now.
+        changes.map((c) => c.at ?? null),
+        tx.deps.clock.now(),
       ],
     );
     rows.forEach((row, i) => Object.assign(changes[i], row));
@@ -288,7 +370,7 @@ function change(customerId: string, published: PublishedProgram, from: string | 
   });
 }
 
-function toAssignment({ published, classification, override }: CustomerClassification, facts: Facts): TierAssignment {
+function toAssignment({ published, classification, override }: CustomerClassification, facts: Facts, evaluatedAt: Date): TierAssignment {
   const shown = shownTier(published, classification, override?.tierKey);
   return {
     program: published.program,
@@ -296,7 +378,7 @@ function toAssignment({ published, classification, override }: CustomerClassific
     ruleVersion: published.version.version,
     source: shown.source,
     override: shown.source === AssignmentSource.OVERRIDE ? override : null,
-    evaluatedAt: new Date(),
+    evaluatedAt,
     facts,
     published,
   };

@@ -6,7 +6,7 @@ import { UserError, throwIfAny, userError } from '../shared/user-error';
 import { EvaluationService } from './evaluation.service';
 import { shownTier } from './shown-tier';
 import { TierChange, TierChangeCause } from './tier-change.entity';
-import { ACTIVE_OVERRIDE, TierOverride } from './tier-override.entity';
+import { TierOverride, overrideActive } from './tier-override.entity';
 
 export interface TierOverrideSetInput {
   customerId?: string | null;
@@ -46,9 +46,10 @@ export class OverrideService {
       errors.push(userError('NOT_FOUND', ['input', 'tierKey'], `program "${input.programKey}" has no tier "${input.tierKey}"`));
     }
     if (!input.reason.trim()) errors.push(userError('INVALID', ['input', 'reason'], 'reason must say why the tier is overridden'));
-    if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) errors.push(userError('INVALID', ['input', 'expiresAt'], 'expiresAt must be in the future'));
+    if (input.expiresAt && input.expiresAt.getTime() <= tx.deps.clock.now().getTime()) errors.push(userError('INVALID', ['input', 'expiresAt'], 'expiresAt must be in the future'));
     throwIfAny(errors);
     const customerId = (customer as { id: string }).id;
+    await this.evaluation.settleOverrideExpiries(tx, { customerIds: [customerId] });
 
     const loaded = await tx.loaders.customerById.load(customerId);
     const evaluated = (await tx.loaders.classifications.load(loaded!)).find((e) => e.published.program.id === published!.program.id)!;
@@ -82,12 +83,17 @@ export class OverrideService {
   }
 
   async revoke(tx: Context, id: string): Promise<OverrideWrite> {
-    const override = isUuid(id) ? await tx.db.findOne(TierOverride, { where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
+    const found = isUuid(id) ? await tx.db.findOne(TierOverride, { where: { id } }) : null;
+    if (!found) throwIfAny([userError('NOT_FOUND', ['id'], `no tier override with id "${id}"`)]);
+    // The customer first, as every write locks it, then what its expiry did, then the override.
+    await tx.db.query('SELECT 1 FROM customer WHERE id = $1 FOR UPDATE', [found!.customerId]);
+    await this.evaluation.settleOverrideExpiries(tx, { customerIds: [found!.customerId] });
+    const override = await tx.db.findOne(TierOverride, { where: { id }, lock: { mode: 'pessimistic_write' } });
     if (!override) throwIfAny([userError('NOT_FOUND', ['id'], `no tier override with id "${id}"`)]);
     if (override!.revokedAt) throwIfAny([userError('CONFLICT', ['id'], `tier override "${id}" was already revoked`)]);
-    const [{ active }] = await tx.db.query(`SELECT (${ACTIVE_OVERRIDE}) AS active FROM tier_override o WHERE o.id = $1`, [id]);
+    const [{ active }] = await tx.db.query(`SELECT (${overrideActive('o', '$2')}) AS active FROM tier_override o WHERE o.id = $1`, [id, tx.deps.clock.now()]);
     const before = { ...override! };
-    override!.revokedAt = new Date();
+    override!.revokedAt = tx.deps.clock.now();
     const saved = await tx.db.save(override!);
     tx.loaders.clear();
     let tierChanges: TierChange[] = [];

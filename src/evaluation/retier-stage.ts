@@ -63,9 +63,12 @@ export class RetierStage {
    * nothing twice. Customers SQL could not classify are classified here, in Node, under lock.
    */
   async applyChunk(tx: Context, published: PublishedProgram, after: string | null, size: number, cause: TierChangeCause): Promise<StagedChunk> {
+    const batch: { id: string }[] = await tx.db.query('SELECT id FROM retier_stage WHERE id > $1 ORDER BY id LIMIT $2', [after ?? FIRST_ID, size]);
+    await this.evaluation.settleOverrideExpiries(tx, { customerIds: batch.map((b) => b.id) });
     const params = new SqlParams();
     const program = params.add(published.program.id, 'uuid');
     const version = params.add(published.version.version, 'int');
+    const now = params.add(tx.deps.clock.now(), 'timestamptz');
     const before = `CASE WHEN l.had THEN ${storedShownTierSql(published, 'l.before', 'l.override_tier', params)} ELSE '${SQL_OUTSIDE}' END`;
     const shown = shownTierSql(published, 'l.k', 'l.override_tier', params);
     const [row]: { staged: number; last_id: string | null; changes: number; undecided: string[] | null }[] = await tx.db.query(
@@ -73,7 +76,7 @@ export class RetierStage {
        locked AS MATERIALIZED (
          -- Only staged customers are locked; = ANY(ARRAY(…)) keeps it to primary-key probes.
          SELECT b.*, o.tier_key AS override_tier, c.facts FROM batch b JOIN customer c ON c.id = b.id AND c.version = b.version
-           ${activeOverrideJoin(published.program.id, params, 'b.id')}
+           ${activeOverrideJoin(published.program.id, params, 'b.id', tx.deps.clock.now())}
           WHERE c.id = ANY(ARRAY(SELECT id FROM batch WHERE k IS NOT NULL)) FOR UPDATE OF c),
        updated AS (
          UPDATE tier_assignment a SET tier_key = NULLIF(l.k, '${SQL_NO_TIER}'), rule_version = ${version}, evaluated_at = now()
@@ -92,9 +95,9 @@ export class RetierStage {
        written AS (SELECT customer_id FROM updated UNION ALL SELECT customer_id FROM inserted UNION ALL SELECT customer_id FROM removed),
        moves AS (SELECT l.id, ${before} AS from_code, ${shown} AS to_code, l.k, l.had, l.facts FROM locked l JOIN written w ON w.customer_id = l.id),
        history AS (
-         INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, facts)
+         INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, facts, at)
          SELECT m.id, ${program}, ${params.add(published.program.key, 'text')}, ${tierKeyOfSql('m.from_code')}, ${tierKeyOfSql('m.to_code')}, ${tierKeyOfSql('m.k')},
-                ${params.add(cause, 'text')}, ${version}, m.facts
+                ${params.add(cause, 'text')}, ${version}, m.facts, ${now}
            FROM moves m WHERE m.from_code IS DISTINCT FROM m.to_code ORDER BY m.id)
        SELECT (SELECT count(*)::int FROM batch) AS staged, (SELECT id FROM batch ORDER BY id DESC LIMIT 1) AS last_id,
               (SELECT count(*)::int FROM written) AS changes, (SELECT array_agg(id ORDER BY id) FROM batch WHERE k IS NULL) AS undecided`,
@@ -111,7 +114,7 @@ export class RetierStage {
       `SELECT c.id, c.facts, a.tier_key, a.customer_id IS NOT NULL AS had, o.tier_key AS override_tier
          FROM customer c
          LEFT JOIN tier_assignment a ON a.customer_id = c.id AND a.program_id = ${params.add(published.program.id, 'uuid')}
-         ${activeOverrideJoin(published.program.id, params, 'c.id')}
+         ${activeOverrideJoin(published.program.id, params, 'c.id', tx.deps.clock.now())}
         WHERE c.id = ANY(${params.add(ids, 'uuid[]')}) ORDER BY c.id FOR UPDATE OF c`,
       params.values,
     );

@@ -15,16 +15,16 @@ import { activeOverrideJoin, assignmentsCurrent, decodeTier, encodeTier, shownTi
  * assignments when they are current (customers without one are left out: they are outside),
  * else classifies the facts in SQL (customers outside are coded SQL_OUTSIDE).
  */
-function withShownTier(published: PublishedProgram, source: string, keep: readonly string[], params: SqlParams): string {
+function withShownTier(published: PublishedProgram, source: string, keep: readonly string[], params: SqlParams, now: Date): string {
   const columns = keep.map((k) => `s.${k}`).join(', ');
   if (assignmentsCurrent(published)) {
     return `SELECT ${columns}, ${storedShownTierSql(published, 'a.tier_key', 'o.tier_key', params)} AS code
       FROM (${source}) s
       JOIN tier_assignment a ON a.customer_id = s.id AND a.program_id = ${params.add(published.program.id, 'uuid')}
-      ${activeOverrideJoin(published.program.id, params, 's.id')}`;
+      ${activeOverrideJoin(published.program.id, params, 's.id', now)}`;
   }
   const facts = keep.includes('facts') ? '' : ', s.facts';
-  const overridden = `SELECT ${columns}, o.tier_key AS override_tier${facts} FROM (${source}) s ${activeOverrideJoin(published.program.id, params, 's.id')}`;
+  const overridden = `SELECT ${columns}, o.tier_key AS override_tier${facts} FROM (${source}) s ${activeOverrideJoin(published.program.id, params, 's.id', now)}`;
   const classified = sqlClassifications(overridden, [...keep, 'override_tier'], [published.evaluator.definition], params);
   return `SELECT ${keep.map((k) => `r.${k}`).join(', ')}, ${shownTierSql(published, 'r.k0', 'r.override_tier', params)} AS code FROM (${classified}) r`;
 }
@@ -34,7 +34,7 @@ async function decideInNode(ctx: Context, published: PublishedProgram, ids: read
   if (ids.length === 0) return new Map();
   const params = new SqlParams();
   const rows: { id: string; facts: Facts; override_tier: string | null }[] = await ctx.db.query(
-    `SELECT c.id, c.facts, o.tier_key AS override_tier FROM customer c ${activeOverrideJoin(published.program.id, params, 'c.id')}
+    `SELECT c.id, c.facts, o.tier_key AS override_tier FROM customer c ${activeOverrideJoin(published.program.id, params, 'c.id', ctx.deps.clock.now())}
       WHERE c.id = ANY(${params.add(ids, 'uuid[]')})`,
     params.values,
   );
@@ -48,7 +48,7 @@ export async function countShownTiers(ctx: Context, published: PublishedProgram)
   const params = new SqlParams();
   const rows: { code: string | null; count: number; undecided: string[] | null }[] = await ctx.db.query(
     `SELECT code, count(*)::int AS count, CASE WHEN code IS NULL THEN array_agg(id) END AS undecided
-       FROM (${withShownTier(published, 'SELECT c.id, c.facts FROM customer c', ['id'], params)}) x GROUP BY code`,
+       FROM (${withShownTier(published, 'SELECT c.id, c.facts FROM customer c', ['id'], params, ctx.deps.clock.now())}) x GROUP BY code`,
     params.values,
   );
   const counts = new Map<string | null, number>();
@@ -96,7 +96,7 @@ export async function pageShowingTier(
   for (let cursor = after; page.length < limit; ) {
     const params = new SqlParams();
     const rows: Record<string, unknown>[] = await ctx.db.query(
-      `SELECT x.* FROM (${withShownTier(match.published, source(cursor, params), keep, params)}) x
+      `SELECT x.* FROM (${withShownTier(match.published, source(cursor, params), keep, params, ctx.deps.clock.now())}) x
         WHERE ${matchSql(match, params)} OR x.code IS NULL ORDER BY ${order.sql} LIMIT ${params.add(limit, 'int')}`,
       params.values,
     );
@@ -115,7 +115,7 @@ export async function countShowingTier(ctx: Context, match: ShownTierMatch, sour
   const params = new SqlParams();
   const [row]: { count: number; undecided: string[] | null }[] = await ctx.db.query(
     `SELECT count(*) FILTER (WHERE ${matchSql(match, params)})::int AS count, array_agg(x.id) FILTER (WHERE x.code IS NULL) AS undecided
-       FROM (${withShownTier(match.published, source(params), keep, params)}) x`,
+       FROM (${withShownTier(match.published, source(params), keep, params, ctx.deps.clock.now())}) x`,
     params.values,
   );
   const decided = await decideInNode(ctx, match.published, row.undecided ?? []);
@@ -140,7 +140,7 @@ export interface ClassifiedGroup {
 export async function classifyCustomers(ctx: Context, evaluators: ProgramEvaluator[], sampleSize = 0, overridesOf: string | null = null): Promise<ClassifiedGroup[]> {
   const params = new SqlParams();
   // A hash join against the few active overrides, not one index probe per customer.
-  const overrideJoin = overridesOf ? activeOverrideJoin(overridesOf, params, 'c.id') : '';
+  const overrideJoin = overridesOf ? activeOverrideJoin(overridesOf, params, 'c.id', ctx.deps.clock.now()) : '';
   const overrideTier = overridesOf ? 'o.tier_key' : 'NULL::text';
   const definitions = evaluators.map((e) => e.definition);
   const keys = definitions.map((_, i) => `k${i}`);

@@ -1,7 +1,7 @@
 import { Classification, SQL_NO_TIER, SQL_OUTSIDE, SqlParams } from '../engine';
 import type { PublishedProgram } from '../programs/program-registry';
 import { AssignmentSource } from './tier-assignment.types';
-import { ACTIVE_OVERRIDE } from './tier-override.entity';
+import { overrideActive } from './tier-override.entity';
 
 /**
  * The one owner of the tier a customer *shows* in a program. The layers, in order: the
@@ -63,14 +63,9 @@ function tierKeysParam(ladder: Ladder, params: SqlParams): string {
   );
 }
 
-/** SQL for the customer's active override tier in the program, or NULL; expiry is compared with now() on every read. */
-export function activeOverrideSql(programId: string, params: SqlParams, customerId: string): string {
-  return `(SELECT o.tier_key FROM tier_override o WHERE o.customer_id = ${customerId} AND o.program_id = ${params.add(programId, 'uuid')} AND ${ACTIVE_OVERRIDE})`;
-}
-
-/** A LEFT JOIN of each customer's active override in the program as `o` (a hash join for set-wise reads). */
-export function activeOverrideJoin(programId: string, params: SqlParams, customerId: string): string {
-  return `LEFT JOIN tier_override o ON o.customer_id = ${customerId} AND o.program_id = ${params.add(programId, 'uuid')} AND ${ACTIVE_OVERRIDE}`;
+/** A LEFT JOIN of each customer's override active at `now` in the program as `o` (a hash join for set-wise reads). */
+export function activeOverrideJoin(programId: string, params: SqlParams, customerId: string, now: Date): string {
+  return `LEFT JOIN tier_override o ON o.customer_id = ${customerId} AND o.program_id = ${params.add(programId, 'uuid')} AND ${overrideActive('o', params.add(now, 'timestamptz'))}`;
 }
 
 /** Reads a tier code from SQL. */

@@ -3,13 +3,16 @@ import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, Primary
 import { Node } from '../shared/node';
 import { TierProgram } from '../programs/tier-program.entity';
 
-/** SQL condition on alias `o`: the override counts now. Expired overrides stop counting at once. */
-export const ACTIVE_OVERRIDE = 'o.revoked_at IS NULL AND (o.expires_at IS NULL OR o.expires_at > now())';
+/** SQL condition: the override (table alias `o`) counts at the instant `now` (an SQL expression). Expired overrides stop counting at once. */
+export function overrideActive(o: string, now: string): string {
+  return `${o}.revoked_at IS NULL AND (${o}.expires_at IS NULL OR ${o}.expires_at > ${now})`;
+}
 
 /** A tier pinned by an account manager, beating the rules until it expires or is revoked. */
 @ObjectType({ implements: Node, description: 'An account manager\'s pin of a customer\'s tier in a program; the rules keep running underneath.' })
 @Entity('tier_override')
 @Index('tier_override_active_key', ['customerId', 'programId'], { unique: true, where: 'revoked_at IS NULL' })
+@Index('tier_override_pending_expiry_idx', ['expiresAt'], { where: 'expires_at IS NOT NULL AND revoked_at IS NULL AND expiry_recorded_at IS NULL' })
 export class TierOverride {
   @Field(() => ID, { description: 'Globally unique (a UUID).' })
   @PrimaryGeneratedColumn('uuid')
@@ -54,4 +57,8 @@ export class TierOverride {
   @Field(() => Date, { nullable: true, description: 'When it was revoked; null while it stands.' })
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
+
+  /** When its expiry was recorded (history row, audit); null until then. */
+  @Column({ name: 'expiry_recorded_at', type: 'timestamptz', nullable: true })
+  expiryRecordedAt: Date | null;
 }

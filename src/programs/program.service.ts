@@ -158,7 +158,7 @@ export class ProgramService {
   /** Stores a published version with its tiers and their entitlement values. */
   async insertVersion(tx: Context, programId: string, version: number, document: ProgramDocument, approvedBy: string | null): Promise<RuleSetVersion> {
     const saved = await tx.db.save(
-      Object.assign(new RuleSetVersion(), { programId, version, status: RuleSetStatus.PUBLISHED, document, publishedAt: new Date(), publishedBy: tx.actor.name, approvedBy }),
+      Object.assign(new RuleSetVersion(), { programId, version, status: RuleSetStatus.PUBLISHED, document, publishedAt: tx.deps.clock.now(), publishedBy: tx.actor.name, approvedBy }),
     );
     for (const t of document.tiers) {
       const tier = await tx.db.save(Object.assign(new Tier(), { ruleSetVersionId: saved.id, key: t.key, name: t.name, rank: t.rank, conditions: t.conditions }));

@@ -4,9 +4,16 @@ import { UserError, UserErrors, userError } from './user-error';
 
 type Payload = { userErrors: UserError[] };
 
-/** Runs `work` in one transaction, with a context whose `db` and loaders are the transaction's. */
+/**
+ * Runs `work` in one transaction, with a context whose `db` and loaders are the
+ * transaction's. Its clock stands still, as PostgreSQL's now() does: every decision of the
+ * transaction (an override still counts, an expiry is due, the instant a row records) is
+ * taken at one instant.
+ */
 export function withTransaction<T>(ctx: Context, work: (tx: Context) => Promise<T>): Promise<T> {
-  return ctx.db.transaction((manager) => work(onManager(ctx, manager)));
+  const instant = ctx.deps.clock.now();
+  const deps = { ...ctx.deps, clock: { now: () => new Date(instant) } };
+  return ctx.db.transaction((manager) => work(onManager({ ...ctx, deps }, manager)));
 }
 
 /**
@@ -31,7 +38,7 @@ export async function runMutation<P extends Payload>(
     }
     throw error;
   } finally {
-    ctx.loaders = createLoaders(ctx.db, ctx.deps.registry);
+    ctx.loaders = createLoaders(ctx.db, ctx.deps);
   }
 }
 

@@ -41,6 +41,9 @@ export async function startTestApp(
     maxResponseBytes?: number;
     /** A server of the test's own (e.g. one it restarts) instead of a database cloned on the shared one. */
     databaseUrl?: string;
+    clock?: ServerOptions['clock'];
+    /** Not started unless asked: tests run what is due with strata.scheduler.tick(). */
+    scheduler?: ServerOptions['scheduler'];
   } = {},
 ): Promise<TestApp> {
   const queries = new QueryCounter();
@@ -50,6 +53,8 @@ export async function startTestApp(
     costLimits: options.costLimits,
     maxResponseBytes: options.maxResponseBytes,
     retier: options.retier ?? { pollMs: 200 },
+    clock: options.clock,
+    scheduler: options.scheduler ?? { start: false },
   });
   const adminKey = newSecret();
   await strata.services.auth.ensureAdminKey(systemContext(strata.deps, 'test'), adminKey);

@@ -59,6 +59,20 @@ describe('tier overrides and what it would take', () => {
     expect(expired.entitlements).toContainEqual({ key: 'feeDiscountPct', value: 30, source: 'TIER', tierKey: 'A_SUB' });
     expect(await listed('A_SUB')).toContain(customerId);
     expect(await listed('A')).not.toContain(customerId);
+
+    // The scheduler records what the expiry did: a history row at the expiry instant, audited.
+    const [{ expires_at: expiredAt }] = await app.db.dataSource.query(`SELECT expires_at FROM tier_override WHERE customer_id = $1`, [customerId]);
+    expect(await app.strata.scheduler.tick()).toEqual(['override-expiry', 'grant-expiry']);
+    const history = await app.gql(`query($id: ID!) { customer(id: $id) { tierHistory(programKey: "retail-bank", first: 1) { edges { node { fromTierKey toTierKey rulesTierKey cause at } } } } }`, {
+      id: customerId,
+    });
+    expect(history.data.customer.tierHistory.edges[0].node).toEqual({ fromTierKey: 'A', toTierKey: 'A_SUB', rulesTierKey: 'A_SUB', cause: 'OVERRIDE_EXPIRED', at: expiredAt.toISOString() });
+    const audit = await app.gql(`{ auditEvents(filter: { action: tierOverrideExpire }) { edges { node { actorName entityKey } } } }`);
+    expect(audit.data.auditEvents.edges).toEqual([{ node: { actorName: 'scheduler:override-expiry', entityKey: set.data.tierOverrideSet.override.id } }]);
+    // Recorded once: the next run finds nothing due.
+    await app.db.dataSource.query(`UPDATE scheduled_task SET due_at = now() - interval '1 second'`);
+    await app.strata.scheduler.tick();
+    expect((await app.db.dataSource.query(`SELECT count(*)::int AS n FROM tier_change WHERE cause = 'OVERRIDE_EXPIRED'`))[0].n).toBe(1);
   });
 
   it('revokes an override, records the change and audits both steps', async () => {
@@ -74,8 +88,8 @@ describe('tier overrides and what it would take', () => {
     const again = await app.gql(`mutation($id: ID!) { tierOverrideRevoke(id: $id) { userErrors { code } } }`, { id }, integrator);
     expect(again.data.tierOverrideRevoke.userErrors).toEqual([{ code: 'CONFLICT' }]);
     const audit = await app.gql(`{ auditEvents(filter: { entityType: "OVERRIDE" }) { edges { node { action actorName } } } }`);
-    expect(audit.data.auditEvents.edges.map((e: any) => e.node.action)).toEqual(['tierOverrideRevoke', 'tierOverrideSet', 'tierOverrideSet']);
+    expect(audit.data.auditEvents.edges.map((e: any) => e.node.action)).toEqual(['tierOverrideRevoke', 'tierOverrideSet', 'tierOverrideExpire', 'tierOverrideSet']);
     const history = await app.gql(`query($id: ID!) { customer(id: $id) { tierHistory(programKey: "retail-bank") { edges { node { fromTierKey toTierKey cause } } } } }`, { id: customerId });
-    expect(history.data.customer.tierHistory.edges.map((e: any) => e.node.cause)).toEqual(['OVERRIDE', 'OVERRIDE', 'OVERRIDE', 'CREATED']);
+    expect(history.data.customer.tierHistory.edges.map((e: any) => e.node.cause)).toEqual(['OVERRIDE', 'OVERRIDE', 'OVERRIDE_EXPIRED', 'OVERRIDE', 'CREATED']);
   });
 });
