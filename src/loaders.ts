@@ -13,6 +13,9 @@ import { RuleSetVersion } from './programs/rule-set-version.entity';
 import type { Tier } from './programs/tier.entity';
 import { Clock } from './shared/clock';
 import { isUuid } from './shared/ids';
+import { StoredAssignment, heldOnRead } from './evaluation/held-tier';
+import { assignmentKey, storedAssignments } from './evaluation/stored-assignments';
+import { timingHolds } from './rules/time-policy';
 
 export interface CustomerClassification {
   published: PublishedProgram;
@@ -20,6 +23,10 @@ export interface CustomerClassification {
   classification: Classification;
   /** The customer's active override in this program, if any (evaluation/shown-tier decides whether it counts). */
   override: TierOverride | null;
+  /** The tier the program's time policy holds above the verdict (held-tier.ts); null when none. */
+  held: string | null;
+  /** What was stored for the customer in a program whose time rules can hold a tier; null otherwise. */
+  stored: StoredAssignment | null;
 }
 
 /** A tier as one version of its program has it. */
@@ -102,15 +109,29 @@ export function createLoaders(db: EntityManager, { registry, clock }: { registry
     classifications: new DataLoader(
       async (customers) => {
         const [published, overrides] = await Promise.all([loadPrograms(), loaders.activeOverrides.loadMany(customers.map((c) => c.id))]);
+        // Only programs whose time rules can hold a tier need what was stored.
+        const holding = published.filter((p) => timingHolds(p.timing)).map((p) => p.program.id);
+        const stored = await storedAssignments(
+          db,
+          holding.length ? customers.map((c) => c.id) : [],
+          holding,
+        );
+        const now = clock.now();
         return Promise.all(
           customers.map((customer, i) => {
             const mine = overrides[i] instanceof Error ? [] : (overrides[i] as TierOverride[]);
             return Promise.all(
-              published.map(async (p) => ({
-                published: p,
-                classification: await p.evaluator.classify(customer.facts),
-                override: mine.find((o) => o.programId === p.program.id) ?? null,
-              })),
+              published.map(async (p) => {
+                const classification = await p.evaluator.classify(customer.facts);
+                const before = stored.get(assignmentKey(customer.id, p.program.id)) ?? null;
+                return {
+                  published: p,
+                  classification,
+                  override: mine.find((o) => o.programId === p.program.id) ?? null,
+                  held: before && heldOnRead(p.timing, classification, before, now),
+                  stored: before,
+                };
+              }),
             );
           }),
         );

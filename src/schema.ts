@@ -2,7 +2,7 @@ import { GraphQLSchema } from 'graphql';
 import { ContainerType, buildSchema } from 'type-graphql';
 import { AuditResolver } from './audit/audit.resolver';
 import { ApiKeyResolver } from './auth/api-key.resolver';
-import { DraftTierEntitlementResolver, ProgramHistoryResolver, RuleDraftResolver } from './authoring/authoring.resolver';
+import { DraftTierEntitlementResolver, DraftTierTimeResolver, ProgramHistoryResolver, RuleDraftResolver } from './authoring/authoring.resolver';
 import { authChecker } from './auth/auth-checker';
 import { CustomerEntitlementSetResolver, CustomerResolver, EntitlementGrantCustomerResolver, TierChangeCustomerResolver, TierOverrideCustomerResolver } from './customers/customer.resolver';
 import { TierChangeReferenceResolver, TierOverrideReferenceResolver } from './evaluation/references.resolver';
@@ -32,6 +32,7 @@ export const resolvers = [
   ProgramEvaluationResolver,
   ProgramHistoryResolver,
   DraftTierEntitlementResolver,
+  DraftTierTimeResolver,
   NodeResolver,
   ProgramResolver,
   TierEntitlementResolver,

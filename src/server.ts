@@ -8,7 +8,7 @@ import { DataSource } from 'typeorm';
 import { AuditService } from './audit/audit.service';
 import { AuditResolver } from './audit/audit.resolver';
 import { ApiKeyResolver } from './auth/api-key.resolver';
-import { DraftTierEntitlementResolver, ProgramHistoryResolver, RuleDraftResolver } from './authoring/authoring.resolver';
+import { DraftTierEntitlementResolver, DraftTierTimeResolver, ProgramHistoryResolver, RuleDraftResolver } from './authoring/authoring.resolver';
 import { DraftService } from './authoring/draft.service';
 import { PublishService } from './authoring/publish.service';
 import { RetierRunner, RetierRunnerOptions } from './retier/retier-runner';
@@ -43,7 +43,7 @@ import { ProgramService } from './programs/program.service';
 import { buildStrataSchema } from './schema';
 import { clientErrorStatusPlugin, formatError } from './shared/format-error';
 import { Scheduler, SchedulerOptions } from './scheduler/scheduler';
-import { expiryWork } from './scheduler/expiry-work';
+import { timeWork } from './scheduler/time-work';
 import { Clock, systemClock } from './shared/clock';
 import { logger } from './shared/logger';
 import { requestIds, withRequestId } from './shared/request-id';
@@ -114,6 +114,7 @@ export function resolverInstances(s: Services, runner: RetierRunner | null): Map
     [OverrideResolver, new OverrideResolver(s.overrides)],
     [ProgramHistoryResolver, new ProgramHistoryResolver(s.programs)],
     [DraftTierEntitlementResolver, new DraftTierEntitlementResolver(s.programs)],
+    [DraftTierTimeResolver, new DraftTierTimeResolver()],
     [RuleDraftResolver, new RuleDraftResolver(s.drafts, s.simulation, s.programs, s.publisher, runner)],
     [CustomerResolver, new CustomerResolver(s.customers, s.evaluation, s.entitlements, s.idempotency)],
     [CustomerEntitlementSetResolver, new CustomerEntitlementSetResolver(s.customers)],
@@ -154,7 +155,7 @@ export async function createServer(dataSource: DataSource, options: ServerOption
   const deps: ServerDeps = { dataSource, registry: new ProgramRegistry(), clock: options.clock ?? systemClock };
   const services = createServices();
   const runner = new RetierRunner(deps, services.retierStage, options.retier);
-  const scheduler = new Scheduler(deps, expiryWork(services.evaluation, services.entitlements, EXPIRY_SWEEP_MS), options.scheduler);
+  const scheduler = new Scheduler(deps, timeWork(services.evaluation, services.entitlements, EXPIRY_SWEEP_MS), options.scheduler);
   const instances = resolverInstances(services, runner);
   const schema = await buildStrataSchema({ get: (cls) => instances.get(cls) });
   const armor = new ApolloArmor(documentLimits(options.production)).protect();

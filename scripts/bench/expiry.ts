@@ -1,5 +1,5 @@
 import { Scheduler } from '../../src/scheduler/scheduler';
-import { expiryWork } from '../../src/scheduler/expiry-work';
+import { timeWork } from '../../src/scheduler/time-work';
 import { BenchDatabase, BenchOptions, seconds, summary, timed } from './support';
 
 const PROGRAM = 'retail-bank';
@@ -19,7 +19,7 @@ export async function benchExpiry(options: BenchOptions, db: BenchDatabase, over
     let instant = await pinCustomers(db, overrides);
     const clock = { now: () => new Date(instant.getTime() + 1_000) };
     const { evaluation, entitlements } = db.services;
-    const scheduler = new Scheduler({ ...db.deps, clock }, expiryWork(evaluation, entitlements, 15_000));
+    const scheduler = new Scheduler({ ...db.deps, clock }, timeWork(evaluation, entitlements, 15_000));
     times.strata.push((await timed(() => scheduler.tick())).ms);
     await expectRecorded(db, overrides, 'Strata');
 

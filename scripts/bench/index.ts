@@ -6,6 +6,7 @@ import { benchAdmin } from './admin';
 import { benchApi } from './api';
 import { benchEvaluation } from './evaluation';
 import { benchExpiry } from './expiry';
+import { benchReview } from './review';
 import { benchFidelity } from './fidelity';
 import { benchIsolation } from './isolation';
 import { benchLoad } from './load';
@@ -15,7 +16,7 @@ import { logger } from '../../src/shared/logger';
 import { benchRetier } from './retier';
 import { BenchDatabase, BenchOptions, Figure, benchDatabase, machine } from './support';
 
-const SUITES = ['evaluation', 'retier', 'preview', 'api', 'isolation', 'load', 'search', 'admin', 'expiry', 'fidelity'] as const;
+const SUITES = ['evaluation', 'retier', 'preview', 'api', 'isolation', 'load', 'search', 'admin', 'expiry', 'review', 'fidelity'] as const;
 type Suite = (typeof SUITES)[number];
 
 const USAGE = `usage: npm run bench -- [${SUITES.join('|')} …] [options]
@@ -27,7 +28,7 @@ const USAGE = `usage: npm run bench -- [${SUITES.join('|')} …] [options]
   --load N             customers an integrator loads into an empty Strata (default 1000000)
   --search N           customers the search suite searches (default 1000000)
   --overrides N        overrides the expiry suite lets expire at one instant (default 10000),
-                       among --customers customers
+                       among --customers customers (the review suite uses --large)
   --admin-url URL      PostgreSQL to create the bench databases on
                        (default BENCH_ADMIN_URL or postgres://postgres@127.0.0.1:5432/postgres)
   --keep               keep the seeded databases and reuse them next time
@@ -133,6 +134,10 @@ async function main(): Promise<void> {
   if (suites.includes('expiry')) {
     options.log('— expiry');
     await withDatabase(customers, (db) => benchExpiry(options, db, count(values.overrides!, '--overrides')));
+  }
+  if (suites.includes('review')) {
+    options.log('— review');
+    for (const n of large) await withDatabase(n, (db) => benchReview(options, db));
   }
   if (suites.includes('fidelity')) {
     options.log('— fidelity');

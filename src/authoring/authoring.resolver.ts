@@ -266,3 +266,17 @@ export class DraftTierEntitlementResolver {
     return ctx.loaders.entitlementDefinition.load(entitlement.key);
   }
 }
+
+/** A draft tier's time rules, as the document writes them (absent: not protected, no minimum stay). */
+@Resolver(() => DraftTier)
+export class DraftTierTimeResolver {
+  @FieldResolver(() => Boolean, { name: 'protected', description: "Under the program's time policy: a customer who reaches the tier keeps it while covered, whatever the rules say." })
+  isProtected(@Root() tier: DraftTier): boolean {
+    return tier.protected ?? false;
+  }
+
+  @FieldResolver(() => Int, { description: 'Days a customer stays in the tier after entering it before any downgrade; 0 = none.' })
+  minimumStayDays(@Root() tier: DraftTier): number {
+    return tier.minimumStayDays ?? 0;
+  }
+}

@@ -42,6 +42,10 @@ export class DraftTier {
 
   @Field(() => [DraftTierEntitlement], { description: 'What the tier would give.' })
   entitlements: DraftTierEntitlement[];
+
+  /** Time rules (DraftTierTimeResolver answers them with their defaults). */
+  protected?: boolean;
+  minimumStayDays?: number;
 }
 
 @ObjectType({ description: 'Something valid but probably unintended, such as customers no tier accepts.' })

@@ -1,5 +1,6 @@
 import type { ProgramDocument } from '../programs/rule-set-version.entity';
 import { formatNumber } from '../engine';
+import { DEFAULT_TIME_ZONE, timingOf } from '../rules/time-policy';
 
 export type TierChangeKind = 'ADDED' | 'REMOVED' | 'CHANGED' | 'UNCHANGED';
 
@@ -54,6 +55,18 @@ export function renderConditions(node: unknown): string {
   return render(node, false);
 }
 
+const PERIODS: Record<string, string> = { MONTH: 'monthly', QUARTER: 'quarterly', YEAR: 'yearly', ANNIVERSARY: 'anniversary' };
+
+/** A time policy in words: `downgrades at the yearly review, after 30 days' grace, one tier at a time`. */
+export function renderTimePolicy(policy: ProgramDocument['timePolicy']): string {
+  const p = timingOf({ timePolicy: policy, tiers: [] }).policy;
+  const when = p.downgrade === 'REVIEW' ? `downgrades at the ${PERIODS[p.review ?? 'YEAR']} review` : 'downgrades at once';
+  const grace = p.graceDays ? `, after ${p.graceDays} days' grace` : '';
+  const steps = p.steps === 'ONE' ? ', one tier at a time' : '';
+  const zone = p.timeZone !== DEFAULT_TIME_ZONE ? ` (${p.timeZone})` : '';
+  return when + grace + steps + zone;
+}
+
 const canonical = (v: unknown) =>
   JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x));
 
@@ -65,6 +78,7 @@ export function diffDocuments(from: ProgramDocument, to: ProgramDocument): Docum
     appliesTo.push(`appliesTo: ${show(from.appliesTo)} → ${show(to.appliesTo)}`);
   }
   if (!from.retired !== !to.retired) appliesTo.push(to.retired ? 'retired: the program covers no customer' : 'reinstated: the program covers customers again');
+  if (renderTimePolicy(from.timePolicy) !== renderTimePolicy(to.timePolicy)) appliesTo.push(`timePolicy: ${renderTimePolicy(from.timePolicy)} → ${renderTimePolicy(to.timePolicy)}`);
   const before = new Map(from.tiers.map((t) => [t.key, t]));
   const after = new Map(to.tiers.map((t) => [t.key, t]));
   const tiers: TierDiffData[] = [];
@@ -80,6 +94,8 @@ export function diffDocuments(from: ProgramDocument, to: ProgramDocument): Docum
     if (old.name !== t.name) lines.push(`name: ${JSON.stringify(old.name)} → ${JSON.stringify(t.name)}`);
     if (old.rank !== t.rank) lines.push(`rank: ${old.rank} → ${t.rank}`);
     if (canonical(old.conditions) !== canonical(t.conditions)) lines.push(`rule: ${renderConditions(old.conditions)} → ${renderConditions(t.conditions)}`);
+    if (!old.protected !== !t.protected) lines.push(`protected: ${old.protected ? 'yes' : 'no'} → ${t.protected ? 'yes' : 'no'}`);
+    if ((old.minimumStayDays ?? 0) !== (t.minimumStayDays ?? 0)) lines.push(`minimum stay: ${old.minimumStayDays ?? 0} → ${t.minimumStayDays ?? 0} days`);
     const oldValues = new Map(old.entitlements.map((e) => [e.key, e.value]));
     const newValues = new Map(t.entitlements.map((e) => [e.key, e.value]));
     for (const [key, value] of newValues) {

@@ -59,7 +59,7 @@ async function applyRuleFiles(ctx: Context, services: Services, dir: string, dif
         result.unchanged.push(spec.key);
       } else if (differing === 'draft') {
         const draft = await explained(filePath, '', () => services.drafts.create(tx, spec.key));
-        await explained(filePath, '', () => services.drafts.update(tx, draft.id, draft.revision, { appliesTo: spec.appliesTo ?? null, tiers: spec.tiers }));
+        await explained(filePath, '', () => services.drafts.update(tx, draft.id, draft.revision, { appliesTo: spec.appliesTo ?? null, tiers: spec.tiers, ...(spec.timePolicy ? { timePolicy: spec.timePolicy } : {}) }));
         result.differing.push(spec.key);
         result.drafted[spec.key] = draft.id;
       } else {

@@ -1,3 +1,4 @@
+import { timingOf } from '../rules/time-policy';
 import { Context } from '../context';
 import { Customer } from '../customers/customer.entity';
 import { ProgramEvaluator, entitlementDeltas } from '../engine';
@@ -35,7 +36,9 @@ export class SimulationService {
     const current = currentEvaluator.definition;
     const next = definitionOf(program.key, draft.document);
 
-    const cells = (await classifyCustomers(ctx, [currentEvaluator, new ProgramEvaluator(next)], sampleSize, program.id)).map((g) => ({ from: g.keys[0], to: g.keys[1], count: g.count, sample: g.sample }));
+    // Both ladders meet the customers' stored time state: under the draft's policy, a fall may be held.
+    const timings = [published?.timing ?? null, timingOf(draft.document)];
+    const cells = (await classifyCustomers(ctx, [currentEvaluator, new ProgramEvaluator(next)], sampleSize, program.id, timings)).map((g) => ({ from: g.keys[0], to: g.keys[1], count: g.count, sample: g.sample }));
     const policies = await this.policies(ctx);
     const valuesBefore = new Map((published?.tiers ?? []).map((t) => [t.key, new Map(t.entitlements.map((e) => [e.entitlementKey, e.value]))]));
     const valuesAfter = new Map(draft.document.tiers.map((t) => [t.key, new Map(t.entitlements.map((e) => [e.key, e.value]))]));

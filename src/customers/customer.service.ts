@@ -247,7 +247,7 @@ export class CustomerService {
   async upsert(tx: Context, input: CustomerUpsertInput): Promise<CustomerWrite> {
     throwIfAny(this.facts.check(await this.facts.catalog(tx), input.facts, ['input', 'facts'], false));
     const expected = input.expectedVersion ?? null;
-    await this.evaluation.settleOverrideExpiries(tx, { externalIds: [input.externalId] });
+    await this.evaluation.settleTime(tx, { externalIds: [input.externalId] });
     const rows: Record<string, unknown>[] = await tx.db.query(
       `INSERT INTO customer (external_id, name, segment, facts) VALUES ($1, $2, $3, $4)
        ON CONFLICT (external_id) DO UPDATE
@@ -290,7 +290,7 @@ export class CustomerService {
       const existing: { id: string }[] = await tx.db.query('SELECT id FROM customer WHERE external_id = ANY($1::text[]) ORDER BY external_id FOR UPDATE', [
         valid.map(({ input }) => input.externalId),
       ]);
-      await this.evaluation.settleOverrideExpiries(tx, { customerIds: existing.map((c) => c.id) });
+      await this.evaluation.settleTime(tx, { customerIds: existing.map((c) => c.id) });
     }
     // One JSON parameter for the whole batch: serialising it once costs a fraction of
     // escaping four arrays item by item (the facts are JSON inside an array literal).
@@ -361,7 +361,7 @@ export class CustomerService {
     if (customer instanceof UserError) errors.unshift(customer);
     throwIfAny(errors);
     const { id } = customer as { id: string };
-    await this.evaluation.settleOverrideExpiries(tx, { customerIds: [id] });
+    await this.evaluation.settleTime(tx, { customerIds: [id] });
     const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== null));
     const removed = Object.keys(patch).filter((k) => patch[k] === null);
     const expected = expectedVersion ?? null;
@@ -392,7 +392,7 @@ export class CustomerService {
     if (customer instanceof UserError) throwIfAny([customer]);
     const { id } = customer as { id: string };
     // What an expiry did is recorded before the customer goes (history outlives it).
-    await this.evaluation.settleOverrideExpiries(tx, { customerIds: [id] });
+    await this.evaluation.settleTime(tx, { customerIds: [id] });
     const [removed]: Record<string, unknown>[] = await tx.db.query(
       `WITH gone AS (DELETE FROM customer WHERE id = $1 RETURNING id, external_id, name, segment, facts, version)
        SELECT g.*, (SELECT count(*)::int FROM tier_assignment WHERE customer_id = g.id) AS assignments,

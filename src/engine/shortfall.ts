@@ -74,3 +74,11 @@ export function nextTierUp(outcomes: readonly RuleOutcome[], ranks: ReadonlyMap<
   const needed = requirements(next.conditions);
   return { tierKey: next.tierKey, requirements: needed, onlyNumeric: needed.every((r) => r.gap !== null) };
 }
+
+/** What a given tier's conditions still need for this customer (a held tier: what keeping it takes); null when the tier is not among the outcomes. */
+export function requirementsOf(outcomes: readonly RuleOutcome[], tierKey: string): NextTier | null {
+  const outcome = outcomes.find((o) => o.tierKey === tierKey);
+  if (!outcome) return null;
+  const needed = requirements(outcome.conditions);
+  return { tierKey, requirements: needed, onlyNumeric: needed.every((r) => r.gap !== null) };
+}

@@ -104,8 +104,8 @@ export class EntitlementService {
     const [classifications, grants] = await Promise.all([ctx.loaders.classifications.load(customer), ctx.loaders.activeGrants.load(customer.id)]);
     const policies = new Map<string, EntitlementPolicy>();
     const candidates: EntitlementCandidate[] = [];
-    for (const { published, classification, override } of classifications) {
-      const { tierKey } = shownTier(published, classification, override?.tierKey);
+    for (const { published, classification, override, held } of classifications) {
+      const { tierKey } = shownTier(published, classification, override?.tierKey, held);
       const tier = tierKey ? published.tiers.find((t) => t.key === tierKey) : undefined;
       for (const value of tier?.entitlements ?? []) {
         policies.set(value.entitlementKey, value.entitlement);

@@ -1,7 +1,7 @@
 import { setImmediate } from 'node:timers/promises';
 import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
-import { Classification, Facts, NextTier as EngineNextTier, flattenConditions, nextTierUp } from '../engine';
+import { Classification, Facts, NextTier as EngineNextTier, SqlParams, flattenConditions, nextTierUp, requirementsOf } from '../engine';
 import type { CustomerClassification, VersionTier } from '../loaders';
 import { PublishedProgram } from '../programs/program-registry';
 import type { Tier } from '../programs/tier.entity';
@@ -12,8 +12,11 @@ import { Connection, PageArgs, keyset, pageRequest, toConnection } from '../shar
 import { entityColumns } from '../shared/entity-rows';
 import { countShownTiers } from './shown-tier-reads';
 import { EvaluatedCustomer } from './evaluated-customer';
-import { ShownTier, encodeTier, shownTier } from './shown-tier';
-import { AssignmentSource, NextTier, TierAsOf, TierAssignment, TierExplanation } from './tier-assignment.types';
+import { ShownTier, activeOverrideJoin, encodeTier, shownTier, storedShownTierSql, tierKeyOfSql } from './shown-tier';
+import { AssignmentSource, HeldTier, NextTier, TierAsOf, TierAssignment, TierExplanation, TierStatus } from './tier-assignment.types';
+import { HeldState, StoredAssignment, dropSql, heldStatus, policyStep } from './held-tier';
+import { timingHolds } from '../rules/time-policy';
+import { assignmentKey, storedAssignments } from './stored-assignments';
 import { TierChange, TierChangeCause } from './tier-change.entity';
 import { TierOverride } from './tier-override.entity';
 
@@ -32,9 +35,22 @@ export interface Reconcilable {
   verdict: Classification;
   /** The customer's active override tier in the program, if any. */
   overrideTierKey: string | null;
-  /** Whether an assignment was stored, and its tier (the rules' verdict then). */
-  had: boolean;
-  before: string | null;
+  /** The assignment stored (the rules' verdict then and the held state); null when none was. */
+  stored: StoredAssignment | null;
+}
+
+/** An assignment to store: the rules' verdict and the time layer's state. */
+interface StoredRow {
+  customerId: string;
+  programId: string;
+  tierKey: string | null;
+  version: number;
+  state: HeldState;
+}
+
+function sameState(a: HeldState, b: HeldState): boolean {
+  const instant = (d: Date | null) => d?.getTime() ?? null;
+  return a.heldTierKey === b.heldTierKey && instant(a.tierSince) === instant(b.tierSince) && instant(a.belowSince) === instant(b.belowSince) && instant(a.dropAt) === instant(b.dropAt);
 }
 
 /** Which expiries to record: every one due (the scheduler, a batch at a time), or those of customers a write holds. */
@@ -90,19 +106,19 @@ export class EvaluationService {
     const rows = (await tx.db.query(
       `WITH expired AS (
          UPDATE tier_override o SET expiry_recorded_at = $1 WHERE ${expiryDue('$1')} AND o.customer_id = ANY($2::uuid[]) RETURNING o.*)
-       SELECT ${entityColumns(tx.db, TierOverride, 'e')}, a.tier_key AS "storedTier", a.rule_version AS "storedVersion", a.customer_id IS NOT NULL AS "had"
+       SELECT ${entityColumns(tx.db, TierOverride, 'e')}, a.tier_key AS "storedTier", a.rule_version AS "storedVersion", a.held_tier_key AS "storedHeld", a.customer_id IS NOT NULL AS "had"
          FROM expired e LEFT JOIN tier_assignment a ON a.customer_id = e.customer_id AND a.program_id = e.program_id
         ORDER BY e.expires_at, e.id`,
       [now, locked.map((l) => l.id)],
-    )) as (TierOverride & { storedTier: string | null; storedVersion: number | null; had: boolean })[];
+    )) as (TierOverride & { storedTier: string | null; storedVersion: number | null; storedHeld: string | null; had: boolean })[];
     const programs = await tx.loaders.programs();
     const changes: TierChange[] = [];
-    const expired = rows.map(({ storedTier, storedVersion, had, ...override }) => {
+    const expired = rows.map(({ storedTier, storedVersion, storedHeld, had, ...override }) => {
       const published = programs.find((p) => p.program.id === override.programId);
       if (published) {
         const stored: Classification = had ? { applies: true, tierKey: storedTier } : { applies: false, tierKey: null };
-        const from = shownTier(published, stored, override.tierKey);
-        const to = shownTier(published, stored, null);
+        const from = shownTier(published, stored, override.tierKey, storedHeld);
+        const to = shownTier(published, stored, null, storedHeld);
         if (encodeTier(from) !== encodeTier(to)) {
           changes.push(Object.assign(change(override.customerId, published, from.tierKey, to, TierChangeCause.OVERRIDE_EXPIRED), { at: override.expiresAt, ruleVersion: storedVersion }));
         }
@@ -114,6 +130,80 @@ export class EvaluationService {
       expired.map((o) => ({ action: 'tierOverrideExpire', entityType: 'OVERRIDE', entityKey: o.id, before: { ...o, expiryRecordedAt: null }, after: o })),
     );
     return { expired, tierChanges: await this.appendHistory(tx, changes) };
+  }
+
+  /** What time did to customers a write is about to change, recorded first: due expiries, then due falls of held tiers. */
+  async settleTime(tx: Context, scope: Exclude<ExpiryScope, { due: number }>): Promise<void> {
+    await this.settleOverrideExpiries(tx, scope);
+    await this.settleDueDrops(tx, scope);
+  }
+
+  /**
+   * Records the falls of held tiers that are due (a review or grace end has passed): the
+   * tier falls one step or to the stored verdict, a history row REVIEW is appended where
+   * the shown tier changes (at the instant it fell, with the facts then), and the next fall
+   * is set where a tier stays held. Set-based, one statement per program and fall; the SQL
+   * form of dropsDue (held-tier.ts). Like expiries, every write to a customer records the
+   * customer's due falls first, so the stored verdict and facts are those of the instant.
+   * Returns how many falls were recorded.
+   */
+  async settleDueDrops(tx: Context, scope: ExpiryScope): Promise<number> {
+    const programs = (await tx.loaders.programs()).filter((p) => timingHolds(p.timing));
+    if (programs.length === 0) return 0;
+    const now = tx.deps.clock.now();
+    const due = `SELECT a.customer_id FROM tier_assignment a WHERE a.drop_at <= $1 AND a.program_id = ANY($3::uuid[])`;
+    const programIds = programs.map((p) => p.program.id);
+    const locked: { id: string }[] =
+      'due' in scope
+        ? await tx.db.query(`SELECT c.id FROM customer c WHERE c.id IN (${due} ORDER BY a.drop_at LIMIT $2) ORDER BY c.id FOR UPDATE OF c SKIP LOCKED`, [now, scope.due, programIds])
+        : await tx.db.query(
+            `SELECT c.id FROM customer c WHERE c.id IN (${due}) AND ${'customerIds' in scope ? 'c.id = ANY($2::uuid[])' : 'c.external_id = ANY($2::text[])'}
+              ORDER BY c.id FOR UPDATE OF c`,
+            [now, 'customerIds' in scope ? scope.customerIds : scope.externalIds, programIds],
+          );
+    if (locked.length === 0) return 0;
+    const ids = locked.map((l) => l.id);
+    let falls = 0;
+    for (const published of programs) {
+      // Each pass records one fall per customer; a tier held again whose next fall is due too goes once more.
+      for (let pass = 0; pass <= published.timing.tiers.length; pass += 1) {
+        const fell = await this.dropOnce(tx, published, ids, now);
+        falls += fell;
+        if (fell === 0) break;
+      }
+    }
+    return falls;
+  }
+
+  private async dropOnce(tx: Context, published: PublishedProgram, customerIds: string[], now: Date): Promise<number> {
+    const params = new SqlParams();
+    const program = params.add(published.program.id, 'uuid');
+    const drop = dropSql(published.timing, { verdict: 'a.tier_key', held: 'a.held_tier_key', dropAt: 'a.drop_at' }, params);
+    const before = storedShownTierSql(published, 'd.tier_key', 'd.override_tier', params, 'd.held_tier_key');
+    const after = storedShownTierSql(published, 'd.tier_key', 'd.override_tier', params, 'CASE WHEN d.still_held THEN d.to_key END');
+    const [row]: { fell: number }[] = await tx.db.query(
+      `WITH d AS MATERIALIZED (
+         SELECT a.customer_id, a.tier_key, a.held_tier_key, a.drop_at, a.rule_version, o.tier_key AS override_tier, c.facts,
+                ${drop.to} AS to_key, ${drop.stillHeld} AS still_held, ${drop.nextDropAt} AS next_drop
+           FROM tier_assignment a JOIN customer c ON c.id = a.customer_id
+           ${activeOverrideJoin(published.program.id, params, 'a.customer_id', now)}
+          WHERE a.program_id = ${program} AND a.customer_id = ANY(${params.add(customerIds, 'uuid[]')})
+            AND a.drop_at <= ${params.add(now, 'timestamptz')} AND a.held_tier_key IS NOT NULL),
+       fallen AS (
+         UPDATE tier_assignment a SET held_tier_key = CASE WHEN d.still_held THEN d.to_key END, tier_since = d.drop_at,
+                below_since = CASE WHEN d.still_held THEN d.drop_at END, drop_at = d.next_drop
+           FROM d WHERE a.customer_id = d.customer_id AND a.program_id = ${program}
+         RETURNING a.customer_id),
+       moves AS (SELECT d.*, ${before} AS from_code, ${after} AS to_code FROM d),
+       history AS (
+         INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, facts, at)
+         SELECT m.customer_id, ${program}, ${params.add(published.program.key, 'text')}, ${tierKeyOfSql('m.from_code')}, ${tierKeyOfSql('m.to_code')}, m.tier_key,
+                '${TierChangeCause.REVIEW}', m.rule_version, m.facts, m.drop_at
+           FROM moves m WHERE m.from_code IS DISTINCT FROM m.to_code ORDER BY m.drop_at, m.customer_id)
+       SELECT count(*)::int AS fell FROM fallen`,
+      params.values,
+    );
+    return row.fell;
   }
 
   /** The customer's tiers in every program that covers them, from the current facts. */
@@ -133,7 +223,7 @@ export class EvaluationService {
     if (!published) throw new DomainError('NOT_FOUND', `no tier program with key "${programKey}"`);
     const problems = this.facts.check(await this.facts.catalog(ctx), facts, ['facts'], false);
     if (problems.length) throw new DomainError('BAD_USER_INPUT', problems.map((p) => `${p.field?.join('.')}: ${p.message}`).join('; '));
-    return toAssignment({ published, classification: await published.evaluator.classify(facts), override: null }, facts, ctx.deps.clock.now());
+    return toAssignment({ published, classification: await published.evaluator.classify(facts), override: null, held: null, stored: null }, facts, ctx.deps.clock.now());
   }
 
   /** The program with this id or key as it is in force; null once it is gone. */
@@ -176,7 +266,7 @@ export class EvaluationService {
    * json-rules-engine reports it (built by the compiled closures) and the next tier up.
    */
   explain(assignment: TierAssignment): Promise<TierExplanation> {
-    return this.explainFacts(assignment.published, assignment.facts);
+    return this.explainFacts(assignment.published, assignment.facts, assignment.held ? assignment.tier?.key ?? null : null);
   }
 
   /** The explanation of a past instant: under the version then in force, with the facts then; null without them. */
@@ -218,7 +308,7 @@ export class EvaluationService {
     };
   }
 
-  private async explainFacts(published: PublishedProgram, facts: Facts): Promise<TierExplanation> {
+  private async explainFacts(published: PublishedProgram, facts: Facts, heldTierKey: string | null = null): Promise<TierExplanation> {
     // Each explanation is its own turn of the event loop, so a page of them lets other requests in between.
     await setImmediate();
     const evaluation = await published.evaluator.evaluate(facts);
@@ -228,6 +318,7 @@ export class EvaluationService {
       appliesTo: evaluation.appliesTo,
       conditions: flattenConditions(evaluation.outcomes, evaluation.appliesTo).map((c) => ({ ...c, actual: c.actual ?? null, factPresent: c.actual !== undefined })),
       nextTier: evaluation.applies ? withTier(nextTierUp(evaluation.outcomes, new Map(published.tiers.map((t) => [t.key, t.rank])), evaluation.matchedTierKey), published) : null,
+      keepTier: heldTierKey ? withTier(requirementsOf(evaluation.outcomes, heldTierKey), published) : null,
       fallbacks: evaluation.fallbacks,
     };
   }
@@ -255,25 +346,20 @@ export class EvaluationService {
     const classified = await tx.loaders.classifications.loadMany(customers);
     // Customers the caller's statement inserted have no assignment yet: not asked for. (Asked
     // for anyway, a load into a table whose statistics lag can be planned as a full scan.)
-    const existing = customers.filter((c) => !created.has(c.id)).map((c) => c.id);
-    const stored: { customer_id: string; program_id: string; tier_key: string | null }[] = existing.length
-      ? await tx.db.query('SELECT customer_id, program_id, tier_key FROM tier_assignment WHERE customer_id = ANY($1::uuid[])', [existing])
-      : [];
-    const previous = new Map(stored.map((s) => [`${s.customer_id}:${s.program_id}`, s.tier_key]));
+    const previous = await storedAssignments(
+      tx.db,
+      customers.filter((c) => !created.has(c.id)).map((c) => c.id),
+    );
     const items = customers.flatMap((customer, i) => {
       const classifications = classified[i];
       if (classifications instanceof Error) throw classifications;
-      return classifications.map(({ published, classification, override }) => {
-        const key = `${customer.id}:${published.program.id}`;
-        return {
-          customerId: customer.id,
-          published,
-          verdict: classification,
-          overrideTierKey: override?.tierKey ?? null,
-          had: previous.has(key),
-          before: previous.get(key) ?? null,
-        };
-      });
+      return classifications.map(({ published, classification, override }) => ({
+        customerId: customer.id,
+        published,
+        verdict: classification,
+        overrideTierKey: override?.tierKey ?? null,
+        stored: previous.get(assignmentKey(customer.id, published.program.id)) ?? null,
+      }));
     });
     return this.reconcile(tx, items, cause, TierChangeCause.CREATED);
   }
@@ -282,34 +368,50 @@ export class EvaluationService {
    * Brings stored assignments in line with fresh verdicts, writing only what changed: a
    * covered customer's new rules tier, the removal of an assignment whose program no longer
    * covers the customer, and one history row wherever the *shown* tier changes (`firstCause`
-   * for a first assignment). The SQL form of the same writes is retier-stage.ts.
+   * for a first assignment). The program's time policy decides what is held (policyStep).
+   * The SQL form of the same writes is retier-stage.ts.
    */
   async reconcile(tx: Context, items: Reconcilable[], cause: TierChangeCause, firstCause: TierChangeCause): Promise<TierChange[]> {
-    const store: { customerId: string; programId: string; tierKey: string | null; version: number }[] = [];
+    const store: StoredRow[] = [];
     const remove: { customerId: string; programId: string }[] = [];
     const changes: TierChange[] = [];
-    for (const { customerId, published, verdict, overrideTierKey, had, before } of items) {
+    const now = tx.deps.clock.now();
+    for (const { customerId, published, verdict, overrideTierKey, stored } of items) {
       const programId = published.program.id;
-      if (verdict.applies && (!had || before !== verdict.tierKey)) store.push({ customerId, programId, tierKey: verdict.tierKey, version: published.version.version });
-      else if (!verdict.applies && had) remove.push({ customerId, programId });
-      const shownBefore = shownTier(published, had ? { applies: true, tierKey: before } : { applies: false, tierKey: null }, overrideTierKey);
-      const shownAfter = shownTier(published, verdict, overrideTierKey);
-      if (encodeTier(shownBefore) !== encodeTier(shownAfter)) changes.push(change(customerId, published, shownBefore.tierKey, shownAfter, had ? cause : firstCause));
+      const step = policyStep(published.timing, verdict, stored, now);
+      if (verdict.applies && (!stored || stored.tierKey !== verdict.tierKey || !sameState(stored.state, step.state))) {
+        store.push({ customerId, programId, tierKey: verdict.tierKey, version: published.version.version, state: step.state });
+      } else if (!verdict.applies && stored) remove.push({ customerId, programId });
+      const shownBefore = shownTier(published, stored ? { applies: true, tierKey: stored.tierKey } : { applies: false, tierKey: null }, overrideTierKey, stored?.state.heldTierKey ?? null);
+      const shownAfter = shownTier(published, verdict, overrideTierKey, step.state.heldTierKey);
+      if (encodeTier(shownBefore) !== encodeTier(shownAfter)) changes.push(change(customerId, published, shownBefore.tierKey, shownAfter, stored ? cause : firstCause));
     }
     await this.storeAssignments(tx, store);
     await this.removeAssignments(tx, remove);
     return this.appendHistory(tx, changes);
   }
 
-  private async storeAssignments(tx: Context, rows: { customerId: string; programId: string; tierKey: string | null; version: number }[]): Promise<void> {
+  private async storeAssignments(tx: Context, rows: StoredRow[]): Promise<void> {
     if (rows.length === 0) return;
     await tx.db.query(
-      `INSERT INTO tier_assignment (customer_id, program_id, tier_key, rule_version, source, evaluated_at)
-       SELECT u.customer_id, u.program_id, u.tier_key, u.rule_version, 'RULE', now()
-         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[]) AS u(customer_id, program_id, tier_key, rule_version)
+      `INSERT INTO tier_assignment (customer_id, program_id, tier_key, rule_version, source, evaluated_at, held_tier_key, tier_since, below_since, drop_at)
+       SELECT u.customer_id, u.program_id, u.tier_key, u.rule_version, 'RULE', $9, u.held_tier_key, u.tier_since, u.below_since, u.drop_at
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::timestamptz[])
+              AS u(customer_id, program_id, tier_key, rule_version, held_tier_key, tier_since, below_since, drop_at)
        ON CONFLICT (customer_id, program_id) DO UPDATE
-         SET tier_key = EXCLUDED.tier_key, rule_version = EXCLUDED.rule_version, evaluated_at = EXCLUDED.evaluated_at`,
-      [rows.map((r) => r.customerId), rows.map((r) => r.programId), rows.map((r) => r.tierKey), rows.map((r) => r.version)],
+         SET tier_key = EXCLUDED.tier_key, rule_version = EXCLUDED.rule_version, evaluated_at = EXCLUDED.evaluated_at, held_tier_key = EXCLUDED.held_tier_key,
+             tier_since = EXCLUDED.tier_since, below_since = EXCLUDED.below_since, drop_at = EXCLUDED.drop_at`,
+      [
+        rows.map((r) => r.customerId),
+        rows.map((r) => r.programId),
+        rows.map((r) => r.tierKey),
+        rows.map((r) => r.version),
+        rows.map((r) => r.state.heldTierKey),
+        rows.map((r) => r.state.tierSince),
+        rows.map((r) => r.state.belowSince),
+        rows.map((r) => r.state.dropAt),
+        tx.deps.clock.now(),
+      ],
     );
   }
 
@@ -370,17 +472,39 @@ function change(customerId: string, published: PublishedProgram, from: string | 
   });
 }
 
-function toAssignment({ published, classification, override }: CustomerClassification, facts: Facts, evaluatedAt: Date): TierAssignment {
-  const shown = shownTier(published, classification, override?.tierKey);
+function toAssignment({ published, classification, override, held, stored }: CustomerClassification, facts: Facts, evaluatedAt: Date): TierAssignment {
+  const shown = shownTier(published, classification, override?.tierKey, held);
+  const hold = shown.source === AssignmentSource.HELD && stored ? heldTier(published, classification, stored, evaluatedAt) : null;
   return {
     program: published.program,
     tier: published.tiers.find((t) => t.key === shown.tierKey) ?? null,
     ruleVersion: published.version.version,
     source: shown.source,
     override: shown.source === AssignmentSource.OVERRIDE ? override : null,
+    status: hold?.status ?? TierStatus.ACTIVE,
+    held: hold,
     evaluatedAt,
     facts,
     published,
+  };
+}
+
+/** The card's account of a hold: what the stored state says, or what a hold starting now would say. */
+function heldTier(published: PublishedProgram, verdict: Classification, stored: StoredAssignment, now: Date): HeldTier {
+  const { timing } = published;
+  // A hold already stored stands until its drop is recorded; a hold the verdict starts now is what the next write stores.
+  const state = stored.state.heldTierKey !== null ? stored.state : policyStep(timing, verdict, stored, now).state;
+  const { status, reviewAt } = heldStatus(timing, state, now);
+  const shownTiming = timing.tiers.find((t) => t.key === state.heldTierKey);
+  return {
+    status: TierStatus[status],
+    rulesTier: published.tiers.find((t) => t.key === verdict.tierKey) ?? null,
+    rulesTierKey: verdict.tierKey,
+    belowSince: state.belowSince ?? now,
+    reviewAt,
+    heldUntil: state.dropAt,
+    protected: shownTiming?.protected ?? false,
+    timeZone: timing.policy.timeZone,
   };
 }
 

@@ -49,14 +49,14 @@ export class OverrideService {
     if (input.expiresAt && input.expiresAt.getTime() <= tx.deps.clock.now().getTime()) errors.push(userError('INVALID', ['input', 'expiresAt'], 'expiresAt must be in the future'));
     throwIfAny(errors);
     const customerId = (customer as { id: string }).id;
-    await this.evaluation.settleOverrideExpiries(tx, { customerIds: [customerId] });
+    await this.evaluation.settleTime(tx, { customerIds: [customerId] });
 
     const loaded = await tx.loaders.customerById.load(customerId);
     const evaluated = (await tx.loaders.classifications.load(loaded!)).find((e) => e.published.program.id === published!.program.id)!;
     if (!evaluated.classification.applies) {
       throwIfAny([userError('INVALID', ['input', 'programKey'], `program "${input.programKey}" does not cover this customer, so there is no tier to override`)]);
     }
-    const before = shownTier(evaluated.published, evaluated.classification, evaluated.override?.tierKey);
+    const before = shownTier(evaluated.published, evaluated.classification, evaluated.override?.tierKey, evaluated.held);
     const replaced = await tx.db
       .createQueryBuilder()
       .update(TierOverride)
@@ -75,7 +75,7 @@ export class OverrideService {
         revokedAt: null,
       }),
     );
-    const after = shownTier(published!, evaluated.classification, input.tierKey);
+    const after = shownTier(published!, evaluated.classification, input.tierKey, evaluated.held);
     const tierChanges = await this.evaluation.recordChange(tx, customerId, published!, before, after, TierChangeCause.OVERRIDE);
     await this.audit.record(tx, { action: 'tierOverrideSet', entityType: 'OVERRIDE', entityKey: override.id, before: replaced.raw[0] ?? undefined, after: override });
     tx.loaders.clear();
@@ -87,7 +87,7 @@ export class OverrideService {
     if (!found) throwIfAny([userError('NOT_FOUND', ['id'], `no tier override with id "${id}"`)]);
     // The customer first, as every write locks it, then what its expiry did, then the override.
     await tx.db.query('SELECT 1 FROM customer WHERE id = $1 FOR UPDATE', [found!.customerId]);
-    await this.evaluation.settleOverrideExpiries(tx, { customerIds: [found!.customerId] });
+    await this.evaluation.settleTime(tx, { customerIds: [found!.customerId] });
     const override = await tx.db.findOne(TierOverride, { where: { id }, lock: { mode: 'pessimistic_write' } });
     if (!override) throwIfAny([userError('NOT_FOUND', ['id'], `no tier override with id "${id}"`)]);
     if (override!.revokedAt) throwIfAny([userError('CONFLICT', ['id'], `tier override "${id}" was already revoked`)]);
@@ -100,9 +100,9 @@ export class OverrideService {
     const customer = await tx.loaders.customerById.load(override!.customerId);
     const evaluated = customer && (await tx.loaders.classifications.load(customer)).find((e) => e.published.program.id === override!.programId);
     if (active && evaluated) {
-      const { published, classification } = evaluated;
-      const shownBefore = shownTier(published, classification, override!.tierKey);
-      tierChanges = await this.evaluation.recordChange(tx, override!.customerId, published, shownBefore, shownTier(published, classification, null), TierChangeCause.OVERRIDE);
+      const { published, classification, held } = evaluated;
+      const shownBefore = shownTier(published, classification, override!.tierKey, held);
+      tierChanges = await this.evaluation.recordChange(tx, override!.customerId, published, shownBefore, shownTier(published, classification, null, held), TierChangeCause.OVERRIDE);
     }
     await this.audit.record(tx, { action: 'tierOverrideRevoke', entityType: 'OVERRIDE', entityKey: saved.id, before, after: saved });
     return { override: saved, tierChanges };

@@ -4,6 +4,7 @@ import type { PublishedProgram } from '../programs/program-registry';
 import { EvaluationService, Reconcilable } from './evaluation.service';
 import { activeOverrideJoin, shownTierSql, storedShownTierSql, tierKeyOfSql } from './shown-tier';
 import { TierChangeCause } from './tier-change.entity';
+import { timingHolds } from '../rules/time-policy';
 
 const FIRST_ID = '00000000-0000-0000-0000-000000000000';
 
@@ -34,13 +35,16 @@ export class RetierStage {
       await session.db.query('CREATE TEMP TABLE retier_stage (id uuid PRIMARY KEY, version int NOT NULL, k text, before text, had boolean NOT NULL)');
       const params = new SqlParams();
       const classified = sqlClassifications('SELECT c.id, c.version, c.facts FROM customer c', ['id', 'version'], [published.evaluator.definition], params);
+      // Under a time policy that can hold tiers, the Node form decides every staged row
+      // (k NULL), held customers included: a new version may change when their tiers fall.
+      const holds = timingHolds(published.timing);
       const [row]: { customers: number; staged: number }[] = await session.db.query(
         `WITH staged AS (
            INSERT INTO retier_stage
-           SELECT x.id, x.version, x.k0, a.tier_key, a.customer_id IS NOT NULL
+           SELECT x.id, x.version, ${holds ? 'NULL' : 'x.k0'}, a.tier_key, a.customer_id IS NOT NULL
              FROM (${classified}) x
              LEFT JOIN tier_assignment a ON a.customer_id = x.id AND a.program_id = ${params.add(published.program.id, 'uuid')}
-            WHERE x.k0 IS NULL
+            WHERE x.k0 IS NULL ${holds ? 'OR a.held_tier_key IS NOT NULL' : ''}
                OR CASE WHEN x.k0 = '${SQL_OUTSIDE}' THEN a.customer_id IS NOT NULL
                        ELSE a.customer_id IS NULL OR a.tier_key IS DISTINCT FROM NULLIF(x.k0, '${SQL_NO_TIER}') END
            RETURNING 1)
@@ -64,7 +68,7 @@ export class RetierStage {
    */
   async applyChunk(tx: Context, published: PublishedProgram, after: string | null, size: number, cause: TierChangeCause): Promise<StagedChunk> {
     const batch: { id: string }[] = await tx.db.query('SELECT id FROM retier_stage WHERE id > $1 ORDER BY id LIMIT $2', [after ?? FIRST_ID, size]);
-    await this.evaluation.settleOverrideExpiries(tx, { customerIds: batch.map((b) => b.id) });
+    await this.evaluation.settleTime(tx, { customerIds: batch.map((b) => b.id) });
     const params = new SqlParams();
     const program = params.add(published.program.id, 'uuid');
     const version = params.add(published.version.version, 'int');
@@ -79,13 +83,14 @@ export class RetierStage {
            ${activeOverrideJoin(published.program.id, params, 'b.id', tx.deps.clock.now())}
           WHERE c.id = ANY(ARRAY(SELECT id FROM batch WHERE k IS NOT NULL)) FOR UPDATE OF c),
        updated AS (
-         UPDATE tier_assignment a SET tier_key = NULLIF(l.k, '${SQL_NO_TIER}'), rule_version = ${version}, evaluated_at = now()
+         UPDATE tier_assignment a SET tier_key = NULLIF(l.k, '${SQL_NO_TIER}'), rule_version = ${version}, evaluated_at = ${now},
+                tier_since = ${now}, held_tier_key = NULL, below_since = NULL, drop_at = NULL
            FROM locked l
           WHERE l.had AND l.k <> '${SQL_OUTSIDE}' AND a.customer_id = l.id AND a.program_id = ${program} AND a.tier_key IS NOT DISTINCT FROM l.before
          RETURNING a.customer_id),
        inserted AS (
-         INSERT INTO tier_assignment (customer_id, program_id, tier_key, rule_version, source, evaluated_at)
-         SELECT id, ${program}, NULLIF(k, '${SQL_NO_TIER}'), ${version}, 'RULE', now() FROM locked WHERE NOT had AND k <> '${SQL_OUTSIDE}'
+         INSERT INTO tier_assignment (customer_id, program_id, tier_key, rule_version, source, evaluated_at, tier_since)
+         SELECT id, ${program}, NULLIF(k, '${SQL_NO_TIER}'), ${version}, 'RULE', ${now}, ${now} FROM locked WHERE NOT had AND k <> '${SQL_OUTSIDE}'
          ON CONFLICT (customer_id, program_id) DO NOTHING
          RETURNING customer_id),
        removed AS (
@@ -110,8 +115,18 @@ export class RetierStage {
   /** The rows SQL could not decide, through the Node form under lock; returns the assignments written. */
   private async reconcileInNode(tx: Context, published: PublishedProgram, ids: string[], cause: TierChangeCause): Promise<number> {
     const params = new SqlParams();
-    const rows: { id: string; facts: Facts; tier_key: string | null; had: boolean; override_tier: string | null }[] = await tx.db.query(
-      `SELECT c.id, c.facts, a.tier_key, a.customer_id IS NOT NULL AS had, o.tier_key AS override_tier
+    const rows: {
+      id: string;
+      facts: Facts;
+      tier_key: string | null;
+      had: boolean;
+      override_tier: string | null;
+      held_tier_key: string | null;
+      tier_since: Date;
+      below_since: Date | null;
+      drop_at: Date | null;
+    }[] = await tx.db.query(
+      `SELECT c.id, c.facts, a.tier_key, a.customer_id IS NOT NULL AS had, o.tier_key AS override_tier, a.held_tier_key, a.tier_since, a.below_since, a.drop_at
          FROM customer c
          LEFT JOIN tier_assignment a ON a.customer_id = c.id AND a.program_id = ${params.add(published.program.id, 'uuid')}
          ${activeOverrideJoin(published.program.id, params, 'c.id', tx.deps.clock.now())}
@@ -123,7 +138,8 @@ export class RetierStage {
     for (const c of rows) {
       const verdict = await published.evaluator.classify(c.facts);
       if (verdict.applies ? !c.had || c.tier_key !== verdict.tierKey : c.had) writes += 1;
-      items.push({ customerId: c.id, published, verdict, overrideTierKey: c.override_tier, had: c.had, before: c.tier_key });
+      const stored = c.had ? { tierKey: c.tier_key, state: { heldTierKey: c.held_tier_key, tierSince: c.tier_since, belowSince: c.below_since, dropAt: c.drop_at } } : null;
+      items.push({ customerId: c.id, published, verdict, overrideTierKey: c.override_tier, stored });
     }
     await this.evaluation.reconcile(tx, items, cause, cause);
     return writes;

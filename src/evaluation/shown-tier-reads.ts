@@ -1,7 +1,10 @@
 import { Context } from '../context';
-import { Facts, ProgramEvaluator, SQL_OUTSIDE, SqlParams, sqlClassifications } from '../engine';
+import { Facts, ProgramEvaluator, SQL_NO_TIER, SQL_OUTSIDE, SqlParams, sqlClassifications } from '../engine';
 import type { PublishedProgram } from '../programs/program-registry';
 import { activeOverrideJoin, assignmentsCurrent, decodeTier, encodeTier, shownTier, shownTierSql, storedShownTierSql } from './shown-tier';
+import { StoredAssignment, heldOnRead, heldOnReadSql } from './held-tier';
+import { assignmentKey, storedAssignments } from './stored-assignments';
+import { ProgramTiming, timingHolds } from '../rules/time-policy';
 
 /**
  * Set-wise reads of shown tiers (lists by tier, distributions, simulations). Each is one
@@ -17,29 +20,45 @@ import { activeOverrideJoin, assignmentsCurrent, decodeTier, encodeTier, shownTi
  */
 function withShownTier(published: PublishedProgram, source: string, keep: readonly string[], params: SqlParams, now: Date): string {
   const columns = keep.map((k) => `s.${k}`).join(', ');
+  const holds = timingHolds(published.timing);
   if (assignmentsCurrent(published)) {
-    return `SELECT ${columns}, ${storedShownTierSql(published, 'a.tier_key', 'o.tier_key', params)} AS code
+    // Current assignments hold their time layer as written (held-tier.ts).
+    return `SELECT ${columns}, ${storedShownTierSql(published, 'a.tier_key', 'o.tier_key', params, holds ? 'a.held_tier_key' : null)} AS code
       FROM (${source}) s
       JOIN tier_assignment a ON a.customer_id = s.id AND a.program_id = ${params.add(published.program.id, 'uuid')}
       ${activeOverrideJoin(published.program.id, params, 's.id', now)}`;
   }
   const facts = keep.includes('facts') ? '' : ', s.facts';
-  const overridden = `SELECT ${columns}, o.tier_key AS override_tier${facts} FROM (${source}) s ${activeOverrideJoin(published.program.id, params, 's.id', now)}`;
-  const classified = sqlClassifications(overridden, [...keep, 'override_tier'], [published.evaluator.definition], params);
-  return `SELECT ${keep.map((k) => `r.${k}`).join(', ')}, ${shownTierSql(published, 'r.k0', 'r.override_tier', params)} AS code FROM (${classified}) r`;
+  // Under a time policy the live verdict meets what was stored: a fall may be held.
+  const stored = holds
+    ? { columns: ', a.customer_id IS NOT NULL AS had, a.tier_key AS stored_tier, a.held_tier_key AS stored_held, a.tier_since AS stored_since', keep: ['had', 'stored_tier', 'stored_held', 'stored_since'] }
+    : { columns: '', keep: [] };
+  const storedJoin = holds ? `LEFT JOIN tier_assignment a ON a.customer_id = s.id AND a.program_id = ${params.add(published.program.id, 'uuid')}` : '';
+  const overridden = `SELECT ${columns}, o.tier_key AS override_tier${stored.columns}${facts} FROM (${source}) s ${activeOverrideJoin(published.program.id, params, 's.id', now)} ${storedJoin}`;
+  const classified = sqlClassifications(overridden, [...keep, 'override_tier', ...stored.keep], [published.evaluator.definition], params);
+  const held = holds
+    ? heldOnReadSql(published.timing, `NULLIF(r.k0, '${SQL_NO_TIER}')`, { had: 'r.had', tierKey: 'r.stored_tier', held: 'r.stored_held', tierSince: 'r.stored_since' }, params.add(now, 'timestamptz'), params)
+    : null;
+  return `SELECT ${keep.map((k) => `r.${k}`).join(', ')}, ${shownTierSql(published, 'r.k0', 'r.override_tier', params, held)} AS code FROM (${classified}) r`;
 }
 
 /** Node decides the rows SQL could not: id → shown tier code. */
 async function decideInNode(ctx: Context, published: PublishedProgram, ids: readonly string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
   const params = new SqlParams();
+  const now = ctx.deps.clock.now();
   const rows: { id: string; facts: Facts; override_tier: string | null }[] = await ctx.db.query(
-    `SELECT c.id, c.facts, o.tier_key AS override_tier FROM customer c ${activeOverrideJoin(published.program.id, params, 'c.id', ctx.deps.clock.now())}
+    `SELECT c.id, c.facts, o.tier_key AS override_tier FROM customer c ${activeOverrideJoin(published.program.id, params, 'c.id', now)}
       WHERE c.id = ANY(${params.add(ids, 'uuid[]')})`,
     params.values,
   );
+  const stored = timingHolds(published.timing) ? await storedAssignments(ctx.db, ids, [published.program.id]) : new Map<string, StoredAssignment>();
   const codes = new Map<string, string>();
-  for (const row of rows) codes.set(row.id, encodeTier(shownTier(published, await published.evaluator.classify(row.facts), row.override_tier)));
+  for (const row of rows) {
+    const verdict = await published.evaluator.classify(row.facts);
+    const held = heldOnRead(published.timing, verdict, stored.get(assignmentKey(row.id, published.program.id)) ?? null, now);
+    codes.set(row.id, encodeTier(shownTier(published, verdict, row.override_tier, held)));
+  }
   return codes;
 }
 
@@ -134,18 +153,42 @@ export interface ClassifiedGroup {
 /**
  * Classifies every customer live under each program version in one aggregate query over the
  * facts JSONB, compiled from the rule documents, with the program's active overrides applied
- * to every ladder (simulation compares what customers would show). Rows SQL cannot decide are
+ * to every ladder (simulation compares what customers would show) and, where a ladder's time
+ * rules can hold a tier (`timings`), the program's stored assignments: a customer whose
+ * verdict falls below the tier shown keeps it as the policy says. Rows SQL cannot decide are
  * classified in Node instead, so the counts are exact.
  */
-export async function classifyCustomers(ctx: Context, evaluators: ProgramEvaluator[], sampleSize = 0, overridesOf: string | null = null): Promise<ClassifiedGroup[]> {
+export async function classifyCustomers(
+  ctx: Context,
+  evaluators: ProgramEvaluator[],
+  sampleSize = 0,
+  overridesOf: string | null = null,
+  timings: readonly (ProgramTiming | null)[] = [],
+): Promise<ClassifiedGroup[]> {
   const params = new SqlParams();
+  const now = ctx.deps.clock.now();
   // A hash join against the few active overrides, not one index probe per customer.
-  const overrideJoin = overridesOf ? activeOverrideJoin(overridesOf, params, 'c.id', ctx.deps.clock.now()) : '';
+  const overrideJoin = overridesOf ? activeOverrideJoin(overridesOf, params, 'c.id', now) : '';
   const overrideTier = overridesOf ? 'o.tier_key' : 'NULL::text';
+  const holding = overridesOf ? timings.map((t) => (t && timingHolds(t) ? t : null)) : [];
+  const stored = holding.some((t) => t !== null);
+  const storedJoin = stored ? `LEFT JOIN tier_assignment a ON a.customer_id = c.id AND a.program_id = ${params.add(overridesOf, 'uuid')}` : '';
+  const storedColumns = stored ? ', a.customer_id IS NOT NULL AS had, a.tier_key AS stored_tier, a.held_tier_key AS stored_held, a.tier_since AS stored_since' : '';
+  const storedKeep = stored ? ['had', 'stored_tier', 'stored_held', 'stored_since'] : [];
   const definitions = evaluators.map((e) => e.definition);
   const keys = definitions.map((_, i) => `k${i}`);
-  const rules = sqlClassifications(`SELECT c.id, ${overrideTier} AS override_tier, c.facts FROM customer c ${overrideJoin}`, ['id', 'override_tier'], definitions, params);
-  const classified = `SELECT id, override_tier, ${keys.map((k, i) => `${shownTierSql(definitions[i], `r.${k}`, 'override_tier', params)} AS ${k}`).join(', ')}
+  const rules = sqlClassifications(
+    `SELECT c.id, ${overrideTier} AS override_tier${storedColumns}, c.facts FROM customer c ${overrideJoin} ${storedJoin}`,
+    ['id', 'override_tier', ...storedKeep],
+    definitions,
+    params,
+  );
+  const nowParam = stored ? params.add(now, 'timestamptz') : '';
+  const heldOf = (i: number, k: string) => {
+    const timing = holding[i];
+    return timing ? heldOnReadSql(timing, `NULLIF(r.${k}, '${SQL_NO_TIER}')`, { had: 'r.had', tierKey: 'r.stored_tier', held: 'r.stored_held', tierSince: 'r.stored_since' }, nowParam, params) : null;
+  };
+  const classified = `SELECT id, override_tier, ${keys.map((k, i) => `${shownTierSql(definitions[i], `r.${k}`, 'override_tier', params, heldOf(i, k))} AS ${k}`).join(', ')}
     FROM (${rules}) r`;
   const undecided = keys.map((k) => `${k} IS NULL`).join(' OR ');
   const differ = keys.slice(1).map((k) => `${k} IS DISTINCT FROM k0`).join(' OR ') || 'false';
@@ -174,9 +217,15 @@ export async function classifyCustomers(ctx: Context, evaluators: ProgramEvaluat
       `SELECT x.id, c.facts, x.override_tier FROM (${classified}) x JOIN customer c ON c.id = x.id WHERE ${undecided} ORDER BY x.id`,
       params.values,
     );
+    const storedRows = stored ? await storedAssignments(ctx.db, leftovers.map((r) => r.id), [overridesOf!]) : new Map<string, StoredAssignment>();
     for (const row of leftovers) {
+      const before = storedRows.get(assignmentKey(row.id, overridesOf ?? '')) ?? null;
       const groupKeys = await Promise.all(
-        evaluators.map(async (evaluator, i) => encodeTier(shownTier(definitions[i], await evaluator.classify(row.facts), row.override_tier))),
+        evaluators.map(async (evaluator, i) => {
+          const verdict = await evaluator.classify(row.facts);
+          const timing = holding[i];
+          return encodeTier(shownTier(definitions[i], verdict, row.override_tier, timing ? heldOnRead(timing, verdict, before, now) : null));
+        }),
       );
       add(groupKeys, 1, groupKeys.some((k) => k !== groupKeys[0]) ? [row.id] : []);
     }

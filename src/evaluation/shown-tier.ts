@@ -5,8 +5,9 @@ import { overrideActive } from './tier-override.entity';
 
 /**
  * The one owner of the tier a customer *shows* in a program. The layers, in order: the
- * rules' verdict (the compiled classification), then an active override that names a tier
- * the version in force still has. Every read and write path goes through `shownTier` (Node)
+ * rules' verdict (the compiled classification), then the tier the program's time policy
+ * holds above it (held-tier.ts), then an active override that names a tier the version in
+ * force still has. Every read and write path goes through `shownTier` (Node)
  * or `shownTierSql` / `storedShownTierSql` (SQL), written side by side here;
  * test/integration/shown-tier.test.ts checks that they agree on every read path.
  *
@@ -34,26 +35,40 @@ function overrideCounts(ladder: Ladder, overrideTierKey: string | null | undefin
   return !!overrideTierKey && ladder.tiers.some((t) => t.key === overrideTierKey);
 }
 
-/** Node form: the tier shown, from the rules' verdict and the customer's active override tier (if any). */
-export function shownTier(ladder: Ladder, verdict: Classification, overrideTierKey: string | null | undefined): ShownTier {
+/**
+ * Node form: the tier shown, from the rules' verdict, the tier the program's time policy
+ * holds above it (held-tier.ts; null when none) and the customer's active override tier.
+ */
+export function shownTier(ladder: Ladder, verdict: Classification, overrideTierKey: string | null | undefined, heldTierKey: string | null = null): ShownTier {
   if (!verdict.applies) return { covered: false, tierKey: null, source: AssignmentSource.RULE, rulesTierKey: null };
   if (overrideCounts(ladder, overrideTierKey)) {
     return { covered: true, tierKey: overrideTierKey, source: AssignmentSource.OVERRIDE, rulesTierKey: verdict.tierKey };
   }
+  if (heldTierKey !== null && ladder.tiers.some((t) => t.key === heldTierKey)) {
+    return { covered: true, tierKey: heldTierKey, source: AssignmentSource.HELD, rulesTierKey: verdict.tierKey };
+  }
   return { covered: true, tierKey: verdict.tierKey, source: AssignmentSource.RULE, rulesTierKey: verdict.tierKey };
 }
 
-/** SQL form over a live verdict (a classification code, see sqlClassifications) and an override tier expression. */
-export function shownTierSql(ladder: Ladder, verdict: string, overrideTier: string, params: SqlParams): string {
-  return `(CASE WHEN ${verdict} <> '${SQL_OUTSIDE}' AND ${overrideTier} = ANY(${tierKeysParam(ladder, params)}) THEN ${overrideTier} ELSE ${verdict} END)`;
+/**
+ * SQL form over a live verdict (a classification code, see sqlClassifications), an override
+ * tier expression and, under a time policy, the held tier expression (held-tier.ts).
+ */
+export function shownTierSql(ladder: Ladder, verdict: string, overrideTier: string, params: SqlParams, heldTier: string | null = null): string {
+  const keys = tierKeysParam(ladder, params);
+  const held = heldTier ? `WHEN ${verdict} <> '${SQL_OUTSIDE}' AND ${heldTier} = ANY(${keys}) THEN ${heldTier}` : '';
+  return `(CASE WHEN ${verdict} <> '${SQL_OUTSIDE}' AND ${overrideTier} = ANY(${keys}) THEN ${overrideTier} ${held} ELSE ${verdict} END)`;
 }
 
 /**
  * SQL form over a stored assignment (`tier_key`, NULL = covered with no tier; a customer
- * without an assignment is outside the program, so join only assigned customers).
+ * without an assignment is outside the program, so join only assigned customers) and its
+ * stored held tier.
  */
-export function storedShownTierSql(ladder: Ladder, storedTier: string, overrideTier: string, params: SqlParams): string {
-  return `(CASE WHEN ${overrideTier} = ANY(${tierKeysParam(ladder, params)}) THEN ${overrideTier} ELSE COALESCE(${storedTier}, '${SQL_NO_TIER}') END)`;
+export function storedShownTierSql(ladder: Ladder, storedTier: string, overrideTier: string, params: SqlParams, heldTier: string | null = null): string {
+  const keys = tierKeysParam(ladder, params);
+  const held = heldTier ? `WHEN ${heldTier} = ANY(${keys}) THEN ${heldTier}` : '';
+  return `(CASE WHEN ${overrideTier} = ANY(${keys}) THEN ${overrideTier} ${held} ELSE COALESCE(${storedTier}, '${SQL_NO_TIER}') END)`;
 }
 
 function tierKeysParam(ladder: Ladder, params: SqlParams): string {

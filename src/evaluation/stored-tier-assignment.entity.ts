@@ -8,6 +8,7 @@ import { TierProgram } from '../programs/tier-program.entity';
  */
 @Entity('tier_assignment')
 @Index('tier_assignment_program_tier_idx', ['programId', 'tierKey', 'customerId'])
+@Index('tier_assignment_drop_idx', ['dropAt'], { where: 'drop_at IS NOT NULL' })
 export class StoredTierAssignment {
   @PrimaryColumn({ name: 'customer_id', type: 'uuid' })
   customerId: string;
@@ -35,4 +36,19 @@ export class StoredTierAssignment {
 
   @Column({ name: 'evaluated_at', type: 'timestamptz' })
   evaluatedAt: Date;
+
+  /** The time layer's state (held-tier.ts): the tier held above the verdict, if any. */
+  @Column({ name: 'held_tier_key', type: 'text', nullable: true })
+  heldTierKey: string | null;
+
+  /** When the customer entered the tier shown. */
+  @Column({ name: 'tier_since', type: 'timestamptz', default: () => 'now()' })
+  tierSince: Date;
+
+  @Column({ name: 'below_since', type: 'timestamptz', nullable: true })
+  belowSince: Date | null;
+
+  /** When the held tier falls unless the verdict recovers; the scheduler's index. */
+  @Column({ name: 'drop_at', type: 'timestamptz', nullable: true })
+  dropAt: Date | null;
 }

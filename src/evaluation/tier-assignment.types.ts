@@ -15,8 +15,17 @@ import { RuleSetVersion } from '../programs/rule-set-version.entity';
 export enum AssignmentSource {
   RULE = 'RULE',
   OVERRIDE = 'OVERRIDE',
+  HELD = 'HELD',
 }
-registerEnumType(AssignmentSource, { name: 'AssignmentSource', description: 'Who decides the tier a customer shows.', valuesConfig: { RULE: { description: 'The program\'s rules.' }, OVERRIDE: { description: 'An account manager\'s override.' } } });
+registerEnumType(AssignmentSource, {
+  name: 'AssignmentSource',
+  description: 'Who decides the tier a customer shows.',
+  valuesConfig: {
+    RULE: { description: "The program's rules." },
+    OVERRIDE: { description: "An account manager's override." },
+    HELD: { description: "The program's time policy: the tier is held above the rules' verdict until its review or grace ends (see TierAssignment.held)." },
+  },
+});
 
 @ObjectType({ description: "One tier's rule as evaluated for the customer." })
 export class RuleOutcome {
@@ -121,10 +130,55 @@ export class TierExplanation {
   @Field(() => NextTier, { nullable: true, description: 'The tier just above the rules\' verdict and what it needs; null at the top.' })
   nextTier: NextTier | null;
 
+  @Field(() => NextTier, { nullable: true, description: 'For a tier held by the time policy (source HELD): what keeping it takes, its conditions the customer no longer meets; null otherwise.' })
+  keepTier: NextTier | null;
+
   @Field(() => [RuleFallback], {
     description: 'Rules of this version decided by json-rules-engine rather than compiled code (slower, same meaning); empty when every rule compiled.',
   })
   fallbacks: readonly RuleFallback[];
+}
+
+export enum TierStatus {
+  ACTIVE = 'ACTIVE',
+  AT_RISK = 'AT_RISK',
+  IN_GRACE = 'IN_GRACE',
+}
+registerEnumType(TierStatus, {
+  name: 'TierStatus',
+  description: "Whether the tier shown is secure, in a program with a time policy.",
+  valuesConfig: {
+    ACTIVE: { description: "The rules give the tier shown (or it is protected, or an override decides)." },
+    AT_RISK: { description: 'The rules give a lower tier; the tier shown falls at its review (reviewAt) unless the customer requalifies.' },
+    IN_GRACE: { description: 'The rules give a lower tier and the grace period runs; the tier shown falls at heldUntil unless the customer requalifies.' },
+  },
+});
+
+@ObjectType({ description: "A tier the program's time policy holds above the rules' verdict." })
+export class HeldTier {
+  @Field(() => TierStatus, { description: 'AT_RISK before the review, IN_GRACE while grace runs; ACTIVE for a protected tier.' })
+  status: TierStatus;
+
+  @Field(() => Tier, { nullable: true, description: "The rules' verdict: the tier the customer falls to (one step down first, if the policy says ONE); null = no tier." })
+  rulesTier: Tier | null;
+
+  @Field(() => String, { nullable: true, description: "The rules' verdict's key (see rulesTier)." })
+  rulesTierKey: string | null;
+
+  @Field({ description: 'When the rules first gave a lower tier.' })
+  belowSince: Date;
+
+  @Field(() => Date, { nullable: true, description: 'The review at which the tier is reconsidered (downgrade REVIEW); null otherwise.' })
+  reviewAt: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'When the tier falls unless the customer requalifies first; null for a protected tier, which never falls by time.' })
+  heldUntil: Date | null;
+
+  @Field({ description: 'True when the tier is protected: kept whatever the rules say while the program covers the customer.' })
+  protected: boolean;
+
+  @Field({ description: "The program's time zone (IANA): reviews fall at its midnight, and its calendar counts the days of grace." })
+  timeZone: string;
 }
 
 @ObjectType({ description: "A customer's tier in one program, evaluated from the current facts and the rules in force." })
@@ -143,6 +197,12 @@ export class TierAssignment {
 
   @Field(() => TierOverride, { nullable: true, description: 'The override in force (source OVERRIDE); the explanation still shows what the rules alone give.' })
   override: TierOverride | null;
+
+  @Field(() => TierStatus, { description: 'ACTIVE, or AT_RISK / IN_GRACE while the time policy holds the tier above the rules\' verdict (see held).' })
+  status: TierStatus;
+
+  @Field(() => HeldTier, { nullable: true, description: 'The time policy\'s hold (source HELD): status, the verdict, the review and when the tier falls; null when the rules decide.' })
+  held: HeldTier | null;
 
   @Field({ description: 'When the tier was computed (reads compute it live).' })
   evaluatedAt: Date;

@@ -10,9 +10,10 @@ export enum TierChangeCause {
   RULE_PUBLISH = 'RULE_PUBLISH',
   OVERRIDE = 'OVERRIDE',
   OVERRIDE_EXPIRED = 'OVERRIDE_EXPIRED',
+  REVIEW = 'REVIEW',
   SCHEDULE = 'SCHEDULE',
 }
-registerEnumType(TierChangeCause, { name: 'TierChangeCause', description: 'What made a customer\'s shown tier change.', valuesConfig: { CREATED: { description: 'The customer was first covered by the program.' }, CUSTOMER_UPDATE: { description: 'The customer\'s facts changed.' }, RULE_PUBLISH: { description: 'A new version of the rules was published or rolled back to.' }, OVERRIDE: { description: 'An override was set or revoked.' }, OVERRIDE_EXPIRED: { description: "An override reached its expiry: the row's `at` is the expiry instant." }, SCHEDULE: { description: 'Reserved for the reviews of time policies.' } } });
+registerEnumType(TierChangeCause, { name: 'TierChangeCause', description: 'What made a customer\'s shown tier change.', valuesConfig: { CREATED: { description: 'The customer was first covered by the program.' }, CUSTOMER_UPDATE: { description: 'The customer\'s facts changed.' }, RULE_PUBLISH: { description: 'A new version of the rules was published or rolled back to.' }, OVERRIDE: { description: 'An override was set or revoked.' }, OVERRIDE_EXPIRED: { description: "An override reached its expiry: the row's `at` is the expiry instant." }, REVIEW: { description: "A held tier fell at its review or at the end of its grace (the program's time policy): the row's `at` is that instant." }, SCHEDULE: { description: 'Never written.', deprecationReason: 'Time-made changes are OVERRIDE_EXPIRED and REVIEW.' } } });
 
 /**
  * One row of a customer's tier history: appended whenever the tier the customer *shows*

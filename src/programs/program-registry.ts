@@ -1,3 +1,4 @@
+import { ProgramTiming, timingOf } from '../rules/time-policy';
 import { EntityManager } from 'typeorm';
 import { ProgramEvaluator } from '../engine';
 import { appliesToOf } from './program-document';
@@ -11,6 +12,8 @@ export interface PublishedProgram {
   version: RuleSetVersion;
   tiers: Tier[];
   evaluator: ProgramEvaluator;
+  /** The version's time rules (timePolicy, protected tiers, minimum stays). */
+  timing: ProgramTiming;
 }
 
 type CompiledVersion = Omit<PublishedProgram, 'program'>;
@@ -87,6 +90,6 @@ export class ProgramRegistry {
     });
     delete version.tiers;
     delete version.program;
-    return { version, tiers, evaluator };
+    return { version, tiers, evaluator, timing: timingOf(version.document) };
   }
 }

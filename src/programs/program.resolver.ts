@@ -43,6 +43,12 @@ export class TierInput {
 
   @Field(() => [TierEntitlementInput], { nullable: true, description: 'What the tier gives.' })
   entitlements?: TierEntitlementInput[] | null;
+
+  @Field(() => Boolean, { nullable: true, description: "Under the program's time policy: a customer who reaches the tier keeps it while covered, whatever the rules say. Omitted: false." })
+  protected?: boolean | null;
+
+  @Field(() => Int, { nullable: true, description: 'Days a customer stays in the tier after entering it before any downgrade, 0 to 3,650. Omitted: 0.' })
+  minimumStayDays?: number | null;
 }
 
 @InputType({ description: 'A new program: its key, name and ladder.' })

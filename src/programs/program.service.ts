@@ -171,12 +171,22 @@ export class ProgramService {
 }
 
 /** The stored document of a spec or a draft: appliesTo, every tier with its entitlements always a list (so stored drafts and versions compare alike), and retired when set. */
-export function documentOf(spec: Pick<ProgramSpec, 'appliesTo' | 'tiers' | 'retired'>): ProgramDocument {
+export function documentOf(spec: Pick<ProgramSpec, 'appliesTo' | 'tiers' | 'retired' | 'timePolicy'>): ProgramDocument {
   const { tiers } = upgradeTierShape(spec).document as { tiers: ProgramDocument['tiers'] };
   return {
     appliesTo: spec.appliesTo ?? null,
-    tiers: tiers.map((t) => ({ key: t.key, name: t.name, rank: t.rank, conditions: t.conditions, entitlements: t.entitlements ?? [] })),
+    tiers: tiers.map((t) => ({
+      key: t.key,
+      name: t.name,
+      rank: t.rank,
+      conditions: t.conditions,
+      entitlements: t.entitlements ?? [],
+      // Written only when set, so documents without time rules stay as they were.
+      ...(t.protected ? { protected: true } : {}),
+      ...(t.minimumStayDays ? { minimumStayDays: t.minimumStayDays } : {}),
+    })),
     ...(spec.retired ? { retired: true } : {}),
+    ...(spec.timePolicy ? { timePolicy: spec.timePolicy } : {}),
   };
 }
 

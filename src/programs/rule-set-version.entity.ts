@@ -4,6 +4,7 @@ import { Node } from '../shared/node';
 import { JSONObjectScalar } from '../shared/scalars';
 import { Tier } from './tier.entity';
 import { TierProgram } from './tier-program.entity';
+import type { TimePolicy } from '../rules/time-policy';
 
 export enum RuleSetStatus {
   DRAFT = 'DRAFT',
@@ -17,7 +18,17 @@ export interface ProgramDocument {
   appliesTo: Record<string, unknown> | null;
   /** Covers no customer while true (see `definitionOf`). */
   retired?: boolean;
-  tiers: { key: string; name: string; rank: number; conditions: Record<string, unknown>; entitlements: { key: string; value: unknown }[] }[];
+  /** When downgrades take effect (programs/time-policy.ts); absent: at once. */
+  timePolicy?: Partial<TimePolicy> | null;
+  tiers: {
+    key: string;
+    name: string;
+    rank: number;
+    conditions: Record<string, unknown>;
+    entitlements: { key: string; value: unknown }[];
+    protected?: boolean;
+    minimumStayDays?: number;
+  }[];
 }
 
 /** One version of a program's rules; immutable once published. */

@@ -4,6 +4,8 @@ import { FactType } from '../facts/fact-types';
 import { checkDocumentShape } from './rule-schema';
 import { pathAsWritten, upgradeTierShape } from './legacy-tier-rule';
 import { validateConditionTree } from './rule-validator';
+import { IANAZone } from 'luxon';
+import { REVIEW_PERIODS, TimePolicy } from './time-policy';
 
 /** A whole program as authored: the tierProgramCreate input and the files in rules/. */
 export interface ProgramSpec {
@@ -13,6 +15,8 @@ export interface ProgramSpec {
   appliesTo?: Record<string, unknown> | null;
   /** Covers no customer (a file exported from a retired program says so). */
   retired?: boolean;
+  /** When downgrades take effect; absent: at once. */
+  timePolicy?: Partial<TimePolicy> | null;
   tiers: {
     key: string;
     name: string;
@@ -21,6 +25,8 @@ export interface ProgramSpec {
     conditions?: Record<string, unknown> | null;
     rule?: Record<string, unknown> | null;
     entitlements?: { key: string; value: unknown }[] | null;
+    protected?: boolean | null;
+    minimumStayDays?: number | null;
   }[];
 }
 
@@ -47,7 +53,7 @@ export function validateProgramSpec(spec: ProgramSpec, catalogs: Catalogs): Spec
     fail('INVALID', ['key'], 'key must start with a lowercase letter and hold only a-z, 0-9, _ and - (at most 63)');
   }
   if (typeof spec.name !== 'string' || !spec.name.trim()) fail('INVALID', ['name'], 'name is required');
-  problems.push(...validateProgramDocument({ appliesTo: spec.appliesTo ?? null, tiers: spec.tiers }, catalogs));
+  problems.push(...validateProgramDocument({ appliesTo: spec.appliesTo ?? null, tiers: spec.tiers, ...(spec.timePolicy ? { timePolicy: spec.timePolicy } : {}) }, catalogs));
   return problems;
 }
 
@@ -67,12 +73,25 @@ function currentShapeProblems(document: unknown, catalogs: Catalogs): SpecProble
   if (shape.length) return shape.map((p) => ({ code: 'INVALID', ...p }));
   const problems: SpecProblem[] = [];
   const fail = (code: SpecProblem['code'], path: (string | number)[], message: string) => problems.push({ code, path, message });
-  const { appliesTo, tiers } = document as { appliesTo?: unknown; tiers: ProgramDocumentTier[] };
+  const { appliesTo, tiers, timePolicy } = document as { appliesTo?: unknown; tiers: ProgramDocumentTier[]; timePolicy?: Partial<TimePolicy> | null };
   if (appliesTo !== null && appliesTo !== undefined) {
     for (const p of validateConditionTree(appliesTo, catalogs.factTypeOf)) fail(p.code, ['appliesTo', ...p.path], p.message);
   }
   validateTiers(tiers, catalogs, fail);
+  if (timePolicy) validateTimePolicy(timePolicy, fail);
   return problems;
+}
+
+function validateTimePolicy(policy: Partial<TimePolicy>, fail: (code: SpecProblem['code'], path: (string | number)[], message: string) => void) {
+  if (policy.timeZone !== undefined && !IANAZone.isValidZone(policy.timeZone)) {
+    fail('INVALID', ['timePolicy', 'timeZone'], `unknown time zone "${policy.timeZone}"; name an IANA zone such as "Asia/Shanghai"`);
+  }
+  if (policy.downgrade === 'REVIEW' && !policy.review) {
+    fail('INVALID', ['timePolicy', 'review'], `a REVIEW downgrade needs review: ${REVIEW_PERIODS.join(', ')}`);
+  }
+  if (policy.downgrade !== 'REVIEW' && policy.review) {
+    fail('INVALID', ['timePolicy', 'review'], 'review applies only with downgrade: REVIEW (IMMEDIATE downgrades do not wait for one)');
+  }
 }
 
 type ProgramDocumentTier = Omit<ProgramSpec['tiers'][number], 'conditions' | 'rule'> & { conditions: unknown };

@@ -1,5 +1,6 @@
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { describe } from '../facts/fact-types';
+import { DOWNGRADE_MODES, DOWNGRADE_STEPS, REVIEW_PERIODS } from './time-policy';
 
 /**
  * The shape of json-rules-engine documents as Strata accepts them, as JSON Schema: the
@@ -34,6 +35,10 @@ export const OPERATOR_MEANINGS: Record<string, string> = {
 
 const MAX_TIERS = 50;
 const KEY = { type: 'string', minLength: 1, maxLength: 200 };
+export const MAX_DAYS = 3_650;
+const DAYS = { $comment: 'days', type: 'integer', minimum: 0, maximum: MAX_DAYS };
+const TIME_POLICY_KEYS = ['timeZone', 'downgrade', 'review', 'graceDays', 'steps'];
+const TIER_KEYS = ['key', 'name', 'rank', 'conditions', 'entitlements', 'protected', 'minimumStayDays'];
 
 type Schema = Record<string, unknown> | boolean;
 
@@ -100,6 +105,9 @@ export function programSchema({ file, rules }: { file: boolean; rules: 'full' | 
         type: ['array', 'null'],
         items: { $comment: 'entitlement', type: 'object', required: ['key', 'value'], additionalProperties: false, properties: { key: KEY, value: {} } },
       },
+      // Null as omitted: TierInput's fields are optional.
+      protected: { type: ['boolean', 'null'] },
+      minimumStayDays: { ...DAYS, type: ['integer', 'null'] },
     },
   };
   const properties: Record<string, unknown> = {
@@ -108,6 +116,18 @@ export function programSchema({ file, rules }: { file: boolean; rules: 'full' | 
   };
   // A retired program covers no customer; its tiers stay, so a later draft can reinstate it.
   properties.retired = { type: 'boolean' };
+  properties.timePolicy = {
+    $comment: 'timePolicy',
+    type: ['object', 'null'],
+    additionalProperties: false,
+    properties: {
+      timeZone: { type: 'string', minLength: 1, maxLength: 64 },
+      downgrade: { enum: [...DOWNGRADE_MODES] },
+      review: { enum: [...REVIEW_PERIODS] },
+      graceDays: DAYS,
+      steps: { enum: [...DOWNGRADE_STEPS] },
+    },
+  };
   if (file) Object.assign(properties, { key: KEY, name: KEY, description: { type: ['string', 'null'] } });
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
@@ -189,6 +209,9 @@ function explain(error: ErrorObject, value: unknown): ShapeProblem | null {
     case 'false schema':
       return { path, message: `conditions nest deeper than ${RULE_LIMITS.maxDepth} levels` };
     case 'enum':
+      if (path[0] === 'timePolicy') {
+        return { path, message: `${path.at(-1)} must be one of ${(error.params as { allowedValues: string[] }).allowedValues.join(', ')}, got ${describe(here)}` };
+      }
       return { path, message: `unknown operator ${describe(here)}; use one of ${OPERATORS.join(', ')}` };
     case 'type':
       if (error.schemaPath.includes('/anyOf/')) return null; // one branch of an anyOf; the anyOf error speaks for it
@@ -203,6 +226,7 @@ function explain(error: ErrorObject, value: unknown): ShapeProblem | null {
       return { path, message: path.at(-1) === 'tiers' ? `a program has at most ${MAX_TIERS} tiers` : `too many conditions; the limit is ${RULE_LIMITS.maxNodes}` };
     case 'minimum':
     case 'maximum':
+      if (context === 'days') return { path, message: `${path.at(-1)} must be a whole number of days from 0 to ${MAX_DAYS.toLocaleString('en')}, got ${describe(here)}` };
       return { path, message: `${path.at(-1)} must lie between -2,147,483,648 and 2,147,483,647, got ${describe(here)}` };
     case 'if':
       return null;
@@ -225,14 +249,24 @@ function unexpectedKey(key: string, context: string | undefined): string {
     case 'tier':
       return key === 'rule'
         ? 'a tier has "conditions" or the older "rule": { "conditions" }, not both'
-        : `unexpected key "${key}"; a tier has "key", "name", "rank", "conditions" and "entitlements"`;
+        : `unexpected key "${key}"; a tier has ${listed(TIER_KEYS)}`;
+    case 'timePolicy':
+      return `unexpected key "${key}"; a timePolicy has ${listed(TIME_POLICY_KEYS)}`;
     default:
       return `unexpected key "${key}"`;
   }
 }
 
+function listed(keys: string[]): string {
+  return `${keys.slice(0, -1).map((k) => `"${k}"`).join(', ')} and "${keys.at(-1)}"`;
+}
+
 function typeMessage(path: (string | number)[], context: string | undefined, value: unknown): string {
   const last = path.at(-1);
+  if (context === 'days') return `${last} must be a whole number of days, got ${describe(value)}`;
+  if (context === 'timePolicy') return `timePolicy must be an object { "downgrade", "review", "graceDays", … } or null, got ${describe(value)}`;
+  if (last === 'protected') return `protected must be true or false, got ${describe(value)}`;
+  if (last === 'timeZone') return `timeZone must name an IANA time zone such as "Asia/Shanghai", got ${describe(value)}`;
   if (last === 'all' || last === 'any') return `"${last}" takes a list of conditions`;
   if (last === 'not') return '"not" takes one condition, not a list';
   if (last === 'fact') return 'fact must name a fact from the catalog';

@@ -96,3 +96,14 @@ export async function startTestApp(
     },
   };
 }
+
+/** Writes a retail customer with this balance through customerUpsert (as `key`) and returns its id. */
+export async function upsertRetailCustomer(app: TestApp, externalId: string, balance: number, key?: string): Promise<string> {
+  const res = await app.gql(
+    `mutation($input: CustomerUpsertInput!) { customerUpsert(input: $input) { customer { id } userErrors { message } } }`,
+    { input: { externalId, name: externalId, facts: { customerType: 'individual', balance } } },
+    key,
+  );
+  if (res.errors || res.data.customerUpsert.userErrors.length) throw new Error(`customerUpsert ${externalId}: ${JSON.stringify(res.errors ?? res.data.customerUpsert.userErrors)}`);
+  return res.data.customerUpsert.customer.id;
+}

@@ -739,6 +739,43 @@ describe('the console at /admin, in a real browser', () => {
     await page.close();
     expect(problems).toEqual([]);
   });
+  // Last: it leaves retail-bank with a time policy.
+  it('sets a yearly review with grace on a draft in words, and the card shows a held tier at risk, when it falls and what keeping it takes', async () => {
+    const editor = await app.keyWithRoles(Role.EDITOR);
+    const page = await openConsole();
+    await signIn(page, editor);
+    await page.getByRole('link', { name: 'Retail bank (by assets under management)' }).click();
+    await page.getByRole('button', { name: 'Open a draft' }).click();
+    const policy = page.locator('.time-policy');
+    await policy.waitFor();
+    expect(await policy.locator('.summary').textContent()).toBe('Upgrades and downgrades apply at once.');
+    await policy.getByLabel('Downgrades', { exact: true }).selectOption('REVIEW');
+    await policy.getByLabel('Review', { exact: true }).selectOption('YEAR');
+    await policy.getByLabel('Grace (days)').fill('30');
+    expect(await policy.locator('.summary').textContent()).toBe("Upgrades apply at once; downgrades wait for the review (each calendar year), after 30 days' grace");
+    await policy.getByRole('button', { name: 'Save when downgrades take effect' }).click();
+    await page.locator('.draft-diff li', { hasText: 'timePolicy' }).first().waitFor();
+    await shot(page, '19-time-policy');
+    const draftId = page.url().split('/').at(-1)!;
+    const { ruleDraft } = (await app.gql(`query($id: ID!) { ruleDraft(id: $id) { revision document } }`, { id: draftId })).data;
+    expect(ruleDraft.document.timePolicy).toEqual({ downgrade: 'REVIEW', review: 'YEAR', graceDays: 30 });
+    await submitApprovePublish(app, { id: draftId, revision: ruleDraft.revision }, editor);
+
+    // Customer 1 (250,000: A_SUB) drops to 60,000: held in A_SUB until the review and its grace.
+    await app.gql(`mutation { customerUpsert(input: { externalId: "console-1", name: "Customer 1", facts: { customerType: "individual", balance: 60000 } }) { userErrors { message } } }`);
+    await navLink(page, 'Customers').click();
+    await page.getByLabel('Name or externalId starts with').fill('console-1');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'Customer 1', exact: true }).click();
+    const held = page.locator('[data-program="retail-bank"] .held');
+    await held.waitFor();
+    expect(await held.getAttribute('data-status')).toBe('AT_RISK');
+    const text = await held.textContent();
+    expect(text).toMatch(/^at risk · falls to Mid-tier \(B\) on Jan 31, \d{4} \(review Jan 1, \d{4}\) unless the customer requalifies · Keeping it takes: balance needs \+140,000/);
+    await shot(page, '20-card-held');
+    await page.close();
+    expect(problems).toEqual([]);
+  });
 });
 
 const byKey = (a: { tierKey: string | null }, b: { tierKey: string | null }) => String(a.tierKey).localeCompare(String(b.tierKey));

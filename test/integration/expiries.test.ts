@@ -1,7 +1,7 @@
 import { Role } from '../../src/shared/role';
 import { Scheduler } from '../../src/scheduler/scheduler';
-import { expiryWork } from '../../src/scheduler/expiry-work';
-import { TestApp, startTestApp } from '../helpers/app';
+import { timeWork } from '../../src/scheduler/time-work';
+import { TestApp, startTestApp, upsertRetailCustomer } from '../helpers/app';
 import { ManualClock } from '../helpers/clock';
 import { submitApprovePublish } from '../helpers/programs';
 
@@ -18,14 +18,7 @@ describe('expiries that fire: overrides and grants on an injected clock', () => 
   });
   afterAll(() => app.close());
 
-  const upsert = async (externalId: string, balance: number): Promise<string> => {
-    const res = await app.gql(
-      `mutation($input: CustomerUpsertInput!) { customerUpsert(input: $input) { customer { id } userErrors { message } } }`,
-      { input: { externalId, name: externalId, facts: { customerType: 'individual', balance } } },
-      integrator,
-    );
-    return res.data.customerUpsert.customer.id;
-  };
+  const upsert = (externalId: string, balance: number) => upsertRetailCustomer(app, externalId, balance, integrator);
   const pin = async (customerId: string, tierKey: string, expiresAt: Date) => {
     const res = await app.gql(
       `mutation($input: TierOverrideSetInput!) { tierOverrideSet(input: $input) { override { id } userErrors { message } } }`,
@@ -122,7 +115,7 @@ describe('expiries that fire: overrides and grants on an injected clock', () => 
 
     // Three schedulers (as three processes would) race for the same due tasks.
     const { evaluation, entitlements } = app.strata.services;
-    const schedulers = [app.strata.scheduler, ...[1, 2].map(() => new Scheduler(app.strata.deps, expiryWork(evaluation, entitlements, 15_000)))];
+    const schedulers = [app.strata.scheduler, ...[1, 2].map(() => new Scheduler(app.strata.deps, timeWork(evaluation, entitlements, 15_000)))];
     clock.advance(30_000);
     const ran = await Promise.all(schedulers.map((s) => s.tick()));
     expect(ran.flat().filter((name) => name === 'grant-expiry')).toHaveLength(1);

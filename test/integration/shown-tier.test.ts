@@ -178,4 +178,65 @@ describe('the shown tier agrees on every read path', () => {
     await expectAgreement();
     await expectStoredAgreement();
   });
+
+  /** Submits, approves and publishes a new document for the program, leaving its re-tier to the test. */
+  async function publishDocument(change: (document: any) => any): Promise<void> {
+    const { ruleDraftCreate } = await gql(`mutation { ruleDraftCreate(programKey: "${PROGRAM}") { draft { id revision document } } }`, {}, editor);
+    const { id, revision, document } = ruleDraftCreate.draft;
+    const steps: [string, string, Record<string, unknown>, string][] = [
+      ['ruleDraftUpdate', `id: $id, revision: ${revision}, document: $document`, { document: change(document) }, editor],
+      ['ruleDraftSubmit', `id: $id, revision: ${revision + 1}`, {}, editor],
+      ['ruleDraftApprove', `id: $id, revision: ${revision + 2}`, {}, approver],
+      ['ruleDraftPublish', 'id: $id', {}, approver],
+    ];
+    for (const [mutation, args, variables, key] of steps) {
+      const declared = Object.keys(variables).length ? ', $document: JSONObject!' : '';
+      const data = await gql(`mutation($id: ID!${declared}) { ${mutation}(${args}) { userErrors { code message } } }`, { id, ...variables }, key);
+      expect({ mutation, errors: data[mutation].userErrors }).toEqual({ mutation, errors: [] });
+    }
+  }
+
+  it('with tiers held by a time policy, stored and while a re-tier is behind a publish that lowers verdicts', async () => {
+    // Yearly review, one step down per review, D protected from nothing (it is the floor), B protected.
+    await publishDocument((document) => ({
+      ...document,
+      timePolicy: { downgrade: 'REVIEW', review: 'YEAR', steps: 'ONE' },
+      tiers: document.tiers.map((t: any) => (t.key === 'B' ? { ...t, protected: true } : t)),
+    }));
+    await retiered(app);
+    const upsert = `mutation($input: CustomerUpsertInput!) { customerUpsert(input: $input) { userErrors { message } } }`;
+    const drop = async (externalId: string, balance: number) => {
+      const data = await gql(upsert, { input: { externalId, name: externalId, facts: { customerType: 'individual', balance } } });
+      expect(data.customerUpsert.userErrors).toEqual([]);
+    };
+    // A held above C, C held above D, B held (protected) above D, and one that requalifies.
+    await drop('s-13', 1_000);
+    await drop('s-12', 20_000);
+    await drop('s-7', 1_000);
+    await drop('s-5', 9_000);
+    await drop('s-6', 1_000);
+    await drop('s-9', 1_000);
+    await drop('s-9', 600_000);
+    const shown = await cards();
+    expect(shown.get('s-12')).toEqual({ covered: true, tierKey: 'A' });
+    expect(shown.get('s-5')).toEqual({ covered: true, tierKey: 'C' });
+    expect(shown.get('s-6')).toEqual({ covered: true, tierKey: 'B' });
+    expect(shown.get('s-9')).toEqual({ covered: true, tierKey: 'A' });
+    await expectAgreement();
+    await expectStoredAgreement();
+
+    // C now starts at 60,000: verdicts fall while the re-tier is behind, and reads hold them as the re-tier will.
+    const mid = await gql(`mutation { customerUpsert(input: { externalId: "mid", name: "Mid", facts: { customerType: "individual", balance: 45000 } }) { customer { id } } }`);
+    ids.set('mid', mid.customerUpsert.customer.id);
+    expect((await cards()).get('mid')).toEqual({ covered: true, tierKey: 'C' });
+    await publishDocument((document) => ({
+      ...document,
+      tiers: document.tiers.map((t: any) => (t.key === 'C' ? { ...t, conditions: { all: [{ fact: 'balance', operator: 'greaterThanInclusive', value: 60_000 }] } } : t)),
+    }));
+    expect((await cards()).get('mid')).toEqual({ covered: true, tierKey: 'C' });
+    await expectAgreement();
+    await retiered(app);
+    await expectAgreement();
+    await expectStoredAgreement();
+  });
 });

@@ -114,9 +114,30 @@ describe(validateProgramSpec.name, () => {
     expect(problems).toEqual([
       { code: 'INVALID', path: ['appliesTo'], message: 'appliesTo must be a condition like { "all": [ … ] } or null' },
       { code: 'INVALID', path: ['tiers', 0], message: 'a tier must be an object { "key", "name", "rank", "conditions", "entitlements" }' },
-      { code: 'INVALID', path: ['tiers', 1, 'colour'], message: 'unexpected key "colour"; a tier has "key", "name", "rank", "conditions" and "entitlements"' },
+      { code: 'INVALID', path: ['tiers', 1, 'colour'], message: 'unexpected key "colour"; a tier has "key", "name", "rank", "conditions", "entitlements", "protected" and "minimumStayDays"' },
       { code: 'INVALID', path: ['tiers', 1, 'rank'], message: 'rank must be a whole number (higher = better)' },
       { code: 'INVALID', path: ['tiers', 2, 'conditions'], message: 'conditions is required' },
+    ]);
+  });
+
+  it('checks a time policy and the tiers\' time rules, each problem at its field', () => {
+    const problems = (document: object) => validateProgramDocument({ appliesTo: null, tiers: [tier('A', 2), tier('B', 1)], ...document }, catalogs);
+    expect(problems({ timePolicy: { downgrade: 'REVIEW', review: 'YEAR', graceDays: 30, steps: 'ONE', timeZone: 'Europe/Berlin' } })).toEqual([]);
+    expect(problems({ timePolicy: { downgrade: 'REVIEW' } })).toEqual([
+      { code: 'INVALID', path: ['timePolicy', 'review'], message: 'a REVIEW downgrade needs review: MONTH, QUARTER, YEAR, ANNIVERSARY' },
+    ]);
+    expect(problems({ timePolicy: { downgrade: 'IMMEDIATE', review: 'YEAR', timeZone: 'Mars/Olympus' } })).toEqual([
+      { code: 'INVALID', path: ['timePolicy', 'timeZone'], message: 'unknown time zone "Mars/Olympus"; name an IANA zone such as "Asia/Shanghai"' },
+      { code: 'INVALID', path: ['timePolicy', 'review'], message: 'review applies only with downgrade: REVIEW (IMMEDIATE downgrades do not wait for one)' },
+    ]);
+    expect(problems({ timePolicy: { downgrade: 'LATER', graceDays: 4000, every: 'day' } })).toEqual([
+      { code: 'INVALID', path: ['timePolicy', 'every'], message: 'unexpected key "every"; a timePolicy has "timeZone", "downgrade", "review", "graceDays" and "steps"' },
+      { code: 'INVALID', path: ['timePolicy', 'downgrade'], message: 'downgrade must be one of IMMEDIATE, REVIEW, got the string "LATER"' },
+      { code: 'INVALID', path: ['timePolicy', 'graceDays'], message: 'graceDays must be a whole number of days from 0 to 3,650, got the number 4000' },
+    ]);
+    expect(validateProgramDocument({ appliesTo: null, tiers: [tier('A', 2, { protected: 'yes', minimumStayDays: 1.5 })] }, catalogs)).toEqual([
+      { code: 'INVALID', path: ['tiers', 0, 'protected'], message: 'protected must be true or false, got the string "yes"' },
+      { code: 'INVALID', path: ['tiers', 0, 'minimumStayDays'], message: 'minimumStayDays must be a whole number of days, got the number 1.5' },
     ]);
   });
 

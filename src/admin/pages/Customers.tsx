@@ -138,7 +138,8 @@ function ProgramTier({ customer, assignment, canOverride, onChanged }: { custome
         v{assignment.ruleVersion} · {t.source[assignment.source]}
         {assignment.override && ` · ${t.overrideBy} ${assignment.override.createdBy}: ${assignment.override.reason}`}
       </p>
-      {explanation.nextTier && (
+      {assignment.held && <Held assignment={assignment} />}
+      {explanation.nextTier && explanation.nextTier.tierKey !== assignment.tier?.key && (
         <p className="next-tier">
           {t.nextTier} {explanation.nextTier.tier.name}: {explanation.nextTier.requirements.map((r) => r.message).join('; ')}
         </p>
@@ -147,6 +148,24 @@ function ProgramTier({ customer, assignment, canOverride, onChanged }: { custome
       <TierOnDate customer={customer} assignment={assignment} />
       {canOverride && <Override customer={customer} assignment={assignment} onChanged={onChanged} />}
     </section>
+  );
+}
+
+/** A tier the time policy holds: its status, when it falls and to what, and what keeping it takes. */
+function Held({ assignment }: { assignment: Assignment }) {
+  const { t, language } = useI18n();
+  const held = assignment.held!;
+  // Reviews fall at the program's midnight: its calendar day is what a person is told.
+  const day = (iso: string) => new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeZone: held.timeZone }).format(new Date(iso));
+  const verdict = held.rulesTier ? `${held.rulesTier.name} (${held.rulesTier.key})` : t.noTier;
+  const needs = assignment.explanation.keepTier?.requirements.map((r) => r.message).join('; ');
+  return (
+    <p className="held" data-status={held.status}>
+      <strong>{t.tierStatus[held.status]}</strong>
+      {' · '}
+      {held.heldUntil ? t.heldFalls(verdict, day(held.heldUntil), held.reviewAt ? day(held.reviewAt) : null) : t.heldForGood(verdict)}
+      {needs && ` · ${t.keepTierNeeds} ${needs}`}
+    </p>
   );
 }
 

@@ -18,6 +18,7 @@ import { CoverageLines } from './Coverage';
 import { ImpactMatrix } from './Impact';
 import { RetierProgress } from './Program';
 import { TestCases } from './TestCases';
+import { TimePolicyEditor } from './TimePolicyEditor';
 import { TierEditor, type Draft } from './TierEditor';
 
 type DraftDocumentShape = { tiers: { key: string; name: string; rank: number; conditions: unknown; entitlements: unknown[] }[] } & Record<string, unknown>;
@@ -123,6 +124,14 @@ export function DraftPage({ draftId, roles, onSignInNeeded }: { draftId: string;
             facts={data.factDefinitions}
             editable={editable}
             onSave={(appliesTo) => reshape({ ...documentOf(draft), appliesTo })}
+          />
+          <TimePolicyEditor
+            draft={draft}
+            editable={editable}
+            onSave={async (timePolicy) => {
+              const { timePolicy: _, ...rest } = documentOf(draft);
+              await reshape(timePolicy ? { ...rest, timePolicy } : (rest as DraftDocumentShape));
+            }}
           />
           <h3 id="tiers-title">{t.tiers}</h3>
           {draft.tiers.map((tier, position) => (

@@ -157,6 +157,8 @@ export function TierEditor({
   const [name, setName] = useState(tier.name);
   const [key, setKey] = useState(tier.key);
   const [entitlements, setEntitlements] = useState<EntitlementValue[]>(() => tier.entitlements.map((e) => ({ key: e.key, value: e.value })));
+  const [isProtected, setProtected] = useState(tier.protected);
+  const [minimumStayDays, setMinimumStayDays] = useState(tier.minimumStayDays);
   const [saveProblems, setSaveProblems] = useState<TierProblem[]>([]);
   const [conflict, setConflict] = useState<string | null>(null);
   const [showJson, setShowJson] = useState(false);
@@ -165,12 +167,14 @@ export function TierEditor({
     canonical(conditions) !== canonical(tier.conditions) ||
     name !== tier.name ||
     key !== tier.key ||
+    isProtected !== tier.protected ||
+    minimumStayDays !== tier.minimumStayDays ||
     canonical(entitlements) !== canonical(tier.entitlements.map((e) => ({ key: e.key, value: e.value })));
   const problems = saveProblems.length ? saveProblems : problemsAt(draft.validation.errors, ['document', 'tiers', String(index)], 'conditions');
 
   const save = async () => {
     setConflict(null);
-    const input = { key, name, rank: tier.rank, conditions, entitlements };
+    const input = { key, name, rank: tier.rank, conditions, entitlements, protected: isProtected, minimumStayDays };
     const { ruleDraftTierUpdate } = await request(DraftTierUpdateDocument, { id: draft.id, revision: draft.revision, tierKey: tier.key, tier: input });
     const stale = ruleDraftTierUpdate.userErrors.find((e) => e.code === 'CONFLICT' && e.field?.[0] === 'revision');
     if (stale) {
@@ -216,7 +220,20 @@ export function TierEditor({
             {t.tierKey}
             <input value={key} onChange={(e) => setKey(e.target.value)} />
           </label>
+          <label className="check">
+            <input type="checkbox" checked={isProtected} onChange={(e) => setProtected(e.target.checked)} />
+            {t.tierProtected}
+          </label>
+          <label>
+            {t.minimumStayDays}
+            <input type="number" min={0} max={3650} value={minimumStayDays} onChange={(e) => setMinimumStayDays(Number(e.target.value))} />
+          </label>
         </div>
+      )}
+      {!editable && (isProtected || minimumStayDays > 0) && (
+        <p className="help">
+          {[isProtected ? t.tierProtected : null, minimumStayDays ? `${t.minimumStayDays}: ${minimumStayDays}` : null].filter(Boolean).join(' · ')}
+        </p>
       )}
       <EntitlementsEditor catalog={catalog.entitlementDefinitions} values={entitlements} editable={editable} onChange={setEntitlements} />
       <p className="summary">{summarize(conditions, words, number)}</p>

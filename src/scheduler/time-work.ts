@@ -5,18 +5,28 @@ import { ScheduledWork } from './scheduler';
 
 /** Expiries recorded per transaction: large enough for set-wise writes, small enough to keep locks short. */
 const EXPIRY_BATCH = 1_000;
+/** Customers whose held tier falls, per transaction: a review moves many at one instant. */
+const REVIEW_BATCH = 5_000;
 
 /**
- * Overrides and grants whose instant has passed, recorded within one poll of it: a batch per
- * transaction until none is left. Reads stopped counting them at the instant already.
+ * What time makes due, recorded within one period of its instant, a batch per transaction
+ * until none is left: overrides and grants whose instant has passed (reads stopped counting
+ * them at the instant already), and held tiers whose review or grace has passed.
  */
-export function expiryWork(evaluation: EvaluationService, entitlements: EntitlementService, everyMs: number): ScheduledWork[] {
+export function timeWork(evaluation: EvaluationService, entitlements: EntitlementService, everyMs: number): ScheduledWork[] {
   return [
     {
       name: 'override-expiry',
       everyMs,
       async run({ ctx, renew }) {
         while ((await withTransaction(ctx, (tx) => evaluation.settleOverrideExpiries(tx, { due: EXPIRY_BATCH }))).expired.length > 0) await renew();
+      },
+    },
+    {
+      name: 'tier-review',
+      everyMs,
+      async run({ ctx, renew }) {
+        while ((await withTransaction(ctx, (tx) => evaluation.settleDueDrops(tx, { due: REVIEW_BATCH }))) > 0) await renew();
       },
     },
     {

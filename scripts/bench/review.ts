@@ -1,0 +1,100 @@
+import { Scheduler } from '../../src/scheduler/scheduler';
+import { timeWork } from '../../src/scheduler/time-work';
+import { BenchDatabase, BenchOptions, publish, publishedProgram, seconds, summary, timed } from './support';
+import { RetierRunner } from '../../src/retier/retier-runner';
+
+const PROGRAM = 'retail-bank';
+/** Shares of the customers whose held tier falls at the review. */
+/** Runs the re-tier jobs a publish enqueued. */
+const retierJobs = (db: BenchDatabase) => new RetierRunner(db.deps, db.services.retierStage).drain();
+
+const SHARES = [
+  { name: 'about 1 % fall', percent: 1 },
+  { name: 'about 30 % fall', percent: 30 },
+];
+
+/**
+ * A yearly review of the retail bank: the program gets a REVIEW policy, then a share of its
+ * customers is held one tier above the rules' verdict (as a year of falling balances would
+ * leave them), all falling at the review instant T. The scheduler's review is timed from
+ * the clock passing T to the last fall recorded (each customer locked, its tier and state
+ * written, a history row REVIEW at T with the facts), against a hand-written set-based
+ * UPDATE of the same assignments (no locks, no history), both in the same run; each is
+ * checked to leave every held customer at its verdict.
+ */
+export async function benchReview(options: BenchOptions, db: BenchDatabase): Promise<void> {
+  const original = (await publishedProgram(db, PROGRAM)).version.document;
+  await publish(db, PROGRAM, { ...original, timePolicy: { downgrade: 'REVIEW', review: 'YEAR' } });
+  await retierJobs(db);
+  try {
+    for (const share of SHARES) {
+      const times = { strata: [] as number[], sql: [] as number[] };
+      let held = 0;
+      for (let run = 0; run < options.runs; run += 1) {
+        let instant: Date;
+        ({ instant, held } = await holdCustomers(db, share.percent));
+        const clock = { now: () => new Date(instant.getTime() + 1_000) };
+        const scheduler = new Scheduler({ ...db.deps, clock }, timeWork(db.services.evaluation, db.services.entitlements, 15_000));
+        times.strata.push((await timed(() => scheduler.tick())).ms);
+        await expectFallen(db, held, 'Strata');
+
+        ({ instant } = await holdCustomers(db, share.percent));
+        times.sql.push((await timed(() => handWritten(db, new Date(instant.getTime() + 1_000)))).ms);
+        await expectFallen(db, 0, 'the hand-written UPDATE');
+        options.log(`  review of ${db.customers.toLocaleString('en')}, ${share.name} (${held.toLocaleString('en')}), run ${run + 1}/${options.runs}: Strata ${seconds(times.strata.at(-1)!)} s, SQL ${seconds(times.sql.at(-1)!)} s`);
+      }
+      const strata = summary(times.strata.map(seconds), 2);
+      const sql = summary(times.sql.map(seconds), 2);
+      options.report({
+        suite: 'review',
+        figure: `yearly review, ${share.name}`,
+        customers: db.customers,
+        falling: held,
+        strataSeconds: strata,
+        handWrittenSeconds: sql,
+        ratio: Number((strata.median / sql.median).toFixed(2)),
+      });
+    }
+  } finally {
+    await db.dataSource.query(`DELETE FROM tier_change WHERE cause = 'REVIEW'`);
+    await db.dataSource.query(`UPDATE tier_assignment SET held_tier_key = NULL, below_since = NULL, drop_at = NULL WHERE held_tier_key IS NOT NULL`);
+    await publish(db, PROGRAM, original);
+    await retierJobs(db);
+  }
+}
+
+/**
+ * Holds `percent` % of the program's customers (those below its top tier, chosen by id) one
+ * tier above their verdict, falling at one instant; returns it and how many are held.
+ */
+async function holdCustomers(db: BenchDatabase, percent: number): Promise<{ instant: Date; held: number }> {
+  await db.dataSource.query(`DELETE FROM tier_change WHERE cause = 'REVIEW'`);
+  await db.dataSource.query('DELETE FROM scheduled_task');
+  const { tiers } = (await publishedProgram(db, PROGRAM)).timing;
+  const instant = new Date(Date.now() + 3_600_000);
+  const [, held]: [unknown, number] = await db.dataSource.query(
+    `UPDATE tier_assignment a SET held_tier_key = (ARRAY[${tiers.map((_, i) => `$${i + 4}`).join(', ')}])[array_position(ARRAY[${tiers.map((_, i) => `$${i + 4}`).join(', ')}], a.tier_key) - 1],
+            below_since = $2::timestamptz - interval '100 days', drop_at = $2
+       FROM tier_program p
+      WHERE p.key = $1 AND a.program_id = p.id AND a.tier_key IS NOT NULL AND a.tier_key <> $4
+        AND (get_byte(decode(md5(a.customer_id::text), 'hex'), 0) * 256 + get_byte(decode(md5(a.customer_id::text), 'hex'), 1)) % 100 < $3`,
+    [PROGRAM, instant, percent, ...tiers.map((t) => t.key)],
+  );
+  await db.dataSource.query('ANALYZE tier_assignment');
+  return { instant, held };
+}
+
+function handWritten(db: BenchDatabase, now: Date): Promise<unknown> {
+  return db.dataSource.query(
+    `UPDATE tier_assignment SET held_tier_key = NULL, tier_since = drop_at, below_since = NULL, drop_at = NULL WHERE drop_at <= $1`,
+    [now],
+  );
+}
+
+async function expectFallen(db: BenchDatabase, rows: number, who: string): Promise<void> {
+  const [row] = await db.dataSource.query(
+    `SELECT (SELECT count(*)::int FROM tier_assignment WHERE held_tier_key IS NOT NULL) AS held,
+            (SELECT count(*)::int FROM tier_change WHERE cause = 'REVIEW') AS rows`,
+  );
+  if (row.held !== 0 || row.rows !== rows) throw new Error(`${who} left ${row.held} customers held and ${row.rows} REVIEW rows (expected ${rows})`);
+}

@@ -1,0 +1,123 @@
+import { Role } from '../../src/shared/role';
+import { TestApp, startTestApp, upsertRetailCustomer } from '../helpers/app';
+import { ManualClock } from '../helpers/clock';
+import { submitApprovePublish } from '../helpers/programs';
+
+const CARD = `tier(programKey: "retail-bank") {
+  tier { key } source status
+  held { status rulesTierKey belowSince reviewAt heldUntil protected }
+  explanation { matchedTierKey keepTier { tierKey requirements { fact gap message } } }
+}`;
+
+/**
+ * The issue's walk through GraphQL: a program set to yearly review with 30 days' grace, a
+ * balance that drops, the card saying AT_RISK with the review and what keeping the tier
+ * takes, the clock moved past the review and the grace, the tier falling with a history row
+ * and its cause, and tierAt answering for the month before.
+ */
+describe('tiers that move with time: a yearly review with grace', () => {
+  let app: TestApp;
+  let integrator: string;
+  const clock = new ManualClock(new Date('2026-12-04T02:00:00Z'));
+
+  beforeAll(async () => {
+    app = await startTestApp({ clock });
+    integrator = await app.keyWithRoles(Role.INTEGRATOR);
+    const draft = await app.gql(`mutation { ruleDraftCreate(programKey: "retail-bank") { draft { id revision document } } }`);
+    const { id, revision, document } = draft.data.ruleDraftCreate.draft;
+    const tiers = document.tiers.map((t: { key: string }) => (t.key === 'A' ? { ...t, protected: true } : t));
+    const updated = await app.gql(`mutation($id: ID!, $r: Int!, $d: JSONObject!) { ruleDraftUpdate(id: $id, revision: $r, document: $d) { draft { revision } userErrors { field message } } }`, {
+      id,
+      r: revision,
+      d: { ...document, tiers, timePolicy: { downgrade: 'REVIEW', review: 'YEAR', graceDays: 30 } },
+    });
+    expect(updated.data.ruleDraftUpdate.userErrors).toEqual([]);
+    await submitApprovePublish(app, { id, revision: updated.data.ruleDraftUpdate.draft.revision });
+  });
+  afterAll(() => app.close());
+
+  const upsert = (externalId: string, balance: number) => upsertRetailCustomer(app, externalId, balance, integrator);
+  const card = async (id: string) => (await app.gql(`query($id: ID!) { customer(id: $id) { ${CARD} } }`, { id })).data.customer.tier;
+  const history = async (id: string): Promise<{ from: string | null; to: string | null; cause: string; at: string; balance: number }[]> =>
+    (
+      await app.db.dataSource.query(`SELECT from_tier_key AS "from", to_tier_key AS "to", cause, at, facts->>'balance' AS balance FROM tier_change WHERE customer_id = $1 ORDER BY id`, [id])
+    ).map((r: { from: string | null; to: string | null; cause: string; at: Date; balance: string }) => ({ ...r, at: r.at.toISOString(), balance: Number(r.balance) }));
+  const listed = async (tierKey: string) =>
+    (await app.gql(`{ customers(first: 100, filter: { programKey: "retail-bank", tierKey: "${tierKey}" }) { edges { node { externalId } } } }`)).data.customers.edges.map(
+      (e: { node: { externalId: string } }) => e.node.externalId,
+    );
+
+  it('holds A_SUB AT_RISK when the balance drops, says when it falls and what keeping it takes, and counts it in A_SUB', async () => {
+    const id = await upsert('held', 462_500);
+    clock.set('2026-12-10T04:00:00Z');
+    await upsert('held', 60_000);
+    expect(await card(id)).toEqual({
+      tier: { key: 'A_SUB' },
+      source: 'HELD',
+      status: 'AT_RISK',
+      // The review is 1 January at midnight in Shanghai; the tier falls 30 days later unless the balance recovers.
+      held: { status: 'AT_RISK', rulesTierKey: 'B', belowSince: '2026-12-10T04:00:00.000Z', reviewAt: '2026-12-31T16:00:00.000Z', heldUntil: '2027-01-30T16:00:00.000Z', protected: false },
+      explanation: {
+        matchedTierKey: 'B',
+        keepTier: { tierKey: 'A_SUB', requirements: [{ fact: 'balance', gap: 140_000, message: 'balance needs +140,000 (at least 200,000; now 60,000)' }] },
+      },
+    });
+    expect(await listed('A_SUB')).toContain('held');
+    expect(await listed('B')).not.toContain('held');
+    // Nothing the customer shows changed, so history has only the first row.
+    expect((await history(id)).map((r) => r.cause)).toEqual(['CREATED']);
+  });
+
+  it('shows IN_GRACE after the review, falls at the end of grace with a REVIEW row at that instant, and tierAt answers for before', async () => {
+    const id = (await app.gql(`{ customer(externalId: "held") { id } }`)).data.customer.id;
+    clock.set('2027-01-05T00:00:00Z');
+    expect((await card(id)).status).toBe('IN_GRACE');
+    clock.set('2027-01-31T00:00:00Z');
+    expect(await app.strata.scheduler.tick()).toContain('tier-review');
+    expect(await card(id)).toMatchObject({ tier: { key: 'B' }, source: 'RULE', status: 'ACTIVE', held: null });
+    expect((await history(id)).at(-1)).toEqual({ from: 'A_SUB', to: 'B', cause: 'REVIEW', at: '2027-01-30T16:00:00.000Z', balance: 60_000 });
+    expect(await listed('B')).toContain('held');
+    const asOf = async (at: string) =>
+      (await app.gql(`query($id: ID!, $at: DateTime!) { customer(id: $id) { tierAt(programKey: "retail-bank", at: $at) { tier { key } cause } } }`, { id, at })).data.customer.tierAt;
+    expect(await asOf('2027-01-15T00:00:00Z')).toEqual({ tier: { key: 'A_SUB' }, cause: 'CREATED' });
+    expect(await asOf('2027-01-30T16:00:00Z')).toEqual({ tier: { key: 'B' }, cause: 'REVIEW' });
+  });
+
+  it('lets a customer who requalifies before the review keep the tier with nothing held, and upgrades at once', async () => {
+    const id = await upsert('recovers', 300_000);
+    await upsert('recovers', 100_000);
+    expect((await card(id)).status).toBe('AT_RISK');
+    await upsert('recovers', 250_000);
+    expect(await card(id)).toMatchObject({ tier: { key: 'A_SUB' }, source: 'RULE', status: 'ACTIVE', held: null });
+    await upsert('recovers', 600_000);
+    expect((await card(id)).tier).toEqual({ key: 'A' });
+    const rows = await app.db.dataSource.query(`SELECT held_tier_key, drop_at FROM tier_assignment WHERE customer_id = $1`, [id]);
+    expect(rows).toEqual([{ held_tier_key: null, drop_at: null }]);
+  });
+
+  it('keeps a protected tier whatever the rules say', async () => {
+    const id = await upsert('strategic', 800_000);
+    await upsert('strategic', 1_000);
+    expect(await card(id)).toMatchObject({ tier: { key: 'A' }, source: 'HELD', status: 'ACTIVE', held: { protected: true, heldUntil: null, rulesTierKey: 'D' } });
+    clock.set('2029-06-01T00:00:00Z');
+    await app.strata.scheduler.tick();
+    expect((await card(id)).tier).toEqual({ key: 'A' });
+  });
+
+  it('records a due fall first when a write reaches the customer before the scheduler, so both rows are in order', async () => {
+    clock.set('2029-06-01T00:00:00Z');
+    const id = await upsert('write-first', 300_000);
+    await upsert('write-first', 60_000);
+    const { heldUntil } = (await card(id)).held;
+    expect(heldUntil).toBe('2030-01-30T16:00:00.000Z');
+    clock.set('2030-02-10T00:00:00Z');
+    await upsert('write-first', 20_000);
+    // The fall to B is recorded with the facts of its instant, before the write; then B is held in turn.
+    expect((await history(id)).at(-1)).toEqual({ from: 'A_SUB', to: 'B', cause: 'REVIEW', at: heldUntil, balance: 60_000 });
+    expect(await card(id)).toMatchObject({
+      tier: { key: 'B' },
+      source: 'HELD',
+      held: { status: 'AT_RISK', rulesTierKey: 'C', reviewAt: '2030-12-31T16:00:00.000Z', heldUntil: '2031-01-30T16:00:00.000Z' },
+    });
+  });
+});
