@@ -21,6 +21,11 @@ export interface Config {
   shutdown: ShutdownOptions;
   /** Customers a re-tier chunk writes (and locks) per transaction. */
   retierChunkSize: number;
+  /** How often the scheduler looks for due work, and how long after a run a task is due again. */
+  schedulerPollMs: number;
+  schedulerPeriodMs: number;
+  /** Customers whose held tier a review transaction lets fall. */
+  reviewBatchSize: number;
 }
 
 /** The only reader of process.env: validates once and fails with one message. */
@@ -51,6 +56,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       restorePerSecond: int('STRATA_COST_RESTORE_PER_SECOND', DEFAULT_COST_LIMITS.restorePerSecond, 1, 100_000_000),
     },
     retierChunkSize: int('STRATA_RETIER_CHUNK_SIZE', 2_000, 10, 100_000),
+    schedulerPollMs: int('STRATA_SCHEDULER_POLL_MS', 5_000, 50, 60_000),
+    schedulerPeriodMs: int('STRATA_SCHEDULER_PERIOD_MS', 15_000, 0, 60_000),
+    reviewBatchSize: int('STRATA_REVIEW_BATCH_SIZE', 5_000, 10, 100_000),
     statementTimeoutMs: int('STRATA_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
     shutdown: {
       drainDelayMs: int('STRATA_SHUTDOWN_DELAY_MS', 1_000, 0, 60_000),

@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   await dataSource.initialize();
   await dataSource.runMigrations({ transaction: 'each' });
 
-  const strata = await createServer(dataSource, { production: config.production, costLimits: config.costLimits, retier: { chunkSize: config.retierChunkSize } });
+  const strata = await createServer(dataSource, { production: config.production, costLimits: config.costLimits, retier: { chunkSize: config.retierChunkSize },
+    scheduler: { pollMs: config.schedulerPollMs, periodMs: config.schedulerPeriodMs, reviewBatchSize: config.reviewBatchSize },
+  });
   const { demoAdminKey: adminKey } = await bootstrap(systemContext(strata.deps, 'start-up'), strata.services, config, embedded !== null);
 
   const server = strata.app.listen(config.port, () => {

@@ -155,7 +155,11 @@ export async function createServer(dataSource: DataSource, options: ServerOption
   const deps: ServerDeps = { dataSource, registry: new ProgramRegistry(), clock: options.clock ?? systemClock };
   const services = createServices();
   const runner = new RetierRunner(deps, services.retierStage, options.retier);
-  const scheduler = new Scheduler(deps, timeWork(services.evaluation, services.entitlements, EXPIRY_SWEEP_MS), options.scheduler);
+  const scheduler = new Scheduler(
+    deps,
+    timeWork(services.evaluation, services.entitlements, options.scheduler?.periodMs ?? SCHEDULER_PERIOD_MS, options.scheduler?.reviewBatchSize),
+    options.scheduler,
+  );
   const instances = resolverInstances(services, runner);
   const schema = await buildStrataSchema({ get: (cls) => instances.get(cls) });
   const armor = new ApolloArmor(documentLimits(options.production)).protect();
@@ -233,8 +237,8 @@ export async function createServer(dataSource: DataSource, options: ServerOption
 }
 
 const MAX_TOKENS = 2_000;
-/** Expiries are recorded within this long of their instant (reads honour the instant itself). */
-const EXPIRY_SWEEP_MS = 15_000;
+/** What time makes due is recorded within this long (plus a poll) of its instant. */
+const SCHEDULER_PERIOD_MS = 15_000;
 const HOUSEKEEPING_INTERVAL_MS = 15 * 60_000;
 
 /**

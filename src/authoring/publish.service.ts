@@ -7,7 +7,7 @@ import { TierProgram } from '../programs/tier-program.entity';
 import { throwIfAny, userError } from '../shared/user-error';
 import { TierChangeCause } from '../evaluation/tier-change.entity';
 import { RetierJob } from '../retier/retier-job.entity';
-import { enqueueRetier } from '../retier/retier-runner';
+import { enqueueRetier, lockOpenRetiers } from '../retier/retier-runner';
 
 export interface Published {
   version: RuleSetVersion;
@@ -28,6 +28,7 @@ export class PublishService {
     // Waits for customer writes in flight and holds new ones until commit, so each customer
     // write is evaluated either before the publish (and re-tiered by the job) or after it.
     await tx.db.query('LOCK TABLE customer IN SHARE MODE');
+    await lockOpenRetiers(tx, program.id);
     const [locked]: { published_version: number; latest: number }[] = await tx.db.query(
       `SELECT p.published_version, (SELECT max(version) FROM rule_set_version WHERE program_id = p.id) AS latest
          FROM tier_program p WHERE p.id = $1 FOR UPDATE`,

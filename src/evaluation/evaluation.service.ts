@@ -88,15 +88,16 @@ export class EvaluationService {
     const locked: { id: string }[] =
       'due' in scope
         ? await tx.db.query(
+            // = ANY(ARRAY(…)) keeps it to primary-key probes (IN would hash-join a scan of every customer).
             `SELECT c.id FROM customer c
-              WHERE c.id IN (SELECT o.customer_id FROM tier_override o WHERE ${expiryDue('$1')} ORDER BY o.expires_at LIMIT $2)
+              WHERE c.id = ANY(ARRAY(SELECT o.customer_id FROM tier_override o WHERE ${expiryDue('$1')} ORDER BY o.expires_at LIMIT $2))
               ORDER BY c.id FOR UPDATE OF c SKIP LOCKED`,
             [now, scope.due],
           )
         : // From the few pending expiries (a partial index), not from the customers written.
           await tx.db.query(
             `SELECT c.id FROM customer c
-              WHERE c.id IN (SELECT o.customer_id FROM tier_override o WHERE ${expiryDue('$1')})
+              WHERE c.id = ANY(ARRAY(SELECT o.customer_id FROM tier_override o WHERE ${expiryDue('$1')}))
                 AND ${'customerIds' in scope ? 'c.id = ANY($2::uuid[])' : 'c.external_id = ANY($2::text[])'}
               ORDER BY c.id FOR UPDATE OF c`,
             [now, 'customerIds' in scope ? scope.customerIds : scope.externalIds],
@@ -149,25 +150,16 @@ export class EvaluationService {
    */
   async settleDueDrops(tx: Context, scope: ExpiryScope): Promise<number> {
     const programs = (await tx.loaders.programs()).filter((p) => timingHolds(p.timing));
-    if (programs.length === 0) return 0;
     const now = tx.deps.clock.now();
-    const due = `SELECT a.customer_id FROM tier_assignment a WHERE a.drop_at <= $1 AND a.program_id = ANY($3::uuid[])`;
-    const programIds = programs.map((p) => p.program.id);
-    const locked: { id: string }[] =
-      'due' in scope
-        ? await tx.db.query(`SELECT c.id FROM customer c WHERE c.id IN (${due} ORDER BY a.drop_at LIMIT $2) ORDER BY c.id FOR UPDATE OF c SKIP LOCKED`, [now, scope.due, programIds])
-        : await tx.db.query(
-            `SELECT c.id FROM customer c WHERE c.id IN (${due}) AND ${'customerIds' in scope ? 'c.id = ANY($2::uuid[])' : 'c.external_id = ANY($2::text[])'}
-              ORDER BY c.id FOR UPDATE OF c`,
-            [now, 'customerIds' in scope ? scope.customerIds : scope.externalIds, programIds],
-          );
-    if (locked.length === 0) return 0;
-    const ids = locked.map((l) => l.id);
     let falls = 0;
     for (const published of programs) {
+      if ('due' in scope) {
+        falls += await this.dropOnce(tx, published, scope, now);
+        continue;
+      }
       // Each pass records one fall per customer; a tier held again whose next fall is due too goes once more.
       for (let pass = 0; pass <= published.timing.tiers.length; pass += 1) {
-        const fell = await this.dropOnce(tx, published, ids, now);
+        const fell = await this.dropOnce(tx, published, scope, now);
         falls += fell;
         if (fell === 0) break;
       }
@@ -175,20 +167,39 @@ export class EvaluationService {
     return falls;
   }
 
-  private async dropOnce(tx: Context, published: PublishedProgram, customerIds: string[], now: Date): Promise<number> {
+  /**
+   * One fall of each due held tier in scope, in one statement. The customer and the
+   * assignment are locked as they are read (FOR UPDATE OF both re-reads each locked row as
+   * it now stands, so a write committed meanwhile is seen and a recovered verdict is not
+   * dropped); the scheduler skips rows a write holds, a write waits for its own.
+   */
+  private async dropOnce(tx: Context, published: PublishedProgram, scope: ExpiryScope, now: Date): Promise<number> {
     const params = new SqlParams();
     const program = params.add(published.program.id, 'uuid');
-    const drop = dropSql(published.timing, { verdict: 'a.tier_key', held: 'a.held_tier_key', dropAt: 'a.drop_at' }, params);
+    const nowParam = params.add(now, 'timestamptz');
+    // = ANY(ARRAY(…)) keeps every join to primary-key probes (a plain join would scan the program's assignments).
+    const which =
+      'due' in scope
+        ? {
+            where: `AND a.customer_id = ANY(ARRAY(SELECT x.customer_id FROM tier_assignment x WHERE x.program_id = ${program} AND x.drop_at <= ${nowParam} AND x.held_tier_key IS NOT NULL
+                                               ORDER BY x.drop_at LIMIT ${params.add(scope.due, 'int')}))`,
+            tail: 'FOR UPDATE OF a, c SKIP LOCKED',
+          }
+        : 'customerIds' in scope
+          ? { where: `AND a.customer_id = ANY(${params.add(scope.customerIds, 'uuid[]')})`, tail: 'FOR UPDATE OF a, c' }
+          : { where: `AND c.external_id = ANY(${params.add(scope.externalIds, 'text[]')})`, tail: 'FOR UPDATE OF a, c' };
+    const drop = dropSql(published.timing, { verdict: 'l.tier_key', held: 'l.held_tier_key', dropAt: 'l.drop_at' }, params);
     const before = storedShownTierSql(published, 'd.tier_key', 'd.override_tier', params, 'd.held_tier_key');
     const after = storedShownTierSql(published, 'd.tier_key', 'd.override_tier', params, 'CASE WHEN d.still_held THEN d.to_key END');
     const [row]: { fell: number }[] = await tx.db.query(
-      `WITH d AS MATERIALIZED (
-         SELECT a.customer_id, a.tier_key, a.held_tier_key, a.drop_at, a.rule_version, o.tier_key AS override_tier, c.facts,
-                ${drop.to} AS to_key, ${drop.stillHeld} AS still_held, ${drop.nextDropAt} AS next_drop
+      `WITH l AS MATERIALIZED (
+         SELECT a.customer_id, a.tier_key, a.held_tier_key, a.drop_at, a.rule_version, c.facts
            FROM tier_assignment a JOIN customer c ON c.id = a.customer_id
-           ${activeOverrideJoin(published.program.id, params, 'a.customer_id', now)}
-          WHERE a.program_id = ${program} AND a.customer_id = ANY(${params.add(customerIds, 'uuid[]')})
-            AND a.drop_at <= ${params.add(now, 'timestamptz')} AND a.held_tier_key IS NOT NULL),
+          WHERE a.program_id = ${program} AND a.drop_at <= ${nowParam} AND a.held_tier_key IS NOT NULL ${which.where}
+          ${which.tail}),
+       d AS MATERIALIZED (
+         SELECT l.*, o.tier_key AS override_tier, ${drop.to} AS to_key, ${drop.stillHeld} AS still_held, ${drop.nextDropAt} AS next_drop
+           FROM l ${activeOverrideJoin(published.program.id, params, 'l.customer_id', now)}),
        fallen AS (
          UPDATE tier_assignment a SET held_tier_key = CASE WHEN d.still_held THEN d.to_key END, tier_since = d.drop_at,
                 below_since = CASE WHEN d.still_held THEN d.drop_at END, drop_at = d.next_drop
@@ -199,7 +210,7 @@ export class EvaluationService {
          INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, facts, at)
          SELECT m.customer_id, ${program}, ${params.add(published.program.key, 'text')}, ${tierKeyOfSql('m.from_code')}, ${tierKeyOfSql('m.to_code')}, m.tier_key,
                 '${TierChangeCause.REVIEW}', m.rule_version, m.facts, m.drop_at
-           FROM moves m WHERE m.from_code IS DISTINCT FROM m.to_code ORDER BY m.drop_at, m.customer_id)
+           FROM moves m WHERE m.from_code IS DISTINCT FROM m.to_code)
        SELECT count(*)::int AS fell FROM fallen`,
       params.values,
     );

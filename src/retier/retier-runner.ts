@@ -8,6 +8,15 @@ import { withTransaction } from '../shared/transaction';
 import { RetierJob, RetierJobStatus } from './retier-job.entity';
 
 /**
+ * Locks the program's unfinished re-tier jobs. A publish takes them before the program's
+ * row, the order a running chunk takes them (its job, then the program once it is done),
+ * so a publish during a re-tier waits for the chunk instead of deadlocking with it.
+ */
+export async function lockOpenRetiers(tx: Context, programId: string): Promise<void> {
+  await tx.db.query('SELECT id FROM retier_job WHERE program_id = $1 AND status IN ($2, $3) ORDER BY id FOR UPDATE', [programId, RetierJobStatus.PENDING, RetierJobStatus.RUNNING]);
+}
+
+/**
  * Enqueues the re-tier of every customer under a program version, in the caller's
  * transaction, and supersedes the program's unfinished jobs (the new one re-tiers everyone).
  */

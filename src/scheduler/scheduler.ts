@@ -21,6 +21,10 @@ export interface SchedulerOptions {
   pollMs?: number;
   /** How long a process holds a task without renewing before another may take it. */
   leaseMs?: number;
+  /** How long after a run each of Strata's own tasks is due again (server.ts). */
+  periodMs?: number;
+  /** Customers whose held tier one review transaction lets fall (server.ts). */
+  reviewBatchSize?: number;
   start?: boolean;
 }
 

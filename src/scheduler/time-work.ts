@@ -5,15 +5,13 @@ import { ScheduledWork } from './scheduler';
 
 /** Expiries recorded per transaction: large enough for set-wise writes, small enough to keep locks short. */
 const EXPIRY_BATCH = 1_000;
-/** Customers whose held tier falls, per transaction: a review moves many at one instant. */
-const REVIEW_BATCH = 5_000;
 
 /**
  * What time makes due, recorded within one period of its instant, a batch per transaction
  * until none is left: overrides and grants whose instant has passed (reads stopped counting
  * them at the instant already), and held tiers whose review or grace has passed.
  */
-export function timeWork(evaluation: EvaluationService, entitlements: EntitlementService, everyMs: number): ScheduledWork[] {
+export function timeWork(evaluation: EvaluationService, entitlements: EntitlementService, everyMs: number, reviewBatchSize = 5_000): ScheduledWork[] {
   return [
     {
       name: 'override-expiry',
@@ -26,7 +24,7 @@ export function timeWork(evaluation: EvaluationService, entitlements: Entitlemen
       name: 'tier-review',
       everyMs,
       async run({ ctx, renew }) {
-        while ((await withTransaction(ctx, (tx) => evaluation.settleDueDrops(tx, { due: REVIEW_BATCH }))) > 0) await renew();
+        while ((await withTransaction(ctx, (tx) => evaluation.settleDueDrops(tx, { due: reviewBatchSize }))) > 0) await renew();
       },
     },
     {
