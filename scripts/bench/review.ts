@@ -19,8 +19,9 @@ const SHARES = [
  * leave them), all falling at the review instant T. The scheduler's review is timed from
  * the clock passing T to the last fall recorded (each customer locked, its tier and state
  * written, a history row REVIEW at T with the facts), against a hand-written set-based
- * UPDATE of the same assignments (no locks, no history), both in the same run; each is
- * checked to leave every held customer at its verdict.
+ * UPDATE of the same assignments (no locks, no history) and the same UPDATE inserting the
+ * history rows too, all in the same run; each is checked to leave every held customer at
+ * its verdict.
  */
 export async function benchReview(options: BenchOptions, db: BenchDatabase): Promise<void> {
   const original = (await publishedProgram(db, PROGRAM)).version.document;
@@ -28,7 +29,7 @@ export async function benchReview(options: BenchOptions, db: BenchDatabase): Pro
   await retierJobs(db);
   try {
     for (const share of SHARES) {
-      const times = { strata: [] as number[], sql: [] as number[] };
+      const times = { strata: [] as number[], sql: [] as number[], withHistory: [] as number[] };
       let held = 0;
       for (let run = 0; run < options.runs; run += 1) {
         let instant: Date;
@@ -41,10 +42,18 @@ export async function benchReview(options: BenchOptions, db: BenchDatabase): Pro
         ({ instant } = await holdCustomers(db, share.percent));
         times.sql.push((await timed(() => handWritten(db, new Date(instant.getTime() + 1_000)))).ms);
         await expectFallen(db, 0, 'the hand-written UPDATE');
-        options.log(`  review of ${db.customers.toLocaleString('en')}, ${share.name} (${held.toLocaleString('en')}), run ${run + 1}/${options.runs}: Strata ${seconds(times.strata.at(-1)!)} s, SQL ${seconds(times.sql.at(-1)!)} s`);
+
+        ({ instant } = await holdCustomers(db, share.percent));
+        times.withHistory.push((await timed(() => handWrittenWithHistory(db, new Date(instant.getTime() + 1_000)))).ms);
+        await expectFallen(db, held, 'the hand-written UPDATE with history');
+        options.log(
+          `  review of ${db.customers.toLocaleString('en')}, ${share.name} (${held.toLocaleString('en')}), run ${run + 1}/${options.runs}: ` +
+            `Strata ${seconds(times.strata.at(-1)!)} s, SQL ${seconds(times.sql.at(-1)!)} s, SQL with history ${seconds(times.withHistory.at(-1)!)} s`,
+        );
       }
       const strata = summary(times.strata.map(seconds), 2);
       const sql = summary(times.sql.map(seconds), 2);
+      const withHistory = summary(times.withHistory.map(seconds), 2);
       options.report({
         suite: 'review',
         figure: `yearly review, ${share.name}`,
@@ -53,6 +62,8 @@ export async function benchReview(options: BenchOptions, db: BenchDatabase): Pro
         strataSeconds: strata,
         handWrittenSeconds: sql,
         ratio: Number((strata.median / sql.median).toFixed(2)),
+        handWrittenWithHistorySeconds: withHistory,
+        ratioWithHistory: Number((strata.median / withHistory.median).toFixed(2)),
       });
     }
   } finally {
@@ -88,6 +99,21 @@ function handWritten(db: BenchDatabase, now: Date): Promise<unknown> {
   return db.dataSource.query(
     `UPDATE tier_assignment SET held_tier_key = NULL, tier_since = drop_at, below_since = NULL, drop_at = NULL WHERE drop_at <= $1`,
     [now],
+  );
+}
+
+/** The same falls with their history rows (facts included), still without locks or batches. */
+function handWrittenWithHistory(db: BenchDatabase, now: Date): Promise<unknown> {
+  return db.dataSource.query(
+    `WITH due AS (SELECT customer_id, program_id, held_tier_key, drop_at FROM tier_assignment WHERE drop_at <= $1),
+     fallen AS (
+       UPDATE tier_assignment a SET held_tier_key = NULL, tier_since = due.drop_at, below_since = NULL, drop_at = NULL
+         FROM due WHERE a.customer_id = due.customer_id AND a.program_id = due.program_id
+       RETURNING a.customer_id, a.program_id, a.tier_key, a.rule_version, due.held_tier_key, due.drop_at)
+     INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, facts, at)
+     SELECT f.customer_id, f.program_id, $2, f.held_tier_key, f.tier_key, f.tier_key, 'REVIEW', f.rule_version, c.facts, f.drop_at
+       FROM fallen f JOIN customer c ON c.id = f.customer_id`,
+    [now, PROGRAM],
   );
 }
 

@@ -89,6 +89,9 @@ const en = {
   heldFalls: (to: string, when: string, review: string | null) => `falls to ${to} on ${when}${review ? ` (review ${review})` : ''} unless the customer requalifies`,
   heldForGood: (verdict: string) => `protected: kept although the rules give ${verdict}`,
   keepTierNeeds: 'Keeping it takes:',
+  heldInCell: (n: string) => `${n} held`,
+  heldDetail: (n: string, first: string, last: string) =>
+    `${n} of them kept in this tier by the time policy although the rules give a lower one: they fall ${first === last ? `on ${first}` : `between ${first} and ${last}`} unless they requalify.`,
   overrideBy: 'override by',
   nextTier: 'To reach',
   condition: 'Condition',
@@ -335,6 +338,8 @@ const zh: Labels = {
   heldFalls: (to: string, when: string, review: string | null) => `若未重新达标，将于 ${when}${review ? `（评审日 ${review}）` : ''}降至 ${to}`,
   heldForGood: (verdict: string) => `受保护：规则判定为 ${verdict}，仍保留本层级`,
   keepTierNeeds: '保级需要：',
+  heldInCell: (n: string) => `保留 ${n} 位`,
+  heldDetail: (n: string, first: string, last: string) => `其中 ${n} 位虽按规则应降级，但由降级规则保留在本层级：若未重新达标，将于${first === last ? ` ${first} ` : ` ${first} 至 ${last} 之间`}降级。`,
   overrideBy: '指定人',
   nextTier: '升至',
   condition: '条件',

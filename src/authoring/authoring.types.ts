@@ -245,6 +245,15 @@ export class TierMovement {
 
   @Field(() => [EntitlementChange], { description: 'STRING entitlements whose value changes: strings have no order, so neither gained nor lost.' })
   entitlementsChanged: EntitlementChange[];
+
+  @Field(() => Int, { description: "Of these, customers the draft's time policy would hold in toTier although its rules give a lower tier." })
+  held: number;
+
+  @Field(() => Date, { nullable: true, description: 'The earliest instant a held customer of this cell would fall unless they requalify; null when none is held or all are protected.' })
+  heldFallFirst: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'The latest such instant (the same as heldFallFirst under a calendar review).' })
+  heldFallLast: Date | null;
 }
 
 @ObjectType({ description: "A draft's impact over every customer in the database; writes nothing." })

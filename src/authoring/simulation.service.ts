@@ -38,7 +38,14 @@ export class SimulationService {
 
     // Both ladders meet the customers' stored time state: under the draft's policy, a fall may be held.
     const timings = [published?.timing ?? null, timingOf(draft.document)];
-    const cells = (await classifyCustomers(ctx, [currentEvaluator, new ProgramEvaluator(next)], sampleSize, program.id, timings)).map((g) => ({ from: g.keys[0], to: g.keys[1], count: g.count, sample: g.sample }));
+    const cells = (await classifyCustomers(ctx, [currentEvaluator, new ProgramEvaluator(next)], sampleSize, program.id, timings)).map((g) => ({
+      from: g.keys[0],
+      to: g.keys[1],
+      count: g.count,
+      sample: g.sample,
+      held: g.held,
+      heldFall: g.heldFall,
+    }));
     const policies = await this.policies(ctx);
     const valuesBefore = new Map((published?.tiers ?? []).map((t) => [t.key, new Map(t.entitlements.map((e) => [e.entitlementKey, e.value]))]));
     const valuesAfter = new Map(draft.document.tiers.map((t) => [t.key, new Map(t.entitlements.map((e) => [e.key, e.value]))]));
@@ -64,6 +71,9 @@ export class SimulationService {
         entitlementsGained: gained,
         entitlementsLost: lost,
         entitlementsChanged: changed,
+        held: cell.held,
+        heldFallFirst: cell.heldFall?.first ?? null,
+        heldFallLast: cell.heldFall?.last ?? null,
       };
     });
     return {

@@ -1,3 +1,4 @@
+import { TierStatus } from '../evaluation/tier-assignment.types';
 import { IsOptional, MaxLength, Min, MinLength } from 'class-validator';
 import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Float, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root, registerEnumType } from 'type-graphql';
 import { Role } from '../shared/role';
@@ -58,6 +59,9 @@ export class CustomerFilter {
 
   @Field(() => String, { nullable: true, description: 'Only customers showing this tier of programKey (which it needs).' })
   tierKey?: string | null;
+
+  @Field(() => TierStatus, { nullable: true, description: "Only customers whose tier in programKey (which it needs) has this status under the program's time policy: AT_RISK finds those who fall at the next review unless they requalify." })
+  tierStatus?: TierStatus | null;
 
   @Field(() => String, { nullable: true, description: 'Only customers of this segment.' })
   segment?: string | null;

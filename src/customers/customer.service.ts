@@ -29,6 +29,8 @@ export interface CustomerUpsertInput {
 export interface CustomerFilter {
   programKey?: string | null;
   tierKey?: string | null;
+  /** The status of the tier shown in programKey (held-tier.ts). */
+  tierStatus?: 'ACTIVE' | 'AT_RISK' | 'IN_GRACE' | null;
   segment?: string | null;
   updatedSince?: Date | null;
   /** Inclusive ranges on NUMBER facts; every range must hold. */
@@ -159,6 +161,7 @@ export class CustomerService {
     const sorting = await this.sorting(ctx, order);
     const request = pageRequest(page, sorting.expr ? 'sorted' : 'uuid');
     if (filter.tierKey && !filter.programKey) throw new DomainError('BAD_USER_INPUT', 'filter.tierKey needs filter.programKey');
+    if (filter.tierStatus && !filter.programKey) throw new DomainError('BAD_USER_INPUT', 'filter.tierStatus needs filter.programKey');
     if (query !== null && (query.length < 1 || query.length > 100)) throw new DomainError('BAD_USER_INPUT', 'query must be 1 to 100 characters');
     const catalog = filter.facts?.length ? await this.facts.catalog(ctx) : null;
     for (const [i, range] of (filter.facts ?? []).entries()) {
@@ -177,6 +180,7 @@ export class CustomerService {
     const source = (cursor: string | null, params: SqlParams) => {
       const where: string[] = [];
       if (filter.segment) where.push(`c.segment = ${params.add(filter.segment, 'text')}`);
+      if (filter.tierStatus && published) where.push(this.evaluation.tierStatusSql(ctx, published, filter.tierStatus, 'c.id', params));
       if (filter.updatedSince) where.push(`c.updated_at >= ${params.add(filter.updatedSince, 'timestamptz')}`);
       for (const range of filter.facts ?? []) {
         const value = `(c.facts->>${params.add(range.fact, 'text')})::float8`;

@@ -14,11 +14,11 @@ import { countShownTiers } from './shown-tier-reads';
 import { EvaluatedCustomer } from './evaluated-customer';
 import { ShownTier, activeOverrideJoin, encodeTier, shownTier, storedShownTierSql, tierKeyOfSql } from './shown-tier';
 import { AssignmentSource, HeldTier, NextTier, TierAsOf, TierAssignment, TierExplanation, TierStatus } from './tier-assignment.types';
-import { HeldState, StoredAssignment, dropSql, heldStatus, policyStep } from './held-tier';
+import { HeldState, StoredAssignment, dropSql, heldStatus, heldStatusSql, policyStep } from './held-tier';
 import { timingHolds } from '../rules/time-policy';
 import { assignmentKey, storedAssignments } from './stored-assignments';
 import { TierChange, TierChangeCause } from './tier-change.entity';
-import { TierOverride } from './tier-override.entity';
+import { TierOverride, overrideActive } from './tier-override.entity';
 
 export interface TierCountRow {
   tierKey: string | null;
@@ -215,6 +215,27 @@ export class EvaluationService {
       params.values,
     );
     return row.fell;
+  }
+
+  /**
+   * SQL condition for lists: the customer (`customerId`, an SQL expression) shows a tier of
+   * the program with this status, as the card says it (heldStatus): from the stored time
+   * state; an override decides the tier instead, so its customers are ACTIVE.
+   */
+  tierStatusSql(ctx: Context, published: PublishedProgram, status: 'ACTIVE' | 'AT_RISK' | 'IN_GRACE', customerId: string, params: SqlParams): string {
+    const now = params.add(ctx.deps.clock.now(), 'timestamptz');
+    const program = params.add(published.program.id, 'uuid');
+    const keys = params.add(
+      published.tiers.map((t) => t.key),
+      'text[]',
+    );
+    const held = timingHolds(published.timing)
+      ? heldStatusSql(published.timing, { held: 'a.held_tier_key', belowSince: 'a.below_since', dropAt: 'a.drop_at' }, now, params)
+      : `'ACTIVE'`;
+    return `${params.add(status, 'text')} = (
+      SELECT CASE WHEN EXISTS (SELECT 1 FROM tier_override o WHERE o.customer_id = a.customer_id AND o.program_id = a.program_id AND o.tier_key = ANY(${keys}) AND ${overrideActive('o', now)})
+                    OR a.held_tier_key IS NULL OR NOT a.held_tier_key = ANY(${keys}) THEN 'ACTIVE' ELSE ${held} END
+        FROM tier_assignment a WHERE a.customer_id = ${customerId} AND a.program_id = ${program})`;
   }
 
   /** The customer's tiers in every program that covers them, from the current facts. */

@@ -266,3 +266,17 @@ export function heldStatus(timing: ProgramTiming, state: HeldState, now: Date): 
   const graceEnds = plusDays(policy, state.belowSince, policy.graceDays);
   return { status: policy.graceDays > 0 && now < graceEnds ? 'IN_GRACE' : 'AT_RISK', reviewAt: null };
 }
+
+/** SQL form of heldStatus over stored columns and the read's instant: 'ACTIVE', 'AT_RISK' or 'IN_GRACE'. */
+export function heldStatusSql(timing: ProgramTiming, columns: { held: string; belowSince: string; dropAt: string }, now: string, params: SqlParams): string {
+  const { policy } = timing;
+  const zone = params.add(policy.timeZone, 'text');
+  const days = (at: string, n: number) => `((${at} AT TIME ZONE ${zone}) + make_interval(days => ${params.add(n, 'int')})) AT TIME ZONE ${zone}`;
+  const held = `(${columns.held} IS NOT NULL AND ${columns.dropAt} IS NOT NULL AND ${columns.belowSince} IS NOT NULL)`;
+  if (policy.downgrade === 'REVIEW') {
+    const reviewAt = policy.graceDays ? days(columns.dropAt, -policy.graceDays) : columns.dropAt;
+    return `(CASE WHEN NOT ${held} THEN 'ACTIVE' WHEN ${now} < ${reviewAt} THEN 'AT_RISK' ELSE 'IN_GRACE' END)`;
+  }
+  const grace = policy.graceDays > 0 ? `${now} < ${days(columns.belowSince, policy.graceDays)}` : 'false';
+  return `(CASE WHEN NOT ${held} THEN 'ACTIVE' WHEN ${grace} THEN 'IN_GRACE' ELSE 'AT_RISK' END)`;
+}

@@ -2,7 +2,7 @@ import { Context } from '../context';
 import { Facts, ProgramEvaluator, SQL_NO_TIER, SQL_OUTSIDE, SqlParams, sqlClassifications } from '../engine';
 import type { PublishedProgram } from '../programs/program-registry';
 import { activeOverrideJoin, assignmentsCurrent, decodeTier, encodeTier, shownTier, shownTierSql, storedShownTierSql } from './shown-tier';
-import { StoredAssignment, heldOnRead, heldOnReadSql } from './held-tier';
+import { StoredAssignment, dropAt, dropAtSql, heldOnRead, heldOnReadSql } from './held-tier';
 import { assignmentKey, storedAssignments } from './stored-assignments';
 import { ProgramTiming, timingHolds } from '../rules/time-policy';
 
@@ -148,6 +148,9 @@ export interface ClassifiedGroup {
   count: number;
   /** Up to `sampleSize` customer ids from groups whose keys differ. */
   sample: string[];
+  /** Of them, customers the last ladder's time policy holds above its verdict, and when the first and last of them would fall. */
+  held: number;
+  heldFall: { first: Date; last: Date } | null;
 }
 
 /**
@@ -173,8 +176,10 @@ export async function classifyCustomers(
   const holding = overridesOf ? timings.map((t) => (t && timingHolds(t) ? t : null)) : [];
   const stored = holding.some((t) => t !== null);
   const storedJoin = stored ? `LEFT JOIN tier_assignment a ON a.customer_id = c.id AND a.program_id = ${params.add(overridesOf, 'uuid')}` : '';
-  const storedColumns = stored ? ', a.customer_id IS NOT NULL AS had, a.tier_key AS stored_tier, a.held_tier_key AS stored_held, a.tier_since AS stored_since' : '';
-  const storedKeep = stored ? ['had', 'stored_tier', 'stored_held', 'stored_since'] : [];
+  const storedColumns = stored
+    ? ', a.customer_id IS NOT NULL AS had, a.tier_key AS stored_tier, a.held_tier_key AS stored_held, a.tier_since AS stored_since, a.below_since AS stored_below'
+    : '';
+  const storedKeep = stored ? ['had', 'stored_tier', 'stored_held', 'stored_since', 'stored_below'] : [];
   const definitions = evaluators.map((e) => e.definition);
   const keys = definitions.map((_, i) => `k${i}`);
   const rules = sqlClassifications(
@@ -188,29 +193,46 @@ export async function classifyCustomers(
     const timing = holding[i];
     return timing ? heldOnReadSql(timing, `NULLIF(r.${k}, '${SQL_NO_TIER}')`, { had: 'r.had', tierKey: 'r.stored_tier', held: 'r.stored_held', tierSince: 'r.stored_since' }, nowParam, params) : null;
   };
-  const classified = `SELECT id, override_tier, ${keys.map((k, i) => `${shownTierSql(definitions[i], `r.${k}`, 'override_tier', params, heldOf(i, k))} AS ${k}`).join(', ')}
+  // Under the last ladder's policy: which customers it holds, and when each would fall (a hold starting now, or one already running).
+  const last = keys.length - 1;
+  const lastTiming = holding[last] ?? null;
+  const heldLast = lastTiming ? heldOf(last, keys[last])! : 'NULL::text';
+  const fall = lastTiming
+    ? `(CASE h.held_last ${lastTiming.tiers.map((t) => `WHEN ${params.add(t.key, 'text')} THEN ${dropAtSql(lastTiming, t, `COALESCE(h.stored_below, ${nowParam})`, 'h.stored_since', params)}`).join(' ')} END)`
+    : 'NULL::timestamptz';
+  const shown = `SELECT id, override_tier, ${heldLast} AS held_last, ${stored ? 'r.stored_below, r.stored_since, ' : ''}${keys
+    .map((k, i) => `${shownTierSql(definitions[i], `r.${k}`, 'override_tier', params, heldOf(i, k))} AS ${k}`)
+    .join(', ')}
     FROM (${rules}) r`;
+  const classified = `SELECT h.*, h.held_last IS NOT NULL AND h.${keys[last]} = h.held_last AS held, ${fall} AS fall FROM (${shown}) h`;
   const undecided = keys.map((k) => `${k} IS NULL`).join(' OR ');
   const differ = keys.slice(1).map((k) => `${k} IS DISTINCT FROM k0`).join(' OR ') || 'false';
   const rows: Record<string, unknown>[] = await ctx.db.query(
     `SELECT ${keys.join(', ')}, count(*)::int AS count,
-            (array_agg(id) FILTER (WHERE ${differ}))[1:${Number(sampleSize)}] AS sample
+            (array_agg(id) FILTER (WHERE ${differ}))[1:${Number(sampleSize)}] AS sample,
+            count(*) FILTER (WHERE held)::int AS held, min(fall) FILTER (WHERE held) AS fall_first, max(fall) FILTER (WHERE held) AS fall_last
        FROM (${classified}) x GROUP BY ${keys.join(', ')}`,
     params.values,
   );
   const groups = new Map<string, ClassifiedGroup>();
-  const add = (groupKeys: string[], count: number, ids: string[]) => {
+  const add = (groupKeys: string[], count: number, ids: string[], held = 0, first: Date | null = null, latest: Date | null = null) => {
     const id = groupKeys.join('\u0000');
-    const group = groups.get(id) ?? { keys: groupKeys, count: 0, sample: [] };
+    const group = groups.get(id) ?? { keys: groupKeys, count: 0, sample: [], held: 0, heldFall: null };
     group.count += count;
     group.sample = [...group.sample, ...ids].slice(0, sampleSize);
+    group.held += held;
+    if (first && latest) {
+      group.heldFall = group.heldFall
+        ? { first: first < group.heldFall.first ? first : group.heldFall.first, last: latest > group.heldFall.last ? latest : group.heldFall.last }
+        : { first, last: latest };
+    }
     groups.set(id, group);
   };
   let anyUndecided = false;
   for (const row of rows) {
     const groupKeys = keys.map((k) => row[k] as string | null);
     if (groupKeys.includes(null)) anyUndecided = true;
-    else add(groupKeys as string[], row.count as number, (row.sample as string[] | null) ?? []);
+    else add(groupKeys as string[], row.count as number, (row.sample as string[] | null) ?? [], row.held as number, row.fall_first as Date | null, row.fall_last as Date | null);
   }
   if (anyUndecided) {
     const leftovers: { id: string; facts: Facts; override_tier: string | null }[] = await ctx.db.query(
@@ -220,14 +242,20 @@ export async function classifyCustomers(
     const storedRows = stored ? await storedAssignments(ctx.db, leftovers.map((r) => r.id), [overridesOf!]) : new Map<string, StoredAssignment>();
     for (const row of leftovers) {
       const before = storedRows.get(assignmentKey(row.id, overridesOf ?? '')) ?? null;
+      let heldKey: string | null = null;
       const groupKeys = await Promise.all(
         evaluators.map(async (evaluator, i) => {
           const verdict = await evaluator.classify(row.facts);
           const timing = holding[i];
-          return encodeTier(shownTier(definitions[i], verdict, row.override_tier, timing ? heldOnRead(timing, verdict, before, now) : null));
+          const held = timing ? heldOnRead(timing, verdict, before, now) : null;
+          const shownHere = shownTier(definitions[i], verdict, row.override_tier, held);
+          if (i === last && held !== null && shownHere.tierKey === held) heldKey = held;
+          return encodeTier(shownHere);
         }),
       );
-      add(groupKeys, 1, groupKeys.some((k) => k !== groupKeys[0]) ? [row.id] : []);
+      const heldTiming = heldKey !== null && lastTiming ? lastTiming.tiers.find((t) => t.key === heldKey) : undefined;
+      const falls = heldTiming && before ? dropAt(lastTiming!, heldTiming, before.state.belowSince ?? now, before.state.tierSince) : null;
+      add(groupKeys, 1, groupKeys.some((k) => k !== groupKeys[0]) ? [row.id] : [], heldKey !== null ? 1 : 0, falls, falls);
     }
   }
   return [...groups.values()];

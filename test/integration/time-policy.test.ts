@@ -42,6 +42,10 @@ describe('tiers that move with time: a yearly review with grace', () => {
     (
       await app.db.dataSource.query(`SELECT from_tier_key AS "from", to_tier_key AS "to", cause, at, facts->>'balance' AS balance FROM tier_change WHERE customer_id = $1 ORDER BY id`, [id])
     ).map((r: { from: string | null; to: string | null; cause: string; at: Date; balance: string }) => ({ ...r, at: r.at.toISOString(), balance: Number(r.balance) }));
+  const withStatus = async (tierStatus: string) =>
+    (await app.gql(`{ customers(first: 100, filter: { programKey: "retail-bank", tierStatus: ${tierStatus} }) { edges { node { externalId } } } }`)).data.customers.edges.map(
+      (e: { node: { externalId: string } }) => e.node.externalId,
+    );
   const listed = async (tierKey: string) =>
     (await app.gql(`{ customers(first: 100, filter: { programKey: "retail-bank", tierKey: "${tierKey}" }) { edges { node { externalId } } } }`)).data.customers.edges.map(
       (e: { node: { externalId: string } }) => e.node.externalId,
@@ -64,6 +68,9 @@ describe('tiers that move with time: a yearly review with grace', () => {
     });
     expect(await listed('A_SUB')).toContain('held');
     expect(await listed('B')).not.toContain('held');
+    // The filter finds the customers at risk, as their cards say.
+    expect(await withStatus('AT_RISK')).toEqual(['held']);
+    expect(await withStatus('IN_GRACE')).toEqual([]);
     // Nothing the customer shows changed, so history has only the first row.
     expect((await history(id)).map((r) => r.cause)).toEqual(['CREATED']);
   });
@@ -72,6 +79,8 @@ describe('tiers that move with time: a yearly review with grace', () => {
     const id = (await app.gql(`{ customer(externalId: "held") { id } }`)).data.customer.id;
     clock.set('2027-01-05T00:00:00Z');
     expect((await card(id)).status).toBe('IN_GRACE');
+    expect(await withStatus('IN_GRACE')).toEqual(['held']);
+    expect(await withStatus('AT_RISK')).toEqual([]);
     clock.set('2027-01-31T00:00:00Z');
     expect(await app.strata.scheduler.tick()).toContain('tier-review');
     expect(await card(id)).toMatchObject({ tier: { key: 'B' }, source: 'RULE', status: 'ACTIVE', held: null });
@@ -99,6 +108,7 @@ describe('tiers that move with time: a yearly review with grace', () => {
     const id = await upsert('strategic', 800_000);
     await upsert('strategic', 1_000);
     expect(await card(id)).toMatchObject({ tier: { key: 'A' }, source: 'HELD', status: 'ACTIVE', held: { protected: true, heldUntil: null, rulesTierKey: 'D' } });
+    expect(await withStatus('ACTIVE')).toContain('strategic');
     clock.set('2029-06-01T00:00:00Z');
     await app.strata.scheduler.tick();
     expect((await card(id)).tier).toEqual({ key: 'A' });
@@ -119,5 +129,19 @@ describe('tiers that move with time: a yearly review with grace', () => {
       source: 'HELD',
       held: { status: 'AT_RISK', rulesTierKey: 'C', reviewAt: '2030-12-31T16:00:00.000Z', heldUntil: '2031-01-30T16:00:00.000Z' },
     });
+  });
+
+  it('previews a rule change under the policy: who would be held in their tier, and when they would fall', async () => {
+    clock.set('2031-03-01T00:00:00Z');
+    await upsert('previewed', 250_000);
+    const draft = await app.gql(`mutation { ruleDraftCreate(programKey: "retail-bank") { draft { id revision document } } }`);
+    const { id, revision, document } = draft.data.ruleDraftCreate.draft;
+    document.tiers.find((t: { key: string }) => t.key === 'A_SUB').conditions.all[0].value = 300_000;
+    await app.gql(`mutation($id: ID!, $r: Int!, $d: JSONObject!) { ruleDraftUpdate(id: $id, revision: $r, document: $d) { userErrors { message } } }`, { id, r: revision, d: document });
+    const simulated = await app.gql(`query($id: ID!) { ruleDraftSimulate(id: $id, sampleSize: 5) { movements { fromTierKey toTierKey count held heldFallFirst heldFallLast } } }`, { id });
+    const stays = simulated.data.ruleDraftSimulate.movements.find((m: { fromTierKey: string; toTierKey: string }) => m.fromTierKey === 'A_SUB' && m.toTierKey === 'A_SUB');
+    // Under the new threshold the rules give B; the yearly review holds A_SUB until 1 January 2032 plus 30 days' grace.
+    expect(stays).toEqual({ fromTierKey: 'A_SUB', toTierKey: 'A_SUB', count: 1, held: 1, heldFallFirst: '2032-01-30T16:00:00.000Z', heldFallLast: '2032-01-30T16:00:00.000Z' });
+    await app.gql(`mutation($id: ID!, $r: Int!) { ruleDraftDiscard(id: $id, revision: $r) { userErrors { message } } }`, { id, r: revision + 1 });
   });
 });

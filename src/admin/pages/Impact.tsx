@@ -114,6 +114,7 @@ export function ImpactMatrix({ draftId, saves, draftTiers }: { draftId: string; 
                     {m && (
                       <button className="cell" aria-pressed={selected === m} onClick={() => setSelected(selected === m ? null : m)}>
                         <span className="count">{number(m.count)}</span> <span className="share">{percent(m.count / total)}</span>
+                        {m.held > 0 && <span className="held-count">{t.heldInCell(number(m.held))}</span>}
                       </button>
                     )}
                   </td>
@@ -129,13 +130,16 @@ export function ImpactMatrix({ draftId, saves, draftTiers }: { draftId: string; 
 }
 
 function CellDetail({ movement, from, to }: { movement: Movement; from: string; to: string }) {
-  const { t, language, number } = useI18n();
+  const { t, language, number, dateTime } = useI18n();
   const value = (v: unknown) => displayValue(v, SUMMARY_WORDS[language], number);
   return (
     <div className="cell-detail" aria-live="polite">
       <h4>
         {from} → {to}: {number(movement.count)} {t.customers}
       </h4>
+      {movement.held > 0 && movement.heldFallFirst && (
+        <p className="held-detail">{t.heldDetail(number(movement.held), dateTime(movement.heldFallFirst), dateTime(movement.heldFallLast ?? movement.heldFallFirst))}</p>
+      )}
       {movement.entitlementsGained.length > 0 && (
         <p className="gained">
           {t.gained}: {movement.entitlementsGained.map((e) => `${e.key} ${value(e.before)} → ${value(e.after)}`).join('; ')}
