@@ -144,4 +144,38 @@ describe('tiers that move with time: a yearly review with grace', () => {
     expect(stays).toEqual({ fromTierKey: 'A_SUB', toTierKey: 'A_SUB', count: 1, held: 1, heldFallFirst: '2032-01-30T16:00:00.000Z', heldFallLast: '2032-01-30T16:00:00.000Z' });
     await app.gql(`mutation($id: ID!, $r: Int!) { ruleDraftDiscard(id: $id, revision: $r) { userErrors { message } } }`, { id, r: revision + 1 });
   });
+
+  it('records a review that falls while a re-tier job is running before the job moves the customer, each once', async () => {
+    clock.set('2032-06-01T00:00:00Z');
+    const id = await upsert('during-retier', 300_000);
+    await upsert('during-retier', 60_000);
+    const { heldUntil } = (await card(id)).held;
+    expect(heldUntil).toBe('2033-01-30T16:00:00.000Z');
+    // B now starts at 70,000: under it the customer's verdict is C. Published, its re-tier not yet run.
+    await app.strata.runner.stop();
+    const draft = await app.gql(`mutation { ruleDraftCreate(programKey: "retail-bank") { draft { id revision document } } }`);
+    const { id: draftId, revision, document } = draft.data.ruleDraftCreate.draft;
+    document.tiers.find((t: { key: string }) => t.key === 'B').conditions.all[0].value = 70_000;
+    const approver = await app.keyWithRoles(Role.APPROVER);
+    const editor = await app.keyWithRoles(Role.EDITOR);
+    const step = async (mutation: string, args: string, variables: Record<string, unknown>, key: string) => {
+      const res = await app.gql(`mutation($id: ID!${'d' in variables ? ', $d: JSONObject!' : ''}) { ${mutation}(${args}) { userErrors { message } } }`, { id: draftId, ...variables }, key);
+      expect(res.data[mutation].userErrors).toEqual([]);
+    };
+    await step('ruleDraftUpdate', `id: $id, revision: ${revision}, document: $d`, { d: document }, editor);
+    await step('ruleDraftSubmit', `id: $id, revision: ${revision + 1}`, {}, editor);
+    await step('ruleDraftApprove', `id: $id, revision: ${revision + 2}`, {}, approver);
+    await step('ruleDraftPublish', 'id: $id', {}, approver);
+    // The review falls, then the job reaches the customer before the scheduler does.
+    clock.set('2033-02-05T00:00:00Z');
+    await app.strata.runner.drain();
+    await app.strata.scheduler.tick();
+    const rows = (await history(id)).filter((r) => r.at >= '2032-06-01');
+    expect(rows).toEqual([
+      { from: null, to: 'A_SUB', cause: 'CREATED', at: '2032-06-01T00:00:00.000Z', balance: 300_000 },
+      { from: 'A_SUB', to: 'B', cause: 'REVIEW', at: heldUntil, balance: 60_000 },
+    ]);
+    // Under the new rules the verdict is C: B is held until the next review, with nothing written twice.
+    expect(await card(id)).toMatchObject({ tier: { key: 'B' }, source: 'HELD', held: { rulesTierKey: 'C', status: 'AT_RISK' } });
+  });
 });
