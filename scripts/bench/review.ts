@@ -81,6 +81,8 @@ export async function benchReview(options: BenchOptions, db: BenchDatabase): Pro
 async function holdCustomers(db: BenchDatabase, percent: number): Promise<{ instant: Date; held: number }> {
   await db.dataSource.query(`DELETE FROM tier_change WHERE cause = 'REVIEW'`);
   await db.dataSource.query('DELETE FROM scheduled_task');
+  // A database kept from an interrupted run may still hold customers.
+  await db.dataSource.query(`UPDATE tier_assignment SET held_tier_key = NULL, below_since = NULL, drop_at = NULL WHERE held_tier_key IS NOT NULL`);
   const { tiers } = (await publishedProgram(db, PROGRAM)).timing;
   const instant = new Date(Date.now() + 3_600_000);
   const [, held]: [unknown, number] = await db.dataSource.query(
