@@ -13,6 +13,8 @@ export interface TimePolicy {
 
 const REVIEWS = ['MONTH', 'QUARTER', 'YEAR', 'ANNIVERSARY'] as const;
 const DEFAULT_ZONE = 'Asia/Shanghai';
+/** The zones this browser knows, offered as the field is typed in (the API checks the name either way). */
+const ZONES: readonly string[] = Intl.supportedValuesOf('timeZone');
 
 /** The policy as the document stores it: only what differs from the defaults; null for none at all. */
 function written(policy: TimePolicy): TimePolicy | null {
@@ -67,7 +69,12 @@ export function TimePolicyEditor({ draft, editable, onSave }: { draft: Draft; ed
           </select>
         </Field>
         <Field label={t.timeZone} problems={problems('timeZone')}>
-          <input value={policy.timeZone ?? DEFAULT_ZONE} onChange={(e) => set({ timeZone: e.target.value })} />
+          <input list="time-zones" value={policy.timeZone ?? DEFAULT_ZONE} onChange={(e) => set({ timeZone: e.target.value })} />
+          <datalist id="time-zones">
+            {ZONES.map((zone) => (
+              <option key={zone} value={zone} />
+            ))}
+          </datalist>
         </Field>
       </fieldset>
       {editable && (
