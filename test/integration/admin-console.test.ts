@@ -597,6 +597,8 @@ describe('the console at /admin, in a real browser', () => {
     await signIn(page, await app.keyWithRoles(Role.EDITOR));
     await navLink(page, 'Catalogs').click();
     await page.getByRole('heading', { name: 'Catalogs' }).waitFor();
+    // The heading comes before the catalog has loaded; allTextContents does not wait.
+    await page.locator('tr[data-fact="balance"]').waitFor();
     expect(await page.locator('tr[data-fact="balance"] td').allTextContents()).toEqual(['balance', 'number', 'CNY', expect.any(String)]);
 
     const form = page.getByRole('form', { name: 'Define a fact' });
