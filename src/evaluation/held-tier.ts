@@ -6,9 +6,11 @@ import { ProgramTiming, TierTiming, TimePolicy, tierHolds } from '../rules/time-
  * The time layer of the shown tier (shown-tier.ts): what a program's time policy makes of
  * the rules' verdict. Upgrades apply at once; a verdict below the tier shown either drops
  * the customer at once (the default) or holds the tier until `dropAt`: the end of grace,
- * the review (plus grace) or never for a protected tier. The Node form (`policyStep`) and
- * the SQL forms (`nextReviewSql`, `dropAtSql`) are written side by side here;
- * test/integration/held-tier.test.ts checks that they agree.
+ * the review (plus grace) or never for a protected tier. Each Node form has its SQL form
+ * beside it: nextReview / nextReviewSql and dropAt / dropAtSql (held-tier.test.ts, on
+ * generated instants), heldOnRead / heldOnReadSql (shown-tier.test.ts, every read path),
+ * dropsDue / dropSql (time-policy.test.ts and review-crash.test.ts, the falls written),
+ * heldStatus / heldStatusSql (time-policy.test.ts, the card against the list filter).
  */
 
 /** What is stored beside the rules' verdict, per customer and program. */
