@@ -29,7 +29,7 @@ export interface SchedulerOptions {
 }
 
 /**
- * Runs recurring tasks (expiries now; reviews and deliveries next) in any number of Strata
+ * Runs recurring tasks (expiries and reviews; deliveries next) in any number of Strata
  * processes on one database: each task is a row of `scheduled_task`, taken by one process
  * at a time under a lease, so a task runs once per due instant however many processes poll,
  * and a process killed mid-run loses the task to another when its lease lapses. Due times
