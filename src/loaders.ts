@@ -6,6 +6,7 @@ import { Classification } from './engine';
 import { EntitlementDefinition } from './catalog/entitlement-definition.entity';
 import { EntitlementGrant, grantActive } from './entitlements/entitlement-grant.entity';
 import { FactDefinition } from './facts/fact-definition.entity';
+import { FactsAtKey, factsAt } from './facts/facts-history';
 import type { EvaluatedCustomer } from './evaluation/evaluated-customer';
 import { overrideActive, TierOverride } from './evaluation/tier-override.entity';
 import { ProgramRegistry, PublishedProgram } from './programs/program-registry';
@@ -53,6 +54,8 @@ export interface Loaders {
   entitlementDefinition: DataLoader<string, EntitlementDefinition | null>;
   /** Every version's tiers of a program, by program id: history names tiers of versions no longer in force. */
   programTiers: DataLoader<string, VersionTier[]>;
+  /** A customer's facts at an instant, from the facts history (a page of history rows in one statement). */
+  factsAt: DataLoader<FactsAtKey, Record<string, unknown> | null, string>;
   /** Forgets everything cached: call after a write the loaders may have read before. */
   clear(): void;
 }
@@ -151,11 +154,13 @@ export function createLoaders(db: EntityManager, { registry, clock }: { registry
       });
       return programIds.map((id) => versions.filter((v) => v.programId === id).flatMap((v) => (v.tiers ?? []).map((tier) => ({ version: v.version, tier }))));
     }),
+    factsAt: new DataLoader((keys) => factsAt(db, keys), { cacheKeyFn: (k) => `${k.customerId}@${k.at.getTime()}` }),
     clear() {
       programs = undefined;
       factDefinitions = undefined;
       loaders.entitlementDefinition.clearAll();
       loaders.programTiers.clearAll();
+      loaders.factsAt.clearAll();
       loaders.customerById.clearAll();
       loaders.customerByExternalId.clearAll();
       loaders.activeGrants.clearAll();

@@ -8,7 +8,7 @@ const PROGRAM = 'retail-bank';
  * Overrides expiring at one instant, recorded by the scheduler: `overrides` customers of the
  * retail bank are pinned to a tier the rules do not give them, all expiring at T; the clock
  * moves past T and the scheduler's run is timed to the last expiry recorded (marked, history
- * row with the facts then, audit entry, in batches under customer locks). The baseline is
+ * row at T, audit entry, in batches under customer locks). The baseline is
  * the floor: one hand-written statement marking the same overrides and inserting their
  * history rows, with no locks, no audit and no batching. Both are checked to leave one
  * OVERRIDE_EXPIRED row per override.
@@ -70,9 +70,9 @@ function handWritten(db: BenchDatabase, now: Date): Promise<unknown> {
     `WITH expired AS (
        UPDATE tier_override o SET expiry_recorded_at = $1
         WHERE o.expires_at <= $1 AND o.revoked_at IS NULL AND o.expiry_recorded_at IS NULL RETURNING o.*)
-     INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, facts, at)
-     SELECT e.customer_id, e.program_id, $2, e.tier_key, a.tier_key, a.tier_key, 'OVERRIDE_EXPIRED', a.rule_version, c.facts, e.expires_at
-       FROM expired e JOIN tier_assignment a ON a.customer_id = e.customer_id AND a.program_id = e.program_id JOIN customer c ON c.id = e.customer_id`,
+     INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, at)
+     SELECT e.customer_id, e.program_id, $2, e.tier_key, a.tier_key, a.tier_key, 'OVERRIDE_EXPIRED', a.rule_version, e.expires_at
+       FROM expired e JOIN tier_assignment a ON a.customer_id = e.customer_id AND a.program_id = e.program_id`,
     [now, PROGRAM],
   );
 }

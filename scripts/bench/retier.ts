@@ -29,6 +29,7 @@ export async function benchRetier(options: BenchOptions, db: BenchDatabase): Pro
     const rss = { strata: [] as number[], naive: [] as number[] };
     let moving = 0;
     for (let run = 0; run < options.runs; run += 1) {
+      await settle(db);
       const strata = await peakRss(() => timed(() => strataRetier(db, next)));
       times.strata.push(strata.result.ms);
       rss.strata.push(strata.peakMb);
@@ -39,7 +40,7 @@ export async function benchRetier(options: BenchOptions, db: BenchDatabase): Pro
       times.sql.push((await timed(() => handWrittenUpdate(db, next))).ms);
       await expectStoredTiers(db, next, 'the hand-written UPDATE');
       await handWrittenUpdate(db, original);
-      await vacuum(db);
+      await settle(db);
 
       const naive = await peakRss(() => timed(() => naiveRetier(db, next)));
       times.naive.push(naive.result.ms);
@@ -83,11 +84,17 @@ async function strataRetier(db: BenchDatabase, document: ProgramDocument): Promi
 
 async function restore(db: BenchDatabase, original: ProgramDocument): Promise<void> {
   await strataRetier(db, original);
-  await vacuum(db);
+  await settle(db);
 }
 
-function vacuum(db: BenchDatabase): Promise<unknown> {
-  return db.dataSource.query('VACUUM ANALYZE customer, tier_assignment, tier_change');
+/**
+ * The same state before every method: the tables vacuumed (as autovacuum would leave them;
+ * this machine runs without) and a checkpoint just taken, so none inherits another's dirty
+ * pages or starts half-way to a checkpoint that would make it log every page again.
+ */
+async function settle(db: BenchDatabase): Promise<void> {
+  await db.dataSource.query('VACUUM ANALYZE customer, tier_assignment, tier_change');
+  await db.dataSource.query('CHECKPOINT');
 }
 
 /**

@@ -6,6 +6,7 @@ import { countShowingTier, pageShowingTier } from '../evaluation/shown-tier-read
 import { EvaluationService } from '../evaluation/evaluation.service';
 import { TierChange, TierChangeCause } from '../evaluation/tier-change.entity';
 import { FactService } from '../facts/fact.service';
+import { factsChangesCte } from '../facts/facts-history';
 import { ReplayCodec } from '../idempotency/idempotency.service';
 import { PublishedProgram } from '../programs/program-registry';
 import { DomainError } from '../shared/errors';
@@ -251,15 +252,20 @@ export class CustomerService {
   async upsert(tx: Context, input: CustomerUpsertInput): Promise<CustomerWrite> {
     throwIfAny(this.facts.check(await this.facts.catalog(tx), input.facts, ['input', 'facts'], false));
     const expected = input.expectedVersion ?? null;
-    await this.evaluation.settleTime(tx, { externalIds: [input.externalId] });
+    const existing: { id: string }[] = await tx.db.query('SELECT id FROM customer WHERE external_id = $1 FOR UPDATE', [input.externalId]);
+    await this.evaluation.settleTime(tx, existing.map((c) => c.id));
     const rows: Record<string, unknown>[] = await tx.db.query(
-      `INSERT INTO customer (external_id, name, segment, facts) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (external_id) DO UPDATE
-         SET name = EXCLUDED.name, segment = EXCLUDED.segment, facts = EXCLUDED.facts,
-             version = customer.version + 1, updated_at = now()
-         WHERE $5::int IS NULL OR customer.version = $5::int
-       RETURNING *, xmax = 0 AS inserted`,
-      [input.externalId, input.name, input.segment ?? null, JSON.stringify(input.facts), expected],
+      `WITH before AS (SELECT id, facts FROM customer WHERE external_id = $1),
+       written AS (
+         INSERT INTO customer (external_id, name, segment, facts) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (external_id) DO UPDATE
+           SET name = EXCLUDED.name, segment = EXCLUDED.segment, facts = EXCLUDED.facts,
+               version = customer.version + 1, updated_at = now()
+           WHERE $5::int IS NULL OR customer.version = $5::int
+         RETURNING *, xmax = 0 AS inserted),
+       kept AS (${factsChangesCte('written', '$6::timestamptz', 'before')})
+       SELECT * FROM written`,
+      [input.externalId, input.name, input.segment ?? null, JSON.stringify(input.facts), expected, tx.deps.clock.now()],
     );
     if (expected !== null && rows[0]?.inserted !== false) {
       const current = rows.length ? null : await this.versionOf(tx, 'external_id', input.externalId);
@@ -290,11 +296,13 @@ export class CustomerService {
     // One order of row locks for every call, so two calls that share customers cannot deadlock:
     // the existing rows first, then the new ones as the INSERT creates them.
     valid.sort((a, b) => (a.input.externalId < b.input.externalId ? -1 : a.input.externalId > b.input.externalId ? 1 : 0));
+    let existing: string[] = [];
     if (valid.length) {
-      const existing: { id: string }[] = await tx.db.query('SELECT id FROM customer WHERE external_id = ANY($1::text[]) ORDER BY external_id FOR UPDATE', [
+      const locked: { id: string }[] = await tx.db.query('SELECT id FROM customer WHERE external_id = ANY($1::text[]) ORDER BY external_id FOR UPDATE', [
         valid.map(({ input }) => input.externalId),
       ]);
-      await this.evaluation.settleTime(tx, { customerIds: existing.map((c) => c.id) });
+      existing = locked.map((c) => c.id);
+      await this.evaluation.settleTime(tx, existing);
     }
     // One JSON parameter for the whole batch: serialising it once costs a fraction of
     // escaping four arrays item by item (the facts are JSON inside an array literal).
@@ -308,23 +316,30 @@ export class CustomerService {
     if (plain.length) {
       written.push(
         ...(await tx.db.query(
-          `INSERT INTO customer (external_id, name, segment, facts)
-           SELECT u.external_id, u.name, u.segment, u.facts FROM ${FROM_ROWS} ORDER BY u.n
-           ON CONFLICT (external_id) DO UPDATE
-             SET name = EXCLUDED.name, segment = EXCLUDED.segment, facts = EXCLUDED.facts, version = customer.version + 1, updated_at = now()
-           RETURNING ${WRITTEN_COLUMNS}, (xmax = 0) AS created`,
-          [rows(plain)],
+          `WITH before AS (SELECT id, facts FROM customer WHERE id = ANY($2::uuid[])),
+           written AS (
+             INSERT INTO customer (external_id, name, segment, facts)
+             SELECT u.external_id, u.name, u.segment, u.facts FROM ${FROM_ROWS} ORDER BY u.n
+             ON CONFLICT (external_id) DO UPDATE
+               SET name = EXCLUDED.name, segment = EXCLUDED.segment, facts = EXCLUDED.facts, version = customer.version + 1, updated_at = now()
+             RETURNING ${WRITTEN_COLUMNS}, facts, (xmax = 0) AS created),
+           kept AS (${factsChangesCte('written', '$3::timestamptz', 'before')})
+           SELECT ${WRITTEN_COLUMNS}, created FROM written`,
+          [rows(plain), existing, tx.deps.clock.now()],
         )),
       );
     }
     if (versioned.length) {
-      // TypeORM answers an UPDATE with [rows, count].
-      const [updated]: [Record<string, unknown>[], number] = await tx.db.query(
-        `UPDATE customer c SET name = u.name, segment = u.segment, facts = u.facts, version = c.version + 1, updated_at = now()
-           FROM ${FROM_ROWS}
-          WHERE c.external_id = u.external_id AND c.version = u.expected
-         RETURNING c.id, c.external_id, c.version, c.created_at, c.updated_at`,
-        [rows(versioned)],
+      const updated: Record<string, unknown>[] = await tx.db.query(
+        `WITH before AS (SELECT id, facts FROM customer WHERE id = ANY($2::uuid[])),
+         written AS (
+           UPDATE customer c SET name = u.name, segment = u.segment, facts = u.facts, version = c.version + 1, updated_at = now()
+             FROM ${FROM_ROWS}
+            WHERE c.external_id = u.external_id AND c.version = u.expected
+           RETURNING c.${WRITTEN_COLUMNS.split(', ').join(', c.')}, c.facts),
+         kept AS (${factsChangesCte('written', '$3::timestamptz', 'before')})
+         SELECT ${WRITTEN_COLUMNS} FROM written`,
+        [rows(versioned), existing, tx.deps.clock.now()],
       );
       written.push(...updated);
     }
@@ -361,22 +376,26 @@ export class CustomerService {
   /** Merge patch: listed facts are set, a null value removes the fact. */
   async updateFacts(tx: Context, address: CustomerAddress, patch: Record<string, unknown>, expectedVersion?: number | null): Promise<CustomerWrite> {
     const errors = this.facts.check(await this.facts.catalog(tx), patch, ['facts'], true);
-    const customer = await addressedCustomer(tx, address, ADDRESS_FIELDS, true);
+    // Locked before its held tiers (settleTime), as every writer does.
+    const customer = await addressedCustomer(tx, address, ADDRESS_FIELDS);
     if (customer instanceof UserError) errors.unshift(customer);
     throwIfAny(errors);
     const { id } = customer as { id: string };
-    await this.evaluation.settleTime(tx, { customerIds: [id] });
+    await this.evaluation.settleTime(tx, [id]);
     const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== null));
     const removed = Object.keys(patch).filter((k) => patch[k] === null);
     const expected = expectedVersion ?? null;
-    const [rows]: [Record<string, unknown>[], number] = await tx.db.query(
-      `UPDATE customer SET facts = (facts || $2::jsonb) - $3::text[], version = version + 1, updated_at = now()
-        WHERE id = $1 AND ($4::int IS NULL OR version = $4::int) RETURNING *`,
-      [id, JSON.stringify(set), removed, expected],
+    const rows: Record<string, unknown>[] = await tx.db.query(
+      `WITH before AS (SELECT id, facts FROM customer WHERE id = $1),
+       written AS (
+         UPDATE customer SET facts = (facts || $2::jsonb) - $3::text[], version = version + 1, updated_at = now()
+          WHERE id = $1 AND ($4::int IS NULL OR version = $4::int) RETURNING *),
+       kept AS (${factsChangesCte('written', '$5::timestamptz', 'before')})
+       SELECT * FROM written`,
+      [id, JSON.stringify(set), removed, expected, tx.deps.clock.now()],
     );
     if (rows.length === 0) {
       const current = await this.versionOf(tx, 'id', id);
-      if (current === null) throwIfAny([userError('NOT_FOUND', ['id'], `no customer with id "${id}"`)]);
       throwIfAny([versionConflict(['expectedVersion'], `customer "${address.id ?? address.externalId}"`, current, expected!)]);
     }
     return this.recorded(tx, rows[0]);
@@ -396,7 +415,7 @@ export class CustomerService {
     if (customer instanceof UserError) throwIfAny([customer]);
     const { id } = customer as { id: string };
     // What an expiry did is recorded before the customer goes (history outlives it).
-    await this.evaluation.settleTime(tx, { customerIds: [id] });
+    await this.evaluation.settleTime(tx, [id]);
     const [removed]: Record<string, unknown>[] = await tx.db.query(
       `WITH gone AS (DELETE FROM customer WHERE id = $1 RETURNING id, external_id, name, segment, facts, version)
        SELECT g.*, (SELECT count(*)::int FROM tier_assignment WHERE customer_id = g.id) AS assignments,

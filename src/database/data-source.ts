@@ -11,6 +11,7 @@ import { StoredTierAssignment } from '../evaluation/stored-tier-assignment.entit
 import { TierChange } from '../evaluation/tier-change.entity';
 import { TierOverride } from '../evaluation/tier-override.entity';
 import { FactDefinition } from '../facts/fact-definition.entity';
+import { FactsChange } from '../facts/facts-change.entity';
 import { IdempotentRequest } from '../idempotency/idempotent-request.entity';
 import { migrations } from '../migrations';
 import { RuleSetVersion } from '../programs/rule-set-version.entity';
@@ -27,6 +28,7 @@ export const entities = [
   EntitlementDefinition,
   EntitlementGrant,
   FactDefinition,
+  FactsChange,
   IdempotentRequest,
   RetierJob,
   RuleDraft,

@@ -1,5 +1,6 @@
 import { Context } from '../context';
 import { TierChangeCause } from '../evaluation/tier-change.entity';
+import { factsChangesCte } from '../facts/facts-history';
 import { RetierRunner, enqueueRetier } from '../retier/retier-runner';
 import type { Services } from '../server';
 import { withTransaction } from '../shared/transaction';
@@ -20,13 +21,16 @@ export async function seedDemoCustomers(ctx: Context, services: Services, count:
   let inserted = 0;
   for (let start = 1; start <= count; start += BATCH) {
     const batch = Array.from({ length: Math.min(BATCH, count - start + 1) }, (_, k) => demoCustomer(start + k));
-    const rows: unknown[] = await ctx.db.query(
-      `INSERT INTO customer (external_id, name, segment, facts)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[])
-       ON CONFLICT (external_id) DO NOTHING RETURNING id`,
-      [batch.map((c) => c.externalId), batch.map((c) => c.name), batch.map((c) => c.segment), batch.map((c) => JSON.stringify(c.facts))],
+    const [{ n }]: { n: number }[] = await ctx.db.query(
+      `WITH written AS (
+         INSERT INTO customer (external_id, name, segment, facts)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[])
+         ON CONFLICT (external_id) DO NOTHING RETURNING id, facts),
+       kept AS (${factsChangesCte('written', '$5::timestamptz')})
+       SELECT count(*)::int AS n FROM written`,
+      [batch.map((c) => c.externalId), batch.map((c) => c.name), batch.map((c) => c.segment), batch.map((c) => JSON.stringify(c.facts)), ctx.deps.clock.now()],
     );
-    inserted += rows.length;
+    inserted += n;
     onProgress('insert', start + batch.length - 1, count);
   }
   const total = await ctx.db.query('SELECT count(*)::int AS n FROM customer').then((r: { n: number }[]) => r[0].n);

@@ -53,8 +53,8 @@ function sameState(a: HeldState, b: HeldState): boolean {
   return a.heldTierKey === b.heldTierKey && instant(a.tierSince) === instant(b.tierSince) && instant(a.belowSince) === instant(b.belowSince) && instant(a.dropAt) === instant(b.dropAt);
 }
 
-/** Which expiries to record: every one due (the scheduler, a batch at a time), or those of customers a write holds. */
-export type ExpiryScope = { due: number } | { customerIds: readonly string[] } | { externalIds: readonly string[] };
+/** Which of time's changes to record: every one due (the scheduler, a batch at a time), or those of customers a write holds. */
+export type ExpiryScope = { due: number } | { customerIds: readonly string[] };
 
 /** Overrides whose expiry was recorded, and the history rows that wrote. */
 export interface OverrideExpiries {
@@ -76,33 +76,28 @@ export class EvaluationService {
 
   /**
    * Records the overrides whose expiry instant has passed: marks each, appends a history row
-   * where the shown tier changes (OVERRIDE_EXPIRED, at the expiry instant, with the facts
-   * then) and audits it. Reads stop counting an override at its instant; this writes what
-   * that did. Every write to a customer (customers/, overrides, a re-tier's chunk) records
-   * the customer's due expiries first, before it changes facts or tiers, so the stored rules
-   * tier and facts read here are still those that stood at the instant, and history chains. Customers are locked before their overrides (the order every writer keeps); the
-   * scheduler skips customers a write holds, which records them itself.
+   * where the shown tier changes (OVERRIDE_EXPIRED, at the expiry instant) and audits it.
+   * Reads stop counting an override at its instant; this writes what that did. Every write
+   * to a customer records the customer's due expiries first (settleTime), before it changes
+   * facts or tiers, so the stored rules tier read here is still the one that stood at the
+   * instant, and history chains. The scheduler locks the customers it records, as writers
+   * do, skipping those a write holds (that write records them itself).
    */
   async settleOverrideExpiries(tx: Context, scope: ExpiryScope): Promise<OverrideExpiries> {
     const now = tx.deps.clock.now();
-    const locked: { id: string }[] =
-      'due' in scope
-        ? await tx.db.query(
-            // = ANY(ARRAY(…)) keeps it to primary-key probes (IN would hash-join a scan of every customer).
-            `SELECT c.id FROM customer c
-              WHERE c.id = ANY(ARRAY(SELECT o.customer_id FROM tier_override o WHERE ${expiryDue('$1')} ORDER BY o.expires_at LIMIT $2))
-              ORDER BY c.id FOR UPDATE OF c SKIP LOCKED`,
-            [now, scope.due],
-          )
-        : // From the few pending expiries (a partial index), not from the customers written.
-          await tx.db.query(
-            `SELECT c.id FROM customer c
-              WHERE c.id = ANY(ARRAY(SELECT o.customer_id FROM tier_override o WHERE ${expiryDue('$1')}))
-                AND ${'customerIds' in scope ? 'c.id = ANY($2::uuid[])' : 'c.external_id = ANY($2::text[])'}
-              ORDER BY c.id FOR UPDATE OF c`,
-            [now, 'customerIds' in scope ? scope.customerIds : scope.externalIds],
-          );
-    if (locked.length === 0) return { expired: [], tierChanges: [] };
+    let customerIds: readonly string[] = 'due' in scope ? [] : scope.customerIds;
+    if ('due' in scope) {
+      const locked: { id: string }[] = await tx.db.query(
+        // = ANY(ARRAY(…)) keeps it to primary-key probes (IN would hash-join a scan of every customer).
+        `SELECT c.id FROM customer c
+          WHERE c.id = ANY(ARRAY(SELECT o.customer_id FROM tier_override o WHERE ${expiryDue('$1')} ORDER BY o.expires_at LIMIT $2))
+          ORDER BY c.id FOR UPDATE OF c SKIP LOCKED`,
+        [now, scope.due],
+      );
+      customerIds = locked.map((l) => l.id);
+      await this.lockHeld(tx, customerIds);
+    }
+    if (customerIds.length === 0) return { expired: [], tierChanges: [] };
     // A statement of its own, so it reads assignments as the writes that held the locks left them.
     const rows = (await tx.db.query(
       `WITH expired AS (
@@ -110,8 +105,9 @@ export class EvaluationService {
        SELECT ${entityColumns(tx.db, TierOverride, 'e')}, a.tier_key AS "storedTier", a.rule_version AS "storedVersion", a.held_tier_key AS "storedHeld", a.customer_id IS NOT NULL AS "had"
          FROM expired e LEFT JOIN tier_assignment a ON a.customer_id = e.customer_id AND a.program_id = e.program_id
         ORDER BY e.expires_at, e.id`,
-      [now, locked.map((l) => l.id)],
+      [now, customerIds],
     )) as (TierOverride & { storedTier: string | null; storedVersion: number | null; storedHeld: string | null; had: boolean })[];
+    if (rows.length === 0) return { expired: [], tierChanges: [] };
     const programs = await tx.loaders.programs();
     const changes: TierChange[] = [];
     const expired = rows.map(({ storedTier, storedVersion, storedHeld, had, ...override }) => {
@@ -133,20 +129,42 @@ export class EvaluationService {
     return { expired, tierChanges: await this.appendHistory(tx, changes) };
   }
 
-  /** What time did to customers a write is about to change, recorded first: due expiries, then due falls of held tiers. */
-  async settleTime(tx: Context, scope: Exclude<ExpiryScope, { due: number }>): Promise<void> {
-    await this.settleOverrideExpiries(tx, scope);
-    await this.settleDueDrops(tx, scope);
+  /**
+   * What time did to customers a write is about to change, recorded first: due expiries, then
+   * due falls of held tiers. The caller has locked the customers: every writer locks a
+   * customer, then (here) the customer's held assignments, before it reads either. The
+   * scheduler's review locks only held assignments, skipping locked ones, so it never waits
+   * for a writer, and a writer never acts on a held tier the review is letting fall.
+   */
+  async settleTime(tx: Context, customerIds: readonly string[]): Promise<void> {
+    if (customerIds.length === 0) return;
+    const held = await this.lockHeld(tx, customerIds);
+    await this.settleOverrideExpiries(tx, { customerIds });
+    const now = tx.deps.clock.now();
+    const due = held.filter((h) => h.dropAt !== null && h.dropAt <= now).map((h) => h.customerId);
+    if (due.length) await this.settleDueDrops(tx, { customerIds: due });
+  }
+
+  /** Locks the customers' held assignments in programs whose time rules hold tiers; returns when each falls. */
+  private async lockHeld(tx: Context, customerIds: readonly string[]): Promise<{ customerId: string; dropAt: Date | null }[]> {
+    const holding = (await tx.loaders.programs()).filter((p) => timingHolds(p.timing)).map((p) => p.program.id);
+    if (holding.length === 0 || customerIds.length === 0) return [];
+    return tx.db.query(
+      `SELECT a.customer_id AS "customerId", a.drop_at AS "dropAt" FROM tier_assignment a
+        WHERE a.customer_id = ANY($1::uuid[]) AND a.program_id = ANY($2::uuid[]) AND a.held_tier_key IS NOT NULL
+        ORDER BY a.customer_id, a.program_id FOR UPDATE`,
+      [customerIds, holding],
+    );
   }
 
   /**
    * Records the falls of held tiers that are due (a review or grace end has passed): the
    * tier falls one step or to the stored verdict, a history row REVIEW is appended where
-   * the shown tier changes (at the instant it fell, with the facts then), and the next fall
-   * is set where a tier stays held. Set-based, one statement per program and fall; the SQL
-   * form of dropsDue (held-tier.ts). Like expiries, every write to a customer records the
-   * customer's due falls first, so the stored verdict and facts are those of the instant.
-   * Returns how many falls were recorded.
+   * the shown tier changes (at the instant it fell), and the next fall is set where a tier
+   * stays held. Set-based, one statement per program and fall; the SQL form of dropsDue
+   * (held-tier.ts). Like expiries, every write to a customer records the customer's due falls
+   * first, so the stored verdict is the one of the instant. Returns how many falls were
+   * recorded.
    */
   async settleDueDrops(tx: Context, scope: ExpiryScope): Promise<number> {
     const programs = (await tx.loaders.programs()).filter((p) => timingHolds(p.timing));
@@ -168,48 +186,41 @@ export class EvaluationService {
   }
 
   /**
-   * One fall of each due held tier in scope, in one statement. The customer and the
-   * assignment are locked as they are read (FOR UPDATE OF both re-reads each locked row as
-   * it now stands, so a write committed meanwhile is seen and a recovered verdict is not
-   * dropped); the scheduler skips rows a write holds, a write waits for its own.
+   * One fall of each due held tier in scope, in one statement that touches only the program's
+   * assignments and history: the due assignments are read in the order they fall and locked
+   * as read (the scheduler skips those a write holds; a write has locked its own), then
+   * written through the row just locked. The facts of a REVIEW row are those in force at its
+   * instant (facts history), so the customer is not read.
    */
   private async dropOnce(tx: Context, published: PublishedProgram, scope: ExpiryScope, now: Date): Promise<number> {
     const params = new SqlParams();
     const program = params.add(published.program.id, 'uuid');
     const nowParam = params.add(now, 'timestamptz');
-    // = ANY(ARRAY(…)) keeps every join to primary-key probes (a plain join would scan the program's assignments).
     const which =
       'due' in scope
-        ? {
-            where: `AND a.customer_id = ANY(ARRAY(SELECT x.customer_id FROM tier_assignment x WHERE x.program_id = ${program} AND x.drop_at <= ${nowParam} AND x.held_tier_key IS NOT NULL
-                                               ORDER BY x.drop_at LIMIT ${params.add(scope.due, 'int')}))`,
-            tail: 'FOR UPDATE OF a, c SKIP LOCKED',
-          }
-        : 'customerIds' in scope
-          ? { where: `AND a.customer_id = ANY(${params.add(scope.customerIds, 'uuid[]')})`, tail: 'FOR UPDATE OF a, c' }
-          : { where: `AND c.external_id = ANY(${params.add(scope.externalIds, 'text[]')})`, tail: 'FOR UPDATE OF a, c' };
+        ? `ORDER BY a.drop_at LIMIT ${params.add(scope.due, 'int')} FOR UPDATE OF a SKIP LOCKED`
+        : `AND a.customer_id = ANY(${params.add(scope.customerIds, 'uuid[]')}) FOR UPDATE OF a`;
     const drop = dropSql(published.timing, { verdict: 'l.tier_key', held: 'l.held_tier_key', dropAt: 'l.drop_at' }, params);
     const before = storedShownTierSql(published, 'd.tier_key', 'd.override_tier', params, 'd.held_tier_key');
     const after = storedShownTierSql(published, 'd.tier_key', 'd.override_tier', params, 'CASE WHEN d.still_held THEN d.to_key END');
     const [row]: { fell: number }[] = await tx.db.query(
       `WITH l AS MATERIALIZED (
-         SELECT a.customer_id, a.tier_key, a.held_tier_key, a.drop_at, a.rule_version, c.facts
-           FROM tier_assignment a JOIN customer c ON c.id = a.customer_id
-          WHERE a.program_id = ${program} AND a.drop_at <= ${nowParam} AND a.held_tier_key IS NOT NULL ${which.where}
-          ${which.tail}),
+         SELECT a.ctid AS row, a.customer_id, a.tier_key, a.held_tier_key, a.drop_at, a.rule_version
+           FROM tier_assignment a
+          WHERE a.program_id = ${program} AND a.drop_at <= ${nowParam} AND a.held_tier_key IS NOT NULL ${which}),
        d AS MATERIALIZED (
          SELECT l.*, o.tier_key AS override_tier, ${drop.to} AS to_key, ${drop.stillHeld} AS still_held, ${drop.nextDropAt} AS next_drop
            FROM l ${activeOverrideJoin(published.program.id, params, 'l.customer_id', now)}),
        fallen AS (
          UPDATE tier_assignment a SET held_tier_key = CASE WHEN d.still_held THEN d.to_key END, tier_since = d.drop_at,
                 below_since = CASE WHEN d.still_held THEN d.drop_at END, drop_at = d.next_drop
-           FROM d WHERE a.customer_id = d.customer_id AND a.program_id = ${program}
+           FROM d WHERE a.ctid = d.row
          RETURNING a.customer_id),
        moves AS (SELECT d.*, ${before} AS from_code, ${after} AS to_code FROM d),
        history AS (
-         INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, facts, at)
+         INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, at)
          SELECT m.customer_id, ${program}, ${params.add(published.program.key, 'text')}, ${tierKeyOfSql('m.from_code')}, ${tierKeyOfSql('m.to_code')}, m.tier_key,
-                '${TierChangeCause.REVIEW}', m.rule_version, m.facts, m.drop_at
+                '${TierChangeCause.REVIEW}', m.rule_version, m.drop_at
            FROM moves m WHERE m.from_code IS DISTINCT FROM m.to_code)
        SELECT count(*)::int AS fell FROM fallen`,
       params.values,
@@ -309,14 +320,16 @@ export class EvaluationService {
   /**
    * The customer's tier in a program at a past instant: the last change at or before it
    * (the shown tier stays what a change made it until the next), with the version then in
-   * force. Now or later is the card's question, answered live by `tier`.
+   * force and the facts the customer had then. Now or later is the card's question,
+   * answered live by `tier`.
    */
   async tierAt(ctx: Context, customerId: string, programKey: string, at: Date): Promise<TierAsOf> {
     if (at.getTime() > ctx.deps.clock.now().getTime()) throw new DomainError('BAD_USER_INPUT', `at: ${at.toISOString()} is in the future; the tier now is Customer.tier`);
     const program = await ctx.db.findOne(TierProgram, { where: { key: programKey } });
     if (!program) throw new DomainError('NOT_FOUND', `no tier program with key "${programKey}"`);
-    const [published, change] = [
+    const [published, facts, change] = [
       await ctx.deps.registry.atInstant(ctx.db, program.id, at),
+      await this.factsAt(ctx, customerId, at),
       await ctx.db
         .createQueryBuilder(TierChange, 'h')
         // Instants travel in milliseconds, stored ones in microseconds: "at or before" means within the millisecond asked.
@@ -335,9 +348,14 @@ export class EvaluationService {
       cause: change?.cause ?? null,
       change: change ?? null,
       version: published?.version ?? null,
-      facts: change?.facts ?? null,
+      facts,
       published,
     };
+  }
+
+  /** The customer's facts in force at an instant (facts history); null when Strata kept none by then. */
+  factsAt(ctx: Context, customerId: string, at: Date): Promise<Record<string, unknown> | null> {
+    return ctx.loaders.factsAt.load({ customerId, at });
   }
 
   private async explainFacts(published: PublishedProgram, facts: Facts, heldTierKey: string | null = null): Promise<TierExplanation> {
@@ -464,14 +482,12 @@ export class EvaluationService {
 
   private async appendHistory(tx: Context, changes: TierChange[]): Promise<TierChange[]> {
     if (changes.length === 0) return changes;
-    const rows: { id: string; at: Date; facts: Facts | null }[] = await tx.db.query(
-      // The facts as this transaction wrote them; a subquery per row keeps unnest's order for RETURNING.
-      `INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, facts, at)
-       SELECT u.customer_id, u.program_id, u.program_key, u.from_tier_key, u.to_tier_key, u.rules_tier_key, u.cause, u.rule_version,
-              (SELECT c.facts FROM customer c WHERE c.id = u.customer_id), COALESCE(u.at, $10::timestamptz)
+    const rows: { id: string; at: Date }[] = await tx.db.query(
+      `INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, at)
+       SELECT u.customer_id, u.program_id, u.program_key, u.from_tier_key, u.to_tier_key, u.rules_tier_key, u.cause, u.rule_version, COALESCE(u.at, $10::timestamptz)
          FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::timestamptz[])
               AS u(customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, at)
-       RETURNING id, at, facts`,
+       RETURNING id, at`,
       [
         changes.map((c) => c.customerId),
         changes.map((c) => c.programId),

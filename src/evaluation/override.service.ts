@@ -49,7 +49,7 @@ export class OverrideService {
     if (input.expiresAt && input.expiresAt.getTime() <= tx.deps.clock.now().getTime()) errors.push(userError('INVALID', ['input', 'expiresAt'], 'expiresAt must be in the future'));
     throwIfAny(errors);
     const customerId = (customer as { id: string }).id;
-    await this.evaluation.settleTime(tx, { customerIds: [customerId] });
+    await this.evaluation.settleTime(tx, [customerId]);
 
     const loaded = await tx.loaders.customerById.load(customerId);
     const evaluated = (await tx.loaders.classifications.load(loaded!)).find((e) => e.published.program.id === published!.program.id)!;
@@ -87,7 +87,7 @@ export class OverrideService {
     if (!found) throwIfAny([userError('NOT_FOUND', ['id'], `no tier override with id "${id}"`)]);
     // The customer first, as every write locks it, then what its expiry did, then the override.
     await tx.db.query('SELECT 1 FROM customer WHERE id = $1 FOR UPDATE', [found!.customerId]);
-    await this.evaluation.settleTime(tx, { customerIds: [found!.customerId] });
+    await this.evaluation.settleTime(tx, [found!.customerId]);
     const override = await tx.db.findOne(TierOverride, { where: { id }, lock: { mode: 'pessimistic_write' } });
     if (!override) throwIfAny([userError('NOT_FOUND', ['id'], `no tier override with id "${id}"`)]);
     if (override!.revokedAt) throwIfAny([userError('CONFLICT', ['id'], `tier override "${id}" was already revoked`)]);

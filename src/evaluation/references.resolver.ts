@@ -1,6 +1,7 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context';
 import { Tier } from '../programs/tier.entity';
+import { JSONObjectScalar } from '../shared/scalars';
 import { TierProgram } from '../programs/tier-program.entity';
 import { EvaluationService } from './evaluation.service';
 import { TierChange } from './tier-change.entity';
@@ -24,6 +25,11 @@ export class TierChangeReferenceResolver {
   @FieldResolver(() => Tier, { nullable: true, description: 'The tier shown after, as version ruleVersion has it; null for none.' })
   toTier(@Root() change: TierChange, @Ctx() ctx: Context): Promise<Tier | null> {
     return this.evaluation.tierAsOf(ctx, change.programId, change.ruleVersion, change.toTierKey);
+  }
+
+  @FieldResolver(() => JSONObjectScalar, { nullable: true, description: "The customer's facts in force at the change (its `at`), from the customer's facts history; null when Strata kept none then." })
+  facts(@Root() change: TierChange, @Ctx() ctx: Context): Promise<Record<string, unknown> | null> {
+    return this.evaluation.factsAt(ctx, change.customerId, change.at);
   }
 }
 

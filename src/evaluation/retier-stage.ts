@@ -67,8 +67,12 @@ export class RetierStage {
    * nothing twice. Customers SQL could not classify are classified here, in Node, under lock.
    */
   async applyChunk(tx: Context, published: PublishedProgram, after: string | null, size: number, cause: TierChangeCause): Promise<StagedChunk> {
-    const batch: { id: string }[] = await tx.db.query('SELECT id FROM retier_stage WHERE id > $1 ORDER BY id LIMIT $2', [after ?? FIRST_ID, size]);
-    await this.evaluation.settleTime(tx, { customerIds: batch.map((b) => b.id) });
+    // The chunk's customers first, then their held tiers (settleTime), as every writer locks them.
+    const locked: { id: string }[] = await tx.db.query(
+      'SELECT c.id FROM customer c WHERE c.id = ANY(ARRAY(SELECT id FROM retier_stage WHERE id > $1 ORDER BY id LIMIT $2)) ORDER BY c.id FOR UPDATE OF c',
+      [after ?? FIRST_ID, size],
+    );
+    await this.evaluation.settleTime(tx, locked.map((c) => c.id));
     const params = new SqlParams();
     const program = params.add(published.program.id, 'uuid');
     const version = params.add(published.version.version, 'int');
@@ -78,10 +82,10 @@ export class RetierStage {
     const [row]: { staged: number; last_id: string | null; changes: number; undecided: string[] | null }[] = await tx.db.query(
       `WITH batch AS MATERIALIZED (SELECT * FROM retier_stage WHERE id > ${params.add(after ?? FIRST_ID, 'uuid')} ORDER BY id LIMIT ${params.add(size, 'int')}),
        locked AS MATERIALIZED (
-         -- Only staged customers are locked; = ANY(ARRAY(…)) keeps it to primary-key probes.
-         SELECT b.*, o.tier_key AS override_tier, c.facts FROM batch b JOIN customer c ON c.id = b.id AND c.version = b.version
+         -- Customers written since they were staged are left out; = ANY(ARRAY(…)) keeps it to primary-key probes.
+         SELECT b.*, o.tier_key AS override_tier FROM batch b JOIN customer c ON c.id = b.id AND c.version = b.version
            ${activeOverrideJoin(published.program.id, params, 'b.id', tx.deps.clock.now())}
-          WHERE c.id = ANY(ARRAY(SELECT id FROM batch WHERE k IS NOT NULL)) FOR UPDATE OF c),
+          WHERE c.id = ANY(ARRAY(SELECT id FROM batch WHERE k IS NOT NULL))),
        updated AS (
          UPDATE tier_assignment a SET tier_key = NULLIF(l.k, '${SQL_NO_TIER}'), rule_version = ${version}, evaluated_at = ${now},
                 tier_since = ${now}, held_tier_key = NULL, below_since = NULL, drop_at = NULL
@@ -98,11 +102,11 @@ export class RetierStage {
           WHERE l.had AND l.k = '${SQL_OUTSIDE}' AND a.customer_id = l.id AND a.program_id = ${program} AND a.tier_key IS NOT DISTINCT FROM l.before
          RETURNING a.customer_id),
        written AS (SELECT customer_id FROM updated UNION ALL SELECT customer_id FROM inserted UNION ALL SELECT customer_id FROM removed),
-       moves AS (SELECT l.id, ${before} AS from_code, ${shown} AS to_code, l.k, l.had, l.facts FROM locked l JOIN written w ON w.customer_id = l.id),
+       moves AS (SELECT l.id, ${before} AS from_code, ${shown} AS to_code, l.k, l.had FROM locked l JOIN written w ON w.customer_id = l.id),
        history AS (
-         INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, facts, at)
+         INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, at)
          SELECT m.id, ${program}, ${params.add(published.program.key, 'text')}, ${tierKeyOfSql('m.from_code')}, ${tierKeyOfSql('m.to_code')}, ${tierKeyOfSql('m.k')},
-                ${params.add(cause, 'text')}, ${version}, m.facts, ${now}
+                ${params.add(cause, 'text')}, ${version}, ${now}
            FROM moves m WHERE m.from_code IS DISTINCT FROM m.to_code ORDER BY m.id)
        SELECT (SELECT count(*)::int FROM batch) AS staged, (SELECT id FROM batch ORDER BY id DESC LIMIT 1) AS last_id,
               (SELECT count(*)::int FROM written) AS changes, (SELECT array_agg(id ORDER BY id) FROM batch WHERE k IS NULL) AS undecided`,
@@ -112,7 +116,7 @@ export class RetierStage {
     return { staged: row.staged, lastId: row.last_id, changes: row.changes + undecided };
   }
 
-  /** The rows SQL could not decide, through the Node form under lock; returns the assignments written. */
+  /** The rows SQL could not decide, through the Node form (applyChunk holds their locks); returns the assignments written. */
   private async reconcileInNode(tx: Context, published: PublishedProgram, ids: string[], cause: TierChangeCause): Promise<number> {
     const params = new SqlParams();
     const rows: {
@@ -130,7 +134,7 @@ export class RetierStage {
          FROM customer c
          LEFT JOIN tier_assignment a ON a.customer_id = c.id AND a.program_id = ${params.add(published.program.id, 'uuid')}
          ${activeOverrideJoin(published.program.id, params, 'c.id', tx.deps.clock.now())}
-        WHERE c.id = ANY(${params.add(ids, 'uuid[]')}) ORDER BY c.id FOR UPDATE OF c`,
+        WHERE c.id = ANY(${params.add(ids, 'uuid[]')}) ORDER BY c.id`,
       params.values,
     );
     const items: Reconcilable[] = [];

@@ -38,7 +38,7 @@ export class TierAssignmentResolver {
 export class TierAsOfResolver {
   constructor(private readonly evaluation: EvaluationService) {}
 
-  @FieldResolver(() => TierExplanation, { nullable: true, description: "Why, then: the rules of the version then in force over the facts the history row kept; null when it kept none or no version was in force." })
+  @FieldResolver(() => TierExplanation, { nullable: true, description: "Why, then: the rules of the version then in force over the facts of then; null when Strata kept no facts by then or no version was in force." })
   @costsWork('explanation')
   explanation(@Root() asOf: TierAsOf): Promise<TierExplanation | null> {
     return this.evaluation.explainAt(asOf);

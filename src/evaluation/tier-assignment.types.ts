@@ -217,7 +217,7 @@ export class TierAssignment {
 /**
  * The tier a customer showed at an instant, for a dispute: the history row it rests on (the
  * last change at or before it), the version then in force and an explanation under that
- * version's rules with the facts the row kept.
+ * version's rules with the facts the customer had at the instant.
  */
 @ObjectType({ description: "A customer's tier in a program at a past instant: the last change at or before it, the version then in force, and why, with the facts of then." })
 export class TierAsOf {
@@ -245,7 +245,7 @@ export class TierAsOf {
   @Field(() => RuleSetVersion, { nullable: true, description: 'The version in force at the instant; null before the first was published.' })
   version: RuleSetVersion | null;
 
-  @Field(() => JSONObjectScalar, { nullable: true, description: "The customer's facts then, as the history row kept them; null for rows recorded before Strata kept facts." })
+  @Field(() => JSONObjectScalar, { nullable: true, description: "The customer's facts at the instant, from the customer's facts history; null when Strata kept none by then." })
   facts: Record<string, unknown> | null;
 
   /** The version then in force, compiled, for the explanation. */

@@ -2,7 +2,6 @@ import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { TierProgram } from '../programs/tier-program.entity';
 import { Node, sequenceNodeId } from '../shared/node';
-import { JSONObjectScalar } from '../shared/scalars';
 
 export enum TierChangeCause {
   CREATED = 'CREATED',
@@ -77,8 +76,4 @@ export class TierChange {
   @Field({ description: 'When the change was committed.' })
   @Column({ type: 'timestamptz', default: () => 'now()' })
   at: Date;
-
-  @Field(() => JSONObjectScalar, { nullable: true, description: "The customer's facts when the tier changed; null for changes recorded before Strata kept them." })
-  @Column({ type: 'jsonb', nullable: true })
-  facts: Record<string, unknown> | null;
 }

@@ -17,17 +17,14 @@ export interface AddressFields {
 /**
  * The id of the customer `address` names, its row locked until the transaction ends (so a
  * concurrent write to the same customer waits), or the problem at the field that named it.
- * `writeFinds`: the caller's own write finds (and locks) the row by id and reports a missing
- * one, so an id needs no statement of its own.
  */
-export async function addressedCustomer(tx: Context, address: CustomerAddress, fields: AddressFields, writeFinds = false): Promise<{ id: string } | UserError> {
+export async function addressedCustomer(tx: Context, address: CustomerAddress, fields: AddressFields): Promise<{ id: string } | UserError> {
   const { id, externalId } = address;
   if ((id == null) === (externalId == null)) {
     const names = `${fields.id.at(-1)} or ${fields.externalId.at(-1)}`;
     const parent = fields.id.slice(0, -1);
     return userError('INVALID', parent.length ? parent : null, `name the customer by exactly one of ${names}`);
   }
-  if (id != null && isUuid(id) && writeFinds) return { id };
   const rows: { id: string }[] =
     id != null
       ? isUuid(id)

@@ -107,3 +107,31 @@ export async function upsertRetailCustomer(app: TestApp, externalId: string, bal
   if (res.errors || res.data.customerUpsert.userErrors.length) throw new Error(`customerUpsert ${externalId}: ${JSON.stringify(res.errors ?? res.data.customerUpsert.userErrors)}`);
   return res.data.customerUpsert.customer.id;
 }
+
+/** One row of a customer's tier history as tests compare it. */
+export interface HistoryRow {
+  from: string | null;
+  to: string | null;
+  cause: string;
+  at: string;
+  /** The balance in force at the row's instant (TierChange.facts, from the facts history). */
+  balance: number | null;
+}
+
+/** The customer's tier history through the API, oldest first. */
+export async function tierHistory(app: TestApp, customerId: string, programKey?: string): Promise<HistoryRow[]> {
+  const res = await app.gql(
+    `query($id: ID!, $p: String) { customer(id: $id) { tierHistory(programKey: $p, first: 100) { edges { node { fromTierKey toTierKey cause at facts } } } } }`,
+    { id: customerId, p: programKey ?? null },
+  );
+  if (res.errors) throw new Error(`tierHistory: ${JSON.stringify(res.errors)}`);
+  return res.data.customer.tierHistory.edges
+    .map(({ node }: { node: { fromTierKey: string | null; toTierKey: string | null; cause: string; at: string; facts: { balance?: number } | null } }) => ({
+      from: node.fromTierKey,
+      to: node.toTierKey,
+      cause: node.cause,
+      at: node.at,
+      balance: node.facts?.balance ?? null,
+    }))
+    .reverse();
+}

@@ -1,7 +1,7 @@
 import { Role } from '../../src/shared/role';
 import { Scheduler } from '../../src/scheduler/scheduler';
 import { timeWork } from '../../src/scheduler/time-work';
-import { TestApp, startTestApp, upsertRetailCustomer } from '../helpers/app';
+import { TestApp, startTestApp, tierHistory, upsertRetailCustomer } from '../helpers/app';
 import { ManualClock } from '../helpers/clock';
 import { submitApprovePublish } from '../helpers/programs';
 
@@ -30,13 +30,8 @@ describe('expiries that fire: overrides and grants on an injected clock', () => 
   };
   const shown = async (customerId: string) =>
     (await app.gql(`query($id: ID!) { customer(id: $id) { tier(programKey: "retail-bank") { source tier { key } } } }`, { id: customerId })).data.customer.tier;
-  const history = async (customerId: string): Promise<{ from: string | null; to: string | null; cause: string; at: string; balance: number | null }[]> =>
-    (
-      await app.db.dataSource.query(
-        `SELECT from_tier_key AS "from", to_tier_key AS "to", cause, at, facts->>'balance' AS balance FROM tier_change WHERE customer_id = $1 AND program_key = 'retail-bank' ORDER BY id`,
-        [customerId],
-      )
-    ).map((r: { at: Date; balance: string | null }) => ({ ...r, at: r.at.toISOString(), balance: r.balance === null ? null : Number(r.balance) }));
+  /** Oldest first, each row with the balance in force at its instant (the facts history). */
+  const history = (customerId: string) => tierHistory(app, customerId, 'retail-bank');
   /** Each row starts where the one before ended: nothing a change did is missing from the history. */
   const expectChained = (rows: { from: string | null; to: string | null }[]) => {
     rows.slice(1).forEach((row, i) => expect(row.from).toBe(rows[i].to));

@@ -1,6 +1,7 @@
 import { TierConditions1764921600000 } from '../../src/migrations/1764921600000-tier-conditions';
+import { FactsHistory1765267200000 } from '../../src/migrations/1765267200000-facts-history';
 import { TestDatabase, createTestDatabase } from '../helpers/database';
-import { TestApp, startTestApp } from '../helpers/app';
+import { TestApp, startTestApp, tierHistory, upsertRetailCustomer } from '../helpers/app';
 
 describe('migrations', () => {
   let db: TestDatabase;
@@ -49,6 +50,27 @@ describe('data migrations over real rows', () => {
     await migration.up(runner);
     await runner.release();
     expect(await stored()).toEqual(current);
+  });
+
+  it('moves the facts history rows kept into the facts history, and back, with every row answering the same facts', async () => {
+    const id = await upsertRetailCustomer(app, 'migrated-facts', 600_000);
+    await upsertRetailCustomer(app, 'migrated-facts', 60_000);
+    const history = await tierHistory(app, id, 'retail-bank');
+    expect(history.map((r) => [r.to, r.balance])).toEqual([
+      ['A', 600_000],
+      ['B', 60_000],
+    ]);
+    const migration = new FactsHistory1765267200000();
+    const runner = app.db.dataSource.createQueryRunner();
+    try {
+      await migration.down(runner);
+      const kept = await app.db.dataSource.query(`SELECT (facts->>'balance')::int AS balance FROM tier_change WHERE customer_id = $1 ORDER BY id`, [id]);
+      expect(kept).toEqual([{ balance: 600_000 }, { balance: 60_000 }]);
+      await migration.up(runner);
+    } finally {
+      await runner.release();
+    }
+    expect(await tierHistory(app, id, 'retail-bank')).toEqual(history);
   });
 
   it('gives versions published before it their publisher from the audit log', async () => {

@@ -3,7 +3,7 @@ import { TestApp, startTestApp } from '../helpers/app';
 import { submitApprovePublish } from '../helpers/programs';
 
 const AS_OF = `tierKey rulesTierKey cause tier { key name } version { version } facts change { cause at }
-  explanation { matchedTierKey outcomes { tierKey passed } }`;
+  explanation { matchedTierKey outcomes { tierKey passed } conditions { tierKey fact actual passed } }`;
 
 describe('a tier dispute: the tier a customer showed at a past instant, and why, with the rules and facts of then', () => {
   let app: TestApp;
@@ -31,7 +31,7 @@ describe('a tier dispute: the tier a customer showed at a past instant, and why,
   });
   afterAll(() => app.close());
 
-  it('keeps the facts of then on every history row, from single writes and from set-based re-tiers alike', async () => {
+  it('gives every history row the facts in force at its instant, from single writes and from set-based re-tiers alike', async () => {
     expect((await history()).map(({ toTierKey, cause, ruleVersion, facts }: any) => [toTierKey, cause, ruleVersion, facts.balance])).toEqual([
       ['C', 'RULE_PUBLISH', 2, 60_000],
       ['B', 'CUSTOMER_UPDATE', 1, 60_000],
@@ -68,6 +68,30 @@ describe('a tier dispute: the tier a customer showed at a past instant, and why,
     expect(future.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringMatching(/^at: .* is in the future/) });
     const unknown = await tierAt(new Date().toISOString(), 'no-such-program');
     expect(unknown.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+  });
+
+  it('keeps each change of facts once, so a dispute sees facts that changed without changing the tier', async () => {
+    const factsHistory = async () =>
+      (await app.db.dataSource.query(`SELECT facts->>'balance' AS balance FROM facts_change WHERE customer_id = $1 ORDER BY at, id`, [customerId])).map(
+        (r: { balance: string }) => Number(r.balance),
+      );
+    expect(await factsHistory()).toEqual([600_000, 60_000]);
+    // The same facts pushed again change nothing; a balance still in C is a change of facts, not of tier.
+    const push = (balance: number) =>
+      app.gql(`mutation($b: Float!) { customerUpsert(input: { externalId: "dispute-at", name: "Mr Then", facts: { customerType: "individual", balance: $b } }) { tierChanges { cause } } }`, {
+        b: balance,
+      });
+    expect((await push(60_000)).data.customerUpsert.tierChanges).toEqual([]);
+    expect(await factsHistory()).toEqual([600_000, 60_000]);
+    const [republished] = await history();
+    expect((await push(61_000)).data.customerUpsert.tierChanges).toEqual([]);
+    expect(await factsHistory()).toEqual([600_000, 60_000, 61_000]);
+
+    // The last change stands, with the facts of its own instant; the dispute about now has the facts of now.
+    const now = (await tierAt(new Date().toISOString())).data.customer.tierAt;
+    expect(now).toMatchObject({ tierKey: 'C', cause: 'RULE_PUBLISH', facts: { balance: 61_000 }, change: { at: republished.at } });
+    expect((await history())[0]).toMatchObject({ cause: 'RULE_PUBLISH', facts: { balance: 60_000 } });
+    expect(now.explanation.conditions.find((c: { tierKey: string }) => c.tierKey === 'C')).toEqual({ tierKey: 'C', fact: 'balance', actual: 61_000, passed: true });
   });
 
   it('names the version in force at an instant', async () => {

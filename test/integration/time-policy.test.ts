@@ -1,5 +1,5 @@
 import { Role } from '../../src/shared/role';
-import { TestApp, startTestApp, upsertRetailCustomer } from '../helpers/app';
+import { TestApp, startTestApp, tierHistory, upsertRetailCustomer } from '../helpers/app';
 import { ManualClock } from '../helpers/clock';
 import { submitApprovePublish } from '../helpers/programs';
 
@@ -38,10 +38,7 @@ describe('tiers that move with time: a yearly review with grace', () => {
 
   const upsert = (externalId: string, balance: number) => upsertRetailCustomer(app, externalId, balance, integrator);
   const card = async (id: string) => (await app.gql(`query($id: ID!) { customer(id: $id) { ${CARD} } }`, { id })).data.customer.tier;
-  const history = async (id: string): Promise<{ from: string | null; to: string | null; cause: string; at: string; balance: number }[]> =>
-    (
-      await app.db.dataSource.query(`SELECT from_tier_key AS "from", to_tier_key AS "to", cause, at, facts->>'balance' AS balance FROM tier_change WHERE customer_id = $1 ORDER BY id`, [id])
-    ).map((r: { from: string | null; to: string | null; cause: string; at: Date; balance: string }) => ({ ...r, at: r.at.toISOString(), balance: Number(r.balance) }));
+  const history = (id: string) => tierHistory(app, id);
   const withStatus = async (tierStatus: string) =>
     (await app.gql(`{ customers(first: 100, filter: { programKey: "retail-bank", tierStatus: ${tierStatus} }) { edges { node { externalId } } } }`)).data.customers.edges.map(
       (e: { node: { externalId: string } }) => e.node.externalId,
@@ -148,6 +145,7 @@ describe('tiers that move with time: a yearly review with grace', () => {
   it('records a review that falls while a re-tier job is running before the job moves the customer, each once', async () => {
     clock.set('2032-06-01T00:00:00Z');
     const id = await upsert('during-retier', 300_000);
+    clock.set('2032-06-02T00:00:00Z');
     await upsert('during-retier', 60_000);
     const { heldUntil } = (await card(id)).held;
     expect(heldUntil).toBe('2033-01-30T16:00:00.000Z');
@@ -177,5 +175,39 @@ describe('tiers that move with time: a yearly review with grace', () => {
     ]);
     // Under the new rules the verdict is C: B is held until the next review, with nothing written twice.
     expect(await card(id)).toMatchObject({ tier: { key: 'B' }, source: 'HELD', held: { rulesTierKey: 'C', status: 'AT_RISK' } });
+  });
+
+  it('lets the review pass over a held tier a write has locked, without waiting, and never wait on the customer row', async () => {
+    clock.set('2034-03-01T00:00:00Z');
+    const locked = await upsert('held-by-a-write', 300_000);
+    const busy = await upsert('customer-row-busy', 300_000);
+    clock.set('2034-03-02T00:00:00Z');
+    // B starts at 70,000 since the test before.
+    await upsert('held-by-a-write', 80_000);
+    await upsert('customer-row-busy', 80_000);
+    expect((await card(locked)).held.heldUntil).toBe('2035-01-30T16:00:00.000Z');
+    clock.set('2035-02-05T00:00:00Z');
+    // One write holds the first customer's held tier, as settleTime leaves it; another holds only the second customer's row.
+    const writes = [app.db.dataSource.createQueryRunner(), app.db.dataSource.createQueryRunner()];
+    for (const w of writes) await w.startTransaction();
+    await writes[0].query('SELECT 1 FROM tier_assignment WHERE customer_id = $1 AND held_tier_key IS NOT NULL FOR UPDATE', [locked]);
+    await writes[1].query('SELECT 1 FROM customer WHERE id = $1 FOR UPDATE', [busy]);
+    try {
+      await app.strata.scheduler.tick();
+      expect(await card(locked)).toMatchObject({ tier: { key: 'A_SUB' }, source: 'HELD' });
+      expect(await card(busy)).toMatchObject({ tier: { key: 'B' }, source: 'RULE' });
+    } finally {
+      for (const w of writes) {
+        await w.rollbackTransaction();
+        await w.release();
+      }
+    }
+    // The next run records the fall it passed over; each fall once.
+    clock.set('2035-02-05T00:05:00Z');
+    await app.strata.scheduler.tick();
+    expect(await card(locked)).toMatchObject({ tier: { key: 'B' }, source: 'RULE' });
+    for (const id of [locked, busy]) {
+      expect((await history(id)).filter((r) => r.cause === 'REVIEW')).toEqual([{ from: 'A_SUB', to: 'B', cause: 'REVIEW', at: '2035-01-30T16:00:00.000Z', balance: 80_000 }]);
+    }
   });
 });
