@@ -16,7 +16,7 @@ import { ShownTier, activeOverrideJoin, encodeTier, shownTier, storedShownTierSq
 import { AssignmentSource, HeldTier, NextTier, TierAsOf, TierAssignment, TierExplanation, TierStatus } from './tier-assignment.types';
 import { HeldState, StoredAssignment, dropSql, heldStatus, heldStatusSql, policyStep } from './held-tier';
 import { timingHolds } from '../rules/time-policy';
-import { assignmentKey, storedAssignments } from './stored-assignments';
+import { StoredVerdict, assignmentKey, storedAssignments } from './stored-assignments';
 import { TierChange, TierChangeCause } from './tier-change.entity';
 import { TierOverride, overrideActive } from './tier-override.entity';
 
@@ -35,8 +35,8 @@ export interface Reconcilable {
   verdict: Classification;
   /** The customer's active override tier in the program, if any. */
   overrideTierKey: string | null;
-  /** The assignment stored (the rules' verdict then and the held state); null when none was. */
-  stored: StoredAssignment | null;
+  /** The assignment stored (the rules' verdict then, the held state, the version that decided it); null when none was. */
+  stored: StoredVerdict | null;
 }
 
 /** An assignment to store: the rules' verdict and the time layer's state. */
@@ -95,7 +95,7 @@ export class EvaluationService {
         [now, scope.due],
       );
       customerIds = locked.map((l) => l.id);
-      await this.lockHeld(tx, customerIds);
+      await this.lockAssignments(tx, customerIds);
     }
     if (customerIds.length === 0) return { expired: [], tierChanges: [] };
     // A statement of its own, so it reads assignments as the writes that held the locks left them.
@@ -131,29 +131,29 @@ export class EvaluationService {
 
   /**
    * What time did to customers a write is about to change, recorded first: due expiries, then
-   * due falls of held tiers. The caller has locked the customers: every writer locks a
-   * customer, then (here) the customer's held assignments, before it reads either. The
-   * scheduler's review locks only held assignments, skipping locked ones, so it never waits
-   * for a writer, and a writer never acts on a held tier the review is letting fall.
+   * due falls of held tiers. Locks first, in the one order every writer keeps: the caller
+   * has locked the customers (a re-tier, those it covers for the first time), and here their
+   * assignments are locked before anything reads them. A customer's assignment in a program
+   * is its tier state there: whoever changes it holds it, so a re-tier needs no lock on
+   * customers who have one, and the scheduler's review, which takes held assignments with
+   * SKIP LOCKED, never waits for a writer nor lets fall a tier a writer is acting on.
    */
   async settleTime(tx: Context, customerIds: readonly string[]): Promise<void> {
     if (customerIds.length === 0) return;
-    const held = await this.lockHeld(tx, customerIds);
+    const locked = await this.lockAssignments(tx, customerIds);
     await this.settleOverrideExpiries(tx, { customerIds });
     const now = tx.deps.clock.now();
-    const due = held.filter((h) => h.dropAt !== null && h.dropAt <= now).map((h) => h.customerId);
+    const due = locked.filter((a) => a.heldTierKey !== null && a.dropAt !== null && a.dropAt <= now).map((a) => a.customerId);
     if (due.length) await this.settleDueDrops(tx, { customerIds: due });
   }
 
-  /** Locks the customers' held assignments in programs whose time rules hold tiers; returns when each falls. */
-  private async lockHeld(tx: Context, customerIds: readonly string[]): Promise<{ customerId: string; dropAt: Date | null }[]> {
-    const holding = (await tx.loaders.programs()).filter((p) => timingHolds(p.timing)).map((p) => p.program.id);
-    if (holding.length === 0 || customerIds.length === 0) return [];
+  /** Locks the customers' assignments (every program); answers which are held and when they fall. */
+  private lockAssignments(tx: Context, customerIds: readonly string[]): Promise<{ customerId: string; heldTierKey: string | null; dropAt: Date | null }[]> {
+    if (customerIds.length === 0) return Promise.resolve([]);
     return tx.db.query(
-      `SELECT a.customer_id AS "customerId", a.drop_at AS "dropAt" FROM tier_assignment a
-        WHERE a.customer_id = ANY($1::uuid[]) AND a.program_id = ANY($2::uuid[]) AND a.held_tier_key IS NOT NULL
-        ORDER BY a.customer_id, a.program_id FOR UPDATE`,
-      [customerIds, holding],
+      `SELECT a.customer_id AS "customerId", a.held_tier_key AS "heldTierKey", a.drop_at AS "dropAt" FROM tier_assignment a
+        WHERE a.customer_id = ANY($1::uuid[]) ORDER BY a.customer_id, a.program_id FOR UPDATE`,
+      [customerIds],
     );
   }
 
@@ -393,6 +393,10 @@ export class EvaluationService {
    */
   async recordCustomers(tx: Context, customers: EvaluatedCustomer[], cause: TierChangeCause, created: ReadonlySet<string> = new Set()): Promise<TierChange[]> {
     if (customers.length === 0) return [];
+    // The programs in force once the customers are written: that write waited for any publish
+    // in flight (which locks the customer table in SHARE mode), but time's settling may have
+    // read the programs before it, and a publish may have committed since.
+    tx.loaders.clear();
     const classified = await tx.loaders.classifications.loadMany(customers);
     // Customers the caller's statement inserted have no assignment yet: not asked for. (Asked
     // for anyway, a load into a table whose statistics lag can be planned as a full scan.)
@@ -429,8 +433,10 @@ export class EvaluationService {
     for (const { customerId, published, verdict, overrideTierKey, stored } of items) {
       const programId = published.program.id;
       const step = policyStep(published.timing, verdict, stored, now);
-      if (verdict.applies && (!stored || stored.tierKey !== verdict.tierKey || !sameState(stored.state, step.state))) {
-        store.push({ customerId, programId, tierKey: verdict.tierKey, version: published.version.version, state: step.state });
+      // Stored again when only the version is newer, so a re-tier of that version knows this customer is done.
+      const version = published.version.version;
+      if (verdict.applies && (!stored || stored.tierKey !== verdict.tierKey || stored.ruleVersion < version || !sameState(stored.state, step.state))) {
+        store.push({ customerId, programId, tierKey: verdict.tierKey, version, state: step.state });
       } else if (!verdict.applies && stored) remove.push({ customerId, programId });
       const shownBefore = shownTier(published, stored ? { applies: true, tierKey: stored.tierKey } : { applies: false, tierKey: null }, overrideTierKey, stored?.state.heldTierKey ?? null);
       const shownAfter = shownTier(published, verdict, overrideTierKey, step.state.heldTierKey);

@@ -47,6 +47,9 @@ export class RetierStage {
             WHERE x.k0 IS NULL ${holds ? 'OR a.held_tier_key IS NOT NULL' : ''}
                OR CASE WHEN x.k0 = '${SQL_OUTSIDE}' THEN a.customer_id IS NOT NULL
                        ELSE a.customer_id IS NULL OR a.tier_key IS DISTINCT FROM NULLIF(x.k0, '${SQL_NO_TIER}') END
+            -- In the order chunks read them: a chunk's rows then sit on a few pages, not one page
+            -- each of a stage larger than the session's temp buffers.
+            ORDER BY x.id
            RETURNING 1)
          SELECT (SELECT count(*)::int FROM customer) AS customers, (SELECT count(*)::int FROM staged) AS staged`,
         params.values,
@@ -61,18 +64,21 @@ export class RetierStage {
   /**
    * Writes the next `size` staged customers after `after` (by id) in the caller's transaction
    * on the staging session: new assignments, changed tiers and removals in one statement.
-   * Each customer is locked and skipped if written since it was staged (that write
-   * evaluated it under this version itself), and a write happens only where the stored
-   * assignment is still the one staged, so applying twice (another worker, a retry) writes
-   * nothing twice. Customers SQL could not classify are classified here, in Node, under lock.
+   * Each customer's tier state is locked (its assignments, or the customer row where it has
+   * none) and a customer written since it was staged is skipped (that write evaluated it
+   * under this version itself); a write happens only where the stored assignment is still
+   * the one staged, so applying twice (another worker, a retry) writes nothing twice.
+   * Customers SQL could not classify are classified here, in Node, under the same locks.
+   * A customer the program covers is not read at all: the chunk touches its assignment and
+   * history only.
    */
   async applyChunk(tx: Context, published: PublishedProgram, after: string | null, size: number, cause: TierChangeCause): Promise<StagedChunk> {
-    // The chunk's customers first, then their held tiers (settleTime), as every writer locks them.
-    const locked: { id: string }[] = await tx.db.query(
-      'SELECT c.id FROM customer c WHERE c.id = ANY(ARRAY(SELECT id FROM retier_stage WHERE id > $1 ORDER BY id LIMIT $2)) ORDER BY c.id FOR UPDATE OF c',
-      [after ?? FIRST_ID, size],
-    );
-    await this.evaluation.settleTime(tx, locked.map((c) => c.id));
+    // Locked as every writer locks them (settleTime): customers the program does not cover yet
+    // have no assignment to hold, so their rows stand in, first; then every assignment of the chunk.
+    const chunk: { id: string; had: boolean }[] = await tx.db.query('SELECT id, had FROM retier_stage WHERE id > $1 ORDER BY id LIMIT $2', [after ?? FIRST_ID, size]);
+    const uncovered = chunk.filter((c) => !c.had).map((c) => c.id);
+    if (uncovered.length) await tx.db.query('SELECT id FROM customer WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [uncovered]);
+    await this.evaluation.settleTime(tx, chunk.map((c) => c.id));
     const params = new SqlParams();
     const program = params.add(published.program.id, 'uuid');
     const version = params.add(published.version.version, 'int');
@@ -81,16 +87,20 @@ export class RetierStage {
     const shown = shownTierSql(published, 'l.k', 'l.override_tier', params);
     const [row]: { staged: number; last_id: string | null; changes: number; undecided: string[] | null }[] = await tx.db.query(
       `WITH batch AS MATERIALIZED (SELECT * FROM retier_stage WHERE id > ${params.add(after ?? FIRST_ID, 'uuid')} ORDER BY id LIMIT ${params.add(size, 'int')}),
+       -- A customer written since it was staged is left out: that write evaluated it under this
+       -- version, as its assignment says (every write evaluates after the publish it follows,
+       -- and stores the version it used); one the program covers for the first time has no
+       -- assignment yet, so its customer row's version tells.
        locked AS MATERIALIZED (
-         -- Customers written since they were staged are left out; = ANY(ARRAY(…)) keeps it to primary-key probes.
-         SELECT b.*, o.tier_key AS override_tier FROM batch b JOIN customer c ON c.id = b.id AND c.version = b.version
+         SELECT b.*, o.tier_key AS override_tier FROM batch b
            ${activeOverrideJoin(published.program.id, params, 'b.id', tx.deps.clock.now())}
-          WHERE c.id = ANY(ARRAY(SELECT id FROM batch WHERE k IS NOT NULL))),
+          WHERE b.k IS NOT NULL AND (b.had OR EXISTS (SELECT 1 FROM customer c WHERE c.id = b.id AND c.version = b.version))),
        updated AS (
          UPDATE tier_assignment a SET tier_key = NULLIF(l.k, '${SQL_NO_TIER}'), rule_version = ${version}, evaluated_at = ${now},
                 tier_since = ${now}, held_tier_key = NULL, below_since = NULL, drop_at = NULL
            FROM locked l
           WHERE l.had AND l.k <> '${SQL_OUTSIDE}' AND a.customer_id = l.id AND a.program_id = ${program} AND a.tier_key IS NOT DISTINCT FROM l.before
+            AND a.rule_version < ${version}
          RETURNING a.customer_id),
        inserted AS (
          INSERT INTO tier_assignment (customer_id, program_id, tier_key, rule_version, source, evaluated_at, tier_since)
@@ -100,6 +110,7 @@ export class RetierStage {
        removed AS (
          DELETE FROM tier_assignment a USING locked l
           WHERE l.had AND l.k = '${SQL_OUTSIDE}' AND a.customer_id = l.id AND a.program_id = ${program} AND a.tier_key IS NOT DISTINCT FROM l.before
+            AND a.rule_version < ${version}
          RETURNING a.customer_id),
        written AS (SELECT customer_id FROM updated UNION ALL SELECT customer_id FROM inserted UNION ALL SELECT customer_id FROM removed),
        moves AS (SELECT l.id, ${before} AS from_code, ${shown} AS to_code, l.k, l.had FROM locked l JOIN written w ON w.customer_id = l.id),
@@ -123,6 +134,7 @@ export class RetierStage {
       id: string;
       facts: Facts;
       tier_key: string | null;
+      rule_version: number | null;
       had: boolean;
       override_tier: string | null;
       held_tier_key: string | null;
@@ -130,7 +142,7 @@ export class RetierStage {
       below_since: Date | null;
       drop_at: Date | null;
     }[] = await tx.db.query(
-      `SELECT c.id, c.facts, a.tier_key, a.customer_id IS NOT NULL AS had, o.tier_key AS override_tier, a.held_tier_key, a.tier_since, a.below_since, a.drop_at
+      `SELECT c.id, c.facts, a.tier_key, a.rule_version, a.customer_id IS NOT NULL AS had, o.tier_key AS override_tier, a.held_tier_key, a.tier_since, a.below_since, a.drop_at
          FROM customer c
          LEFT JOIN tier_assignment a ON a.customer_id = c.id AND a.program_id = ${params.add(published.program.id, 'uuid')}
          ${activeOverrideJoin(published.program.id, params, 'c.id', tx.deps.clock.now())}
@@ -142,7 +154,9 @@ export class RetierStage {
     for (const c of rows) {
       const verdict = await published.evaluator.classify(c.facts);
       if (verdict.applies ? !c.had || c.tier_key !== verdict.tierKey : c.had) writes += 1;
-      const stored = c.had ? { tierKey: c.tier_key, state: { heldTierKey: c.held_tier_key, tierSince: c.tier_since, belowSince: c.below_since, dropAt: c.drop_at } } : null;
+      const stored = c.had
+        ? { tierKey: c.tier_key, ruleVersion: c.rule_version!, state: { heldTierKey: c.held_tier_key, tierSince: c.tier_since, belowSince: c.below_since, dropAt: c.drop_at } }
+        : null;
       items.push({ customerId: c.id, published, verdict, overrideTierKey: c.override_tier, stored });
     }
     await this.evaluation.reconcile(tx, items, cause, cause);

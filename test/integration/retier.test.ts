@@ -150,6 +150,56 @@ describe('re-tiering after a publish', () => {
     expect(job).toEqual({ status: 'DONE', processed: 12, changed: 4 });
   });
 
+  it('waits for a write in flight on a staged customer, then leaves the customer to that write', async () => {
+    // B from 30,000 to 65,000: 40,000 and 60,000 fall to C.
+    const v5 = await publish(threshold('B', 65_000));
+    const id = (await app.gql(`{ customer(externalId: "c-7") { id } }`)).data.customer.id;
+    let written!: () => void;
+    let release!: () => void;
+    const holding = new Promise<void>((resolve) => (written = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await session((ctx) =>
+      app.strata.services.retierStage.withStage(ctx, v5, async ({ staged }) => {
+        expect(staged).toBe(3);
+        // The write moves 60,000 to 70,000 (B under the new rules too) and holds its locks until released.
+        const write = withTransaction(app.systemContext(), async (tx) => {
+          const result = await app.strata.services.customers.updateFacts(tx, { id }, { balance: 70_000 });
+          written();
+          await released;
+          return result;
+        });
+        await holding;
+        const applying = applyAll(ctx, v5);
+        const waiting = async () =>
+          (await app.db.dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`))[0].n;
+        for (let tries = 0; (await waiting()) === 0; tries += 1) {
+          expect(tries).toBeLessThan(100);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        release();
+        expect((await write).tierChanges).toEqual([]);
+        expect(await applying).toBe(1);
+      }),
+    );
+    const { stored, shown } = await storedAndShown();
+    expect(stored).toEqual(shown);
+    expect(stored).toMatchObject({ 'c-6': 'C', 'c-7': 'B' });
+    expect((await history('c-7')).filter((h) => h.rule_version === 5)).toEqual([]);
+    expect((await history('c-6')).filter((h) => h.rule_version === 5)).toEqual([{ from_tier_key: 'B', to_tier_key: 'C', cause: 'RULE_PUBLISH', rule_version: 5 }]);
+  });
+
+  it('evaluates a write under a publish that committed after the write first read the programs', async () => {
+    const id = (await app.gql(`{ customer(externalId: "c-8") { id } }`)).data.customer.id;
+    const tierChanges = await withTransaction(app.systemContext(), async (tx) => {
+      // As settling time reads them, before the write reaches the customer row.
+      await tx.loaders.programs();
+      // A_SUB from 200,000 to 300,000, published and committed meanwhile.
+      await publish(threshold('A_SUB', 300_000));
+      return (await app.strata.services.customers.updateFacts(tx, { id }, { balance: 260_000 })).tierChanges;
+    });
+    expect(tierChanges.map((c) => [c.fromTierKey, c.toTierKey, c.cause, c.ruleVersion])).toEqual([['A_SUB', 'B', 'CUSTOMER_UPDATE', 6]]);
+  });
+
   it('finds nothing to write when re-staged after everything was applied', async () => {
     const current = await published();
     await session((ctx) =>
