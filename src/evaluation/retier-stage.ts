@@ -36,15 +36,16 @@ export class RetierStage {
       const params = new SqlParams();
       const classified = sqlClassifications('SELECT c.id, c.version, c.facts FROM customer c', ['id', 'version'], [published.evaluator.definition], params);
       // Under a time policy that can hold tiers, the Node form decides every staged row
-      // (k NULL), held customers included: a new version may change when their tiers fall.
+      // (k NULL). Held customers are staged for it whatever the version: a new policy may
+      // change when their tiers fall, and one that holds nothing drops them at once.
       const holds = timingHolds(published.timing);
       const [row]: { customers: number; staged: number }[] = await session.db.query(
         `WITH staged AS (
            INSERT INTO retier_stage
-           SELECT x.id, x.version, ${holds ? 'NULL' : 'x.k0'}, a.tier_key, a.customer_id IS NOT NULL
+           SELECT x.id, x.version, ${holds ? 'NULL' : 'CASE WHEN a.held_tier_key IS NULL THEN x.k0 END'}, a.tier_key, a.customer_id IS NOT NULL
              FROM (${classified}) x
              LEFT JOIN tier_assignment a ON a.customer_id = x.id AND a.program_id = ${params.add(published.program.id, 'uuid')}
-            WHERE x.k0 IS NULL ${holds ? 'OR a.held_tier_key IS NOT NULL' : ''}
+            WHERE x.k0 IS NULL OR a.held_tier_key IS NOT NULL
                OR CASE WHEN x.k0 = '${SQL_OUTSIDE}' THEN a.customer_id IS NOT NULL
                        ELSE a.customer_id IS NULL OR a.tier_key IS DISTINCT FROM NULLIF(x.k0, '${SQL_NO_TIER}') END
             -- In the order chunks read them: a chunk's rows then sit on a few pages, not one page

@@ -1,7 +1,7 @@
 import { Role } from '../../src/shared/role';
 import { TestApp, startTestApp, tierHistory, upsertRetailCustomer } from '../helpers/app';
 import { ManualClock } from '../helpers/clock';
-import { submitApprovePublish } from '../helpers/programs';
+import { retiered, submitApprovePublish } from '../helpers/programs';
 
 const CARD = `tier(programKey: "retail-bank") {
   tier { key } source status
@@ -166,7 +166,9 @@ describe('tiers that move with time: a yearly review with grace', () => {
     await step('ruleDraftPublish', 'id: $id', {}, approver);
     // The review falls, then the job reaches the customer before the scheduler does.
     clock.set('2033-02-05T00:00:00Z');
-    await app.strata.runner.drain();
+    app.strata.runner.start();
+    await retiered(app);
+    expect((await history(id)).at(-1)).toMatchObject({ from: 'A_SUB', to: 'B', cause: 'REVIEW', at: heldUntil });
     await app.strata.scheduler.tick();
     const rows = (await history(id)).filter((r) => r.at >= '2032-06-01');
     expect(rows).toEqual([
@@ -209,5 +211,34 @@ describe('tiers that move with time: a yearly review with grace', () => {
     for (const id of [locked, busy]) {
       expect((await history(id)).filter((r) => r.cause === 'REVIEW')).toEqual([{ from: 'A_SUB', to: 'B', cause: 'REVIEW', at: '2035-01-30T16:00:00.000Z', balance: 80_000 }]);
     }
+  });
+
+  it('lets every held tier fall at once, each with a history row, when a publish removes the policy', async () => {
+    clock.set('2036-03-01T00:00:00Z');
+    const id = await upsert('policy-removed', 300_000);
+    const strategic = await upsert('protected-removed', 800_000);
+    clock.set('2036-03-02T00:00:00Z');
+    await upsert('policy-removed', 80_000);
+    await upsert('protected-removed', 1_000);
+    expect((await card(id)).source).toBe('HELD');
+    expect((await card(strategic)).source).toBe('HELD');
+    const draft = await app.gql(`mutation { ruleDraftCreate(programKey: "retail-bank") { draft { id revision document } } }`);
+    const { id: draftId, revision, document } = draft.data.ruleDraftCreate.draft;
+    const { timePolicy: _removed, ...rest } = document;
+    const tiers = document.tiers.map(({ protected: _protected, ...t }: { protected?: boolean }) => t);
+    const updated = await app.gql(`mutation($id: ID!, $r: Int!, $d: JSONObject!) { ruleDraftUpdate(id: $id, revision: $r, document: $d) { draft { revision } userErrors { message } } }`, {
+      id: draftId,
+      r: revision,
+      d: { ...rest, tiers },
+    });
+    expect(updated.data.ruleDraftUpdate.userErrors).toEqual([]);
+    await submitApprovePublish(app, { id: draftId, revision: updated.data.ruleDraftUpdate.draft.revision });
+    await app.strata.runner.drain();
+    expect(await card(id)).toMatchObject({ tier: { key: 'B' }, source: 'RULE', held: null });
+    expect(await card(strategic)).toMatchObject({ tier: { key: 'D' }, source: 'RULE', held: null });
+    expect((await history(id)).at(-1)).toMatchObject({ from: 'A_SUB', to: 'B', cause: 'RULE_PUBLISH' });
+    expect((await history(strategic)).at(-1)).toMatchObject({ from: 'A', to: 'D', cause: 'RULE_PUBLISH' });
+    const [{ held }] = await app.db.dataSource.query(`SELECT count(*)::int AS held FROM tier_assignment WHERE held_tier_key IS NOT NULL`);
+    expect(held).toBe(0);
   });
 });
