@@ -336,7 +336,7 @@ export class CustomerService {
            UPDATE customer c SET name = u.name, segment = u.segment, facts = u.facts, version = c.version + 1, updated_at = now()
              FROM ${FROM_ROWS}
             WHERE c.external_id = u.external_id AND c.version = u.expected
-           RETURNING c.${WRITTEN_COLUMNS.split(', ').join(', c.')}, c.facts),
+           RETURNING c.id, c.external_id, c.version, c.created_at, c.updated_at, c.facts),
          kept AS (${factsChangesCte('written', '$3::timestamptz', 'before')})
          SELECT ${WRITTEN_COLUMNS} FROM written`,
         [rows(versioned), existing, tx.deps.clock.now()],
@@ -376,7 +376,7 @@ export class CustomerService {
   /** Merge patch: listed facts are set, a null value removes the fact. */
   async updateFacts(tx: Context, address: CustomerAddress, patch: Record<string, unknown>, expectedVersion?: number | null): Promise<CustomerWrite> {
     const errors = this.facts.check(await this.facts.catalog(tx), patch, ['facts'], true);
-    // Locked before its held tiers (settleTime), as every writer does.
+    // Locked before its assignments (settleTime), as every writer locks them.
     const customer = await addressedCustomer(tx, address, ADDRESS_FIELDS);
     if (customer instanceof UserError) errors.unshift(customer);
     throwIfAny(errors);

@@ -23,7 +23,6 @@ registerEnumType(TierChangeCause, { name: 'TierChangeCause', description: 'What 
 @ObjectType({ implements: Node, description: "One change of the tier a customer shows in a program, with the rules' verdict beside it and the cause." })
 @Entity('tier_change')
 @Index('tier_change_customer_idx', ['customerId', 'id'])
-@Index('tier_change_program_idx', ['programId'])
 export class TierChange {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id: string;

@@ -12,6 +12,7 @@ import { TierChangeFacts1765008000000 } from './1765008000000-tier-change-facts'
 import { ScheduledExpiries1765094400000 } from './1765094400000-scheduled-expiries';
 import { HeldTiers1765180800000 } from './1765180800000-held-tiers';
 import { FactsHistory1765267200000 } from './1765267200000-facts-history';
+import { HistoryProgramIndex1765267300000 } from './1765267300000-history-program-index';
 
 /** Every migration, in order; run at start-up. */
-export const migrations = [Initial1763798400000, RuleAuthoring1763884800000, SetBasedRetier1764057600000, IdempotentRequests1764144000000, ShownTierHistory1764662400000, ApiKeyLifecycle1764748800000, CustomerSearch1764835200000, EntitlementUnit1764835300000, TierConditions1764921600000, VersionPublisher1764921700000, TierChangeFacts1765008000000, ScheduledExpiries1765094400000, HeldTiers1765180800000, FactsHistory1765267200000];
+export const migrations = [Initial1763798400000, RuleAuthoring1763884800000, SetBasedRetier1764057600000, IdempotentRequests1764144000000, ShownTierHistory1764662400000, ApiKeyLifecycle1764748800000, CustomerSearch1764835200000, EntitlementUnit1764835300000, TierConditions1764921600000, VersionPublisher1764921700000, TierChangeFacts1765008000000, ScheduledExpiries1765094400000, HeldTiers1765180800000, FactsHistory1765267200000, HistoryProgramIndex1765267300000];
