@@ -39,30 +39,43 @@ export interface StoredAssignment {
   state: HeldState;
 }
 
-function local(policy: TimePolicy, at: Date): DateTime {
-  return DateTime.fromJSDate(at, { zone: policy.timeZone });
+/**
+ * The wall-clock time of `at` in the program's zone, as a zone-less value (held in UTC), so
+ * that calendar arithmetic and comparisons work on wall time as SQL's `AT TIME ZONE` does.
+ */
+function wall(policy: TimePolicy, at: Date): DateTime {
+  return DateTime.fromJSDate(at, { zone: policy.timeZone }).setZone('utc', { keepLocalTime: true });
+}
+
+/**
+ * The instant a wall-clock time names in the program's zone, resolved as PostgreSQL resolves
+ * `timestamp AT TIME ZONE`: a time the clocks skip moves forward, a time they pass twice is
+ * the later (standard time). Luxon's own arithmetic keeps the offset it started from instead.
+ */
+function instantOf(policy: TimePolicy, wallTime: DateTime): Date {
+  return wallTime.setZone(policy.timeZone, { keepLocalTime: true }).toJSDate();
 }
 
 function plusDays(policy: TimePolicy, at: Date, days: number): Date {
-  return days === 0 ? at : local(policy, at).plus({ days }).toJSDate();
+  return days === 0 ? at : instantOf(policy, wall(policy, at).plus({ days }));
 }
 
 /** The first review strictly after `after`: a calendar boundary at local midnight, or an anniversary of `tierSince`. */
 export function nextReview(policy: TimePolicy, after: Date, tierSince: Date): Date {
-  const at = local(policy, after);
+  const now = wall(policy, after);
   switch (policy.review) {
     case 'MONTH':
-      return at.startOf('month').plus({ months: 1 }).toJSDate();
+      return instantOf(policy, now.startOf('month').plus({ months: 1 }));
     case 'QUARTER':
-      return at.startOf('quarter').plus({ months: 3 }).toJSDate();
+      return instantOf(policy, now.startOf('quarter').plus({ months: 3 }));
     case 'YEAR':
-      return at.startOf('year').plus({ years: 1 }).toJSDate();
+      return instantOf(policy, now.startOf('year').plus({ years: 1 }));
     case 'ANNIVERSARY': {
-      const since = local(policy, tierSince);
+      const since = wall(policy, tierSince);
       // Added to the entry, never stepped year by year: 29 February's anniversary is 28 February, then 29 February again.
-      for (let years = Math.max(1, Math.floor(at.diff(since, 'years').years)); ; years += 1) {
+      for (let years = Math.max(1, Math.floor(now.diff(since, 'years').years)); ; years += 1) {
         const candidate = since.plus({ years });
-        if (candidate > at) return candidate.toJSDate();
+        if (candidate > now) return instantOf(policy, candidate);
       }
     }
     default:
@@ -262,7 +275,7 @@ export function heldStatus(timing: ProgramTiming, state: HeldState, now: Date): 
   const { policy } = timing;
   if (state.heldTierKey === null || state.dropAt === null || state.belowSince === null) return { status: 'ACTIVE', reviewAt: null };
   if (policy.downgrade === 'REVIEW') {
-    const reviewAt = policy.graceDays ? local(policy, state.dropAt).minus({ days: policy.graceDays }).toJSDate() : state.dropAt;
+    const reviewAt = plusDays(policy, state.dropAt, -policy.graceDays);
     return { status: now < reviewAt ? 'AT_RISK' : 'IN_GRACE', reviewAt };
   }
   const graceEnds = plusDays(policy, state.belowSince, policy.graceDays);

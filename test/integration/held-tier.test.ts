@@ -54,6 +54,10 @@ describe('the held tier: review instants and drops, Node and SQL', () => {
     const berlin: TimePolicy = { ...shanghai('MONTH'), timeZone: 'Europe/Berlin' };
     expect(nextReview(berlin, new Date('2027-02-15T00:00:00Z'), since).toISOString()).toBe('2027-02-28T23:00:00.000Z');
     expect(nextReview(berlin, new Date('2027-03-15T00:00:00Z'), since).toISOString()).toBe('2027-03-31T22:00:00.000Z');
+    // An anniversary at a wall time the clocks pass twice (02:00 on the day summer time ends) is
+    // the later of the two, as PostgreSQL reads it: a property run found Node taking the earlier.
+    const anniversary: TimePolicy = { ...berlin, review: 'ANNIVERSARY' };
+    expect(nextReview(anniversary, new Date('2031-10-31T01:00:00Z'), new Date('2027-10-31T00:00:00Z')).toISOString()).toBe('2032-10-31T01:00:00.000Z');
   });
 
   it('agrees with SQL on every review instant and drop, across zones with and without DST', async () => {
