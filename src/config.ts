@@ -26,6 +26,8 @@ export interface Config {
   schedulerPeriodMs: number;
   /** Customers whose held tier a review transaction lets fall. */
   reviewBatchSize: number;
+  /** How long the event feed keeps events (the scheduler prunes older ones). */
+  eventRetentionDays: number;
 }
 
 /** The only reader of process.env: validates once and fails with one message. */
@@ -58,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retierChunkSize: int('STRATA_RETIER_CHUNK_SIZE', 2_000, 10, 100_000),
     schedulerPollMs: int('STRATA_SCHEDULER_POLL_MS', 5_000, 50, 60_000),
     schedulerPeriodMs: int('STRATA_SCHEDULER_PERIOD_MS', 15_000, 0, 60_000),
+    eventRetentionDays: int('STRATA_EVENT_RETENTION_DAYS', 30, 1, 3_650),
     reviewBatchSize: int('STRATA_REVIEW_BATCH_SIZE', 5_000, 10, 100_000),
     statementTimeoutMs: int('STRATA_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
     shutdown: {

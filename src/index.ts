@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   await dataSource.runMigrations({ transaction: 'each' });
 
   const strata = await createServer(dataSource, { production: config.production, costLimits: config.costLimits, retier: { chunkSize: config.retierChunkSize },
-    scheduler: { pollMs: config.schedulerPollMs, periodMs: config.schedulerPeriodMs, reviewBatchSize: config.reviewBatchSize },
+    scheduler: { pollMs: config.schedulerPollMs, periodMs: config.schedulerPeriodMs, reviewBatchSize: config.reviewBatchSize, eventRetentionDays: config.eventRetentionDays },
   });
   const { demoAdminKey: adminKey } = await bootstrap(systemContext(strata.deps, 'start-up'), strata.services, config, embedded !== null);
 

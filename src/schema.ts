@@ -4,11 +4,12 @@ import { AuditResolver } from './audit/audit.resolver';
 import { ApiKeyResolver } from './auth/api-key.resolver';
 import { DraftTierEntitlementResolver, DraftTierTimeResolver, ProgramHistoryResolver, RuleDraftResolver } from './authoring/authoring.resolver';
 import { authChecker } from './auth/auth-checker';
-import { CustomerEntitlementSetResolver, CustomerResolver, EntitlementGrantCustomerResolver, TierChangeCustomerResolver, TierOverrideCustomerResolver } from './customers/customer.resolver';
+import { CustomerEntitlementSetResolver, CustomerResolver, EntitlementGrantCustomerResolver, EventCustomerResolver, TierChangeCustomerResolver, TierOverrideCustomerResolver } from './customers/customer.resolver';
 import { TierChangeReferenceResolver, TierOverrideReferenceResolver } from './evaluation/references.resolver';
 import { CustomerEntitlementReferenceResolver, EntitlementGrantReferenceResolver, EntitlementResolver } from './entitlements/entitlement.resolver';
 import { OverrideResolver } from './evaluation/override.resolver';
 import { ProgramEvaluationResolver, TierAsOfResolver, TierAssignmentResolver } from './evaluation/tier-assignment.resolver';
+import { EventResolver } from './events/event.resolver';
 import { FactResolver } from './facts/fact.resolver';
 import { NodeResolver } from './nodes/node.resolver';
 import { ProgramResolver, TierRuleResolver, TierEntitlementResolver } from './programs/program.resolver';
@@ -21,6 +22,8 @@ export const resolvers = [
   CustomerEntitlementReferenceResolver,
   EntitlementGrantCustomerResolver,
   EntitlementGrantReferenceResolver,
+  EventCustomerResolver,
+  EventResolver,
   TierChangeCustomerResolver,
   TierChangeReferenceResolver,
   TierOverrideCustomerResolver,

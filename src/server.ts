@@ -15,7 +15,9 @@ import { RetierRunner, RetierRunnerOptions } from './retier/retier-runner';
 import { SimulationService } from './authoring/simulation.service';
 import { AuthService } from './auth/auth.service';
 import { Context, ServerDeps, createContext, systemContext } from './context';
-import { CustomerEntitlementSetResolver, CustomerResolver, EntitlementGrantCustomerResolver, TierChangeCustomerResolver, TierOverrideCustomerResolver } from './customers/customer.resolver';
+import { CustomerEntitlementSetResolver, CustomerResolver, EntitlementGrantCustomerResolver, EventCustomerResolver, TierChangeCustomerResolver, TierOverrideCustomerResolver } from './customers/customer.resolver';
+import { EventLog } from './events/event-log';
+import { EventResolver } from './events/event.resolver';
 import { TierChangeReferenceResolver, TierOverrideReferenceResolver } from './evaluation/references.resolver';
 import { CustomerService } from './customers/customer.service';
 import { CustomerEntitlementReferenceResolver, EntitlementGrantReferenceResolver, EntitlementResolver } from './entitlements/entitlement.resolver';
@@ -50,6 +52,8 @@ import { requestIds, withRequestId } from './shared/request-id';
 
 export interface Services {
   audit: AuditService;
+  /** The outbox every change appends to, and its feed. */
+  events: EventLog;
   auth: AuthService;
   facts: FactService;
   evaluation: EvaluationService;
@@ -85,25 +89,27 @@ export interface Strata {
 /** Every service, wired by hand: no DI container. */
 export function createServices(): Services {
   const audit = new AuditService();
+  const events = new EventLog();
   const facts = new FactService(audit);
-  const evaluation = new EvaluationService(facts, audit);
+  const evaluation = new EvaluationService(facts, audit, events);
   const programs = new ProgramService(facts, audit);
-  const publisher = new PublishService(programs, audit);
+  const publisher = new PublishService(programs, audit, events);
   return {
     audit,
+    events,
     auth: new AuthService(audit),
     facts,
     evaluation,
-    entitlements: new EntitlementService(audit),
+    entitlements: new EntitlementService(audit, events),
     programs,
     customers: new CustomerService(facts, evaluation, audit),
     publisher,
     drafts: new DraftService(programs, facts, publisher, audit),
     simulation: new SimulationService(programs),
-    overrides: new OverrideService(evaluation, audit),
+    overrides: new OverrideService(evaluation, audit, events),
     idempotency: new IdempotencyService(),
     nodes: new NodeService(),
-    retierStage: new RetierStage(evaluation),
+    retierStage: new RetierStage(evaluation, events),
   };
 }
 
@@ -125,6 +131,8 @@ export function resolverInstances(s: Services, runner: RetierRunner | null): Map
     [TierOverrideReferenceResolver, new TierOverrideReferenceResolver(s.evaluation)],
     [CustomerEntitlementReferenceResolver, new CustomerEntitlementReferenceResolver(s.entitlements, s.evaluation)],
     [EntitlementGrantReferenceResolver, new EntitlementGrantReferenceResolver(s.entitlements)],
+    [EventCustomerResolver, new EventCustomerResolver(s.customers)],
+    [EventResolver, new EventResolver(s.events)],
     [EntitlementResolver, new EntitlementResolver(s.entitlements, s.idempotency)],
     [FactResolver, new FactResolver(s.facts)],
     [ProgramResolver, new ProgramResolver(s.programs)],
@@ -157,7 +165,7 @@ export async function createServer(dataSource: DataSource, options: ServerOption
   const runner = new RetierRunner(deps, services.retierStage, options.retier);
   const scheduler = new Scheduler(
     deps,
-    timeWork(services.evaluation, services.entitlements, options.scheduler?.periodMs ?? SCHEDULER_PERIOD_MS, options.scheduler?.reviewBatchSize),
+    timeWork(services, { everyMs: options.scheduler?.periodMs ?? SCHEDULER_PERIOD_MS, reviewBatchSize: options.scheduler?.reviewBatchSize, eventRetentionDays: options.scheduler?.eventRetentionDays }),
     options.scheduler,
   );
   const instances = resolverInstances(services, runner);

@@ -18,8 +18,7 @@ export async function benchExpiry(options: BenchOptions, db: BenchDatabase, over
   for (let run = 0; run < options.runs; run += 1) {
     let instant = await pinCustomers(db, overrides);
     const clock = { now: () => new Date(instant.getTime() + 1_000) };
-    const { evaluation, entitlements } = db.services;
-    const scheduler = new Scheduler({ ...db.deps, clock }, timeWork(evaluation, entitlements, 15_000));
+    const scheduler = new Scheduler({ ...db.deps, clock }, timeWork(db.services, { everyMs: 15_000 }));
     times.strata.push((await timed(() => scheduler.tick())).ms);
     await expectRecorded(db, overrides, 'Strata');
 

@@ -34,7 +34,7 @@ export async function benchReview(options: BenchOptions, db: BenchDatabase): Pro
         let instant: Date;
         ({ instant, held } = await holdCustomers(db, share.percent));
         const clock = { now: () => new Date(instant.getTime() + 1_000) };
-        const scheduler = new Scheduler({ ...db.deps, clock }, timeWork(db.services.evaluation, db.services.entitlements, 15_000));
+        const scheduler = new Scheduler({ ...db.deps, clock }, timeWork(db.services, { everyMs: 15_000 }));
         times.strata.push((await timed(() => scheduler.tick())).ms);
         await expectFallen(db, held, 'Strata');
 

@@ -1,4 +1,6 @@
 import type { AuditAction } from '../audit/audit-actions';
+import { EventLog } from '../events/event-log';
+import { EventType } from '../events/event.entity';
 import { AuditService } from '../audit/audit.service';
 import { Context } from '../context';
 import { ProgramDocument, RuleSetStatus, RuleSetVersion } from '../programs/rule-set-version.entity';
@@ -22,6 +24,7 @@ export class PublishService {
   constructor(
     private readonly programs: ProgramService,
     private readonly audit: AuditService,
+    private readonly events: EventLog,
   ) {}
 
   async publish(tx: Context, program: TierProgram, document: ProgramDocument, action: AuditAction, details: Record<string, unknown>): Promise<Published> {
@@ -49,6 +52,14 @@ export class PublishService {
       before: { version: locked.published_version, document: replaced?.document ?? null },
       after: { version: next, document, ...details },
     });
+    await this.events.append(tx, [
+      {
+        type: EventType.PROGRAM_PUBLISHED,
+        customerId: null,
+        programKey: program.key,
+        payload: { program: program.key, version: next, previousVersion: locked.published_version ?? null, retierJobId: retierJob.id, how: action },
+      },
+    ]);
     tx.loaders.clear();
     return { version, retierJob };
   }

@@ -10,6 +10,7 @@ import { TierAsOf, TierAssignment } from '../evaluation/tier-assignment.types';
 import { TierChange } from '../evaluation/tier-change.entity';
 import { TierOverride } from '../evaluation/tier-override.entity';
 import { EntitlementGrant } from '../entitlements/entitlement-grant.entity';
+import { Event } from '../events/event.entity';
 import { ConnectionType, OrderDirection, PageArgs } from '../shared/pagination';
 import type { Connection } from '../shared/pagination';
 import { JSONObjectScalar } from '../shared/scalars';
@@ -332,6 +333,16 @@ export class TierChangeCustomerResolver {
   @FieldResolver(() => Customer, { nullable: true, description: 'The customer; null once deleted (history outlives the customer).' })
   customer(@Root() change: TierChange, @Ctx() ctx: Context): Promise<Customer | null> {
     return this.customerService.byId(ctx, change.customerId);
+  }
+}
+
+@Resolver(() => Event)
+export class EventCustomerResolver {
+  constructor(private readonly customerService: CustomerService) {}
+
+  @FieldResolver(() => Customer, { nullable: true, description: 'The customer as it is now; null for program events and deleted customers.' })
+  customer(@Root() event: Event, @Ctx() ctx: Context): Promise<Customer | null> {
+    return event.customerId ? this.customerService.byId(ctx, event.customerId) : Promise.resolve(null);
   }
 }
 

@@ -12,6 +12,7 @@ import { TierChange } from '../evaluation/tier-change.entity';
 import { TierOverride } from '../evaluation/tier-override.entity';
 import { FactDefinition } from '../facts/fact-definition.entity';
 import { FactsChange } from '../facts/facts-change.entity';
+import { CustomerEventStream, Event } from '../events/event.entity';
 import { IdempotentRequest } from '../idempotency/idempotent-request.entity';
 import { migrations } from '../migrations';
 import { RuleSetVersion } from '../programs/rule-set-version.entity';
@@ -25,8 +26,10 @@ export const entities = [
   ApiKey,
   AuditEvent,
   Customer,
+  CustomerEventStream,
   EntitlementDefinition,
   EntitlementGrant,
+  Event,
   FactDefinition,
   FactsChange,
   IdempotentRequest,

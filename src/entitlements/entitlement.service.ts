@@ -16,6 +16,8 @@ import { CustomerEntitlement, CustomerEntitlementSet, EntitlementSource } from '
 import { EntitlementDefinition } from '../catalog/entitlement-definition.entity';
 import { EntitlementGrant } from './entitlement-grant.entity';
 import { entitlementValueProblem } from '../catalog/entitlement-values';
+import { EventLog } from '../events/event-log';
+import { EventType } from '../events/event.entity';
 
 export interface EntitlementDefineInput {
   key: string;
@@ -52,7 +54,10 @@ export const grantReplay: ReplayCodec<{ grant: EntitlementGrant }> = {
 };
 
 export class EntitlementService {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly events: EventLog,
+  ) {}
 
   /** An entitlement's value typed by its catalog entry. */
   async typed(ctx: Context, key: string, value: unknown): Promise<TypedValue> {
@@ -242,6 +247,16 @@ export class EntitlementService {
     await this.audit.recordMany(
       tx,
       expired.map((g) => ({ action: 'entitlementGrantExpire', entityType: 'GRANT', entityKey: g.id, before: { ...g, expiryRecordedAt: null }, after: g })),
+    );
+    await this.events.append(
+      tx,
+      expired.map((g) => ({
+        type: EventType.GRANT_EXPIRED,
+        customerId: g.customerId,
+        programKey: null,
+        occurredAt: g.expiresAt ?? undefined,
+        payload: { grantId: g.id, key: g.key, value: g.value, expiresAt: g.expiresAt?.toISOString() ?? null },
+      })),
     );
     return expired;
   }

@@ -18,6 +18,9 @@ import { HeldState, StoredAssignment, dropSql, heldStatus, heldStatusSql, policy
 import { timingHolds } from '../rules/time-policy';
 import { StoredVerdict, assignmentKey, storedAssignments } from './stored-assignments';
 import { TierChange, TierChangeCause } from './tier-change.entity';
+import { HISTORY_RETURNING, overrideEvent, tierChangedEventsSql } from './evaluation-events';
+import { EventLog, NewEvent } from '../events/event-log';
+import { EventType } from '../events/event.entity';
 import { TierOverride, overrideActive } from './tier-override.entity';
 
 export interface TierCountRow {
@@ -72,6 +75,7 @@ export class EvaluationService {
   constructor(
     private readonly facts: FactService,
     private readonly audit: AuditService,
+    private readonly events: EventLog,
   ) {}
 
   /**
@@ -125,6 +129,11 @@ export class EvaluationService {
     await this.audit.recordMany(
       tx,
       expired.map((o) => ({ action: 'tierOverrideExpire', entityType: 'OVERRIDE', entityKey: o.id, before: { ...o, expiryRecordedAt: null }, after: o })),
+    );
+    const programKey = (o: TierOverride) => programs.find((p) => p.program.id === o.programId)?.program.key ?? null;
+    await this.events.append(
+      tx,
+      expired.map((o) => overrideEvent(EventType.OVERRIDE_EXPIRED, o, programKey(o), null, o.expiresAt ?? undefined)),
     );
     return { expired, tierChanges: await this.appendHistory(tx, changes) };
   }
@@ -221,7 +230,9 @@ export class EvaluationService {
          INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, at)
          SELECT m.customer_id, ${program}, ${params.add(published.program.key, 'text')}, ${tierKeyOfSql('m.from_code')}, ${tierKeyOfSql('m.to_code')}, m.tier_key,
                 '${TierChangeCause.REVIEW}', m.rule_version, m.drop_at
-           FROM moves m WHERE m.from_code IS DISTINCT FROM m.to_code)
+           FROM moves m WHERE m.from_code IS DISTINCT FROM m.to_code
+         ${HISTORY_RETURNING}),
+       ${tierChangedEventsSql('history', nowParam)}
        SELECT count(*)::int AS fell FROM fallen`,
       params.values,
     );
@@ -429,10 +440,12 @@ export class EvaluationService {
     const store: StoredRow[] = [];
     const remove: { customerId: string; programId: string }[] = [];
     const changes: TierChange[] = [];
+    const atRisk: NewEvent[] = [];
     const now = tx.deps.clock.now();
     for (const { customerId, published, verdict, overrideTierKey, stored } of items) {
       const programId = published.program.id;
       const step = policyStep(published.timing, verdict, stored, now);
+      if (step.state.heldTierKey !== null && (stored?.state.heldTierKey ?? null) === null) atRisk.push(atRiskEvent(customerId, published, verdict, step.state, now));
       // Stored again when only the version is newer, so a re-tier of that version knows this customer is done.
       const version = published.version.version;
       if (verdict.applies && (!stored || stored.tierKey !== verdict.tierKey || stored.ruleVersion < version || !sameState(stored.state, step.state))) {
@@ -444,6 +457,7 @@ export class EvaluationService {
     }
     await this.storeAssignments(tx, store);
     await this.removeAssignments(tx, remove);
+    await this.events.append(tx, atRisk);
     return this.appendHistory(tx, changes);
   }
 
@@ -489,11 +503,15 @@ export class EvaluationService {
   private async appendHistory(tx: Context, changes: TierChange[]): Promise<TierChange[]> {
     if (changes.length === 0) return changes;
     const rows: { id: string; at: Date }[] = await tx.db.query(
-      `INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, at)
-       SELECT u.customer_id, u.program_id, u.program_key, u.from_tier_key, u.to_tier_key, u.rules_tier_key, u.cause, u.rule_version, COALESCE(u.at, $10::timestamptz)
-         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::timestamptz[])
-              AS u(customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, at)
-       RETURNING id, at`,
+      `WITH history AS (
+         INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, at)
+         SELECT u.customer_id, u.program_id, u.program_key, u.from_tier_key, u.to_tier_key, u.rules_tier_key, u.cause, u.rule_version, COALESCE(u.at, $10::timestamptz)
+           FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::timestamptz[]) WITH ORDINALITY
+                AS u(customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, at, n)
+          ORDER BY u.n
+         ${HISTORY_RETURNING}),
+       ${tierChangedEventsSql('history', '$10::timestamptz')}
+       SELECT id, at FROM history ORDER BY id`,
       [
         changes.map((c) => c.customerId),
         changes.map((c) => c.programId),
@@ -524,6 +542,26 @@ function change(customerId: string, published: PublishedProgram, from: string | 
     cause,
     ruleVersion: published.version.version,
   });
+}
+
+/** customer.tier_at_risk: a hold begins (the verdict fell below the tier shown), with when it falls unless the facts recover. */
+function atRiskEvent(customerId: string, published: PublishedProgram, verdict: Classification, state: HeldState, now: Date): NewEvent {
+  const { status, reviewAt } = heldStatus(published.timing, state, now);
+  return {
+    type: EventType.CUSTOMER_TIER_AT_RISK,
+    customerId,
+    programKey: published.program.key,
+    payload: {
+      program: published.program.key,
+      tier: state.heldTierKey,
+      status,
+      rulesTier: verdict.tierKey,
+      belowSince: state.belowSince?.toISOString() ?? null,
+      reviewAt: reviewAt?.toISOString() ?? null,
+      heldUntil: state.dropAt?.toISOString() ?? null,
+      ruleVersion: published.version.version,
+    },
+  };
 }
 
 function toAssignment({ published, classification, override, held, stored }: CustomerClassification, facts: Facts, evaluatedAt: Date): TierAssignment {

@@ -7,6 +7,9 @@ import { EvaluationService } from './evaluation.service';
 import { shownTier } from './shown-tier';
 import { TierChange, TierChangeCause } from './tier-change.entity';
 import { TierOverride, overrideActive } from './tier-override.entity';
+import { EventLog } from '../events/event-log';
+import { overrideEvent } from './evaluation-events';
+import { EventType } from '../events/event.entity';
 
 export interface TierOverrideSetInput {
   customerId?: string | null;
@@ -33,6 +36,7 @@ export class OverrideService {
   constructor(
     private readonly evaluation: EvaluationService,
     private readonly audit: AuditService,
+    private readonly events: EventLog,
   ) {}
 
   async set(tx: Context, input: TierOverrideSetInput): Promise<OverrideWrite> {
@@ -75,6 +79,7 @@ export class OverrideService {
         revokedAt: null,
       }),
     );
+    await this.events.append(tx, [overrideEvent(EventType.OVERRIDE_SET, override, published!.program.key, tx.actor.name)]);
     const after = shownTier(published!, evaluated.classification, input.tierKey, evaluated.held);
     const tierChanges = await this.evaluation.recordChange(tx, customerId, published!, before, after, TierChangeCause.OVERRIDE);
     await this.audit.record(tx, { action: 'tierOverrideSet', entityType: 'OVERRIDE', entityKey: override.id, before: replaced.raw[0] ?? undefined, after: override });
@@ -95,6 +100,8 @@ export class OverrideService {
     const before = { ...override! };
     override!.revokedAt = tx.deps.clock.now();
     const saved = await tx.db.save(override!);
+    const program = (await tx.loaders.programs()).find((p) => p.program.id === saved.programId)?.program.key ?? null;
+    await this.events.append(tx, [overrideEvent(EventType.OVERRIDE_REVOKED, saved, program, tx.actor.name)]);
     tx.loaders.clear();
     let tierChanges: TierChange[] = [];
     const customer = await tx.loaders.customerById.load(override!.customerId);

@@ -4,6 +4,9 @@ import type { PublishedProgram } from '../programs/program-registry';
 import { EvaluationService, Reconcilable } from './evaluation.service';
 import { activeOverrideJoin, shownTierSql, storedShownTierSql, tierKeyOfSql } from './shown-tier';
 import { TierChangeCause } from './tier-change.entity';
+import { EventLog } from '../events/event-log';
+import { EventType } from '../events/event.entity';
+import { HISTORY_RETURNING, tierChangedEventsSql } from './evaluation-events';
 import { timingHolds } from '../rules/time-policy';
 
 const FIRST_ID = '00000000-0000-0000-0000-000000000000';
@@ -26,7 +29,22 @@ export interface StagedChunk {
  * the work that remains. The retier/ runner is the one caller.
  */
 export class RetierStage {
-  constructor(private readonly evaluation: EvaluationService) {}
+  constructor(
+    private readonly evaluation: EvaluationService,
+    private readonly events: EventLog,
+  ) {}
+
+  /** The re-tier's summary, in its last chunk's transaction: one event however many customers moved. */
+  finished(tx: Context, published: PublishedProgram, job: { id: string; cause: TierChangeCause; changed: number; total: number }): Promise<void> {
+    return this.events.append(tx, [
+      {
+        type: EventType.RETIER_FINISHED,
+        customerId: null,
+        programKey: published.program.key,
+        payload: { program: published.program.key, version: published.version.version, retierJobId: job.id, cause: job.cause, customers: job.total, changed: job.changed },
+      },
+    ]);
+  }
 
   /** Stages the version's changes on `session` (one connection), runs `work`, and drops the stage. */
   async withStage<T>(session: Context, published: PublishedProgram, work: (staged: { customers: number; staged: number }) => Promise<T>): Promise<T> {
@@ -119,7 +137,9 @@ export class RetierStage {
          INSERT INTO tier_change (customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, at)
          SELECT m.id, ${program}, ${params.add(published.program.key, 'text')}, ${tierKeyOfSql('m.from_code')}, ${tierKeyOfSql('m.to_code')}, ${tierKeyOfSql('m.k')},
                 ${params.add(cause, 'text')}, ${version}, ${now}
-           FROM moves m WHERE m.from_code IS DISTINCT FROM m.to_code ORDER BY m.id)
+           FROM moves m WHERE m.from_code IS DISTINCT FROM m.to_code ORDER BY m.id
+         ${HISTORY_RETURNING}),
+       ${tierChangedEventsSql('history', now)}
        SELECT (SELECT count(*)::int FROM batch) AS staged, (SELECT id FROM batch ORDER BY id DESC LIMIT 1) AS last_id,
               (SELECT count(*)::int FROM written) AS changes, (SELECT array_agg(id ORDER BY id) FROM batch WHERE k IS NULL) AS undecided`,
       params.values,

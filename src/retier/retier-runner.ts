@@ -198,15 +198,16 @@ export class RetierRunner {
       if (!job || job.status !== RetierJobStatus.RUNNING) return { status: 'superseded' as const, lastId: null, staged: 0 };
       const chunk = await this.stage.applyChunk(tx, published, after, this.chunkSize, cause);
       const done = chunk.staged < this.chunkSize;
-      await tx.db.query(
+      const [[counts]]: [{ changed: number; total: number }[], number] = await tx.db.query(
         `UPDATE retier_job SET changed = changed + $2,
                 status = $3, finished_at = CASE WHEN $3 = 'DONE' THEN now() END,
                 lease_until = CASE WHEN $3 = 'DONE' THEN NULL ELSE now() + $4 * interval '1 millisecond' END
-          WHERE id = $1`,
+          WHERE id = $1 RETURNING changed, total`,
         [jobId, chunk.changes, done ? RetierJobStatus.DONE : RetierJobStatus.RUNNING, this.leaseMs],
       );
       if (done) {
         await tx.db.query('UPDATE tier_program SET retiered_version = $2 WHERE id = $1 AND published_version = $2', [job.program_id, job.version]);
+        await this.stage.finished(tx, published, { id: jobId, cause, ...counts });
       }
       await this.options.beforeCommit?.({ jobId, index, tx });
       return { status: done ? ('done' as const) : ('more' as const), lastId: chunk.lastId, staged: chunk.staged };

@@ -25,6 +25,8 @@ export interface SchedulerOptions {
   periodMs?: number;
   /** Customers whose held tier one review transaction lets fall (server.ts). */
   reviewBatchSize?: number;
+  /** How long events are kept (server.ts); 30 days unless given. */
+  eventRetentionDays?: number;
   start?: boolean;
 }
 

@@ -15,7 +15,8 @@ const SCALARS: Record<string, unknown> = { ID: NO_SUCH_ID, String: 'sample', Int
 export function sample(type: GraphQLInputType, allFields = false): unknown {
   if (isNonNullType(type)) return sample(type.ofType, allFields);
   if (isListType(type)) return [sample(type.ofType, allFields)];
-  if (isEnumType(type)) return type.getValues()[0].value;
+  // The name a client sends, which may differ from the value resolvers see (EventType's wire names).
+  if (isEnumType(type)) return type.getValues()[0].name;
   if (isInputObjectType(type)) {
     const fields = Object.values(type.getFields()).filter((f) => allFields || isNonNullType(f.type));
     return Object.fromEntries(fields.map((f) => [f.name, sample(f.type, allFields)]));

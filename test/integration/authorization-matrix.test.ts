@@ -17,6 +17,7 @@ const EVERYONE = [VIEWER, INTEGRATOR, EDITOR, APPROVER, ADMIN];
 const ALLOWED: Record<string, Role[]> = {
   customer: EVERYONE,
   customers: EVERYONE,
+  events: EVERYONE,
   customerEntitlements: EVERYONE,
   tierPrograms: EVERYONE,
   tierProgram: EVERYONE,

@@ -109,8 +109,7 @@ describe('expiries that fire: overrides and grants on an injected clock', () => 
     expect((await discount())?.source).not.toBe('GRANT');
 
     // Three schedulers (as three processes would) race for the same due tasks.
-    const { evaluation, entitlements } = app.strata.services;
-    const schedulers = [app.strata.scheduler, ...[1, 2].map(() => new Scheduler(app.strata.deps, timeWork(evaluation, entitlements, 15_000)))];
+    const schedulers = [app.strata.scheduler, ...[1, 2].map(() => new Scheduler(app.strata.deps, timeWork(app.strata.services, { everyMs: 15_000 })))];
     clock.advance(30_000);
     const ran = await Promise.all(schedulers.map((s) => s.tick()));
     expect(ran.flat().filter((name) => name === 'grant-expiry')).toHaveLength(1);

@@ -62,7 +62,7 @@ describe('tier overrides and what it would take', () => {
 
     // The scheduler records what the expiry did: a history row at the expiry instant, audited.
     const [{ expires_at: expiredAt }] = await app.db.dataSource.query(`SELECT expires_at FROM tier_override WHERE customer_id = $1`, [customerId]);
-    expect(await app.strata.scheduler.tick()).toEqual(['override-expiry', 'tier-review', 'grant-expiry']);
+    expect(await app.strata.scheduler.tick()).toEqual(['override-expiry', 'tier-review', 'grant-expiry', 'event-prune']);
     const history = await app.gql(`query($id: ID!) { customer(id: $id) { tierHistory(programKey: "retail-bank", first: 1) { edges { node { fromTierKey toTierKey rulesTierKey cause at } } } } }`, {
       id: customerId,
     });

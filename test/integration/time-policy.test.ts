@@ -70,6 +70,14 @@ describe('tiers that move with time: a yearly review with grace', () => {
     expect(await withStatus('IN_GRACE')).toEqual([]);
     // Nothing the customer shows changed, so history has only the first row.
     expect((await history(id)).map((r) => r.cause)).toEqual(['CREATED']);
+    // Integrators hear of it: customer.tier_at_risk, with when the tier falls unless the facts recover.
+    const feed = await app.gql(`query($id: ID!) { events(customerId: $id) { events { type occurredAt payload } } }`, { id }, integrator);
+    expect(feed.data.events.events.map((e: { type: string }) => e.type)).toEqual(['TIER_CHANGED', 'CUSTOMER_TIER_AT_RISK']);
+    expect(feed.data.events.events[1]).toEqual({
+      type: 'CUSTOMER_TIER_AT_RISK',
+      occurredAt: '2026-12-10T04:00:00.000Z',
+      payload: { program: 'retail-bank', tier: 'A_SUB', status: 'AT_RISK', rulesTier: 'B', belowSince: '2026-12-10T04:00:00.000Z', reviewAt: '2026-12-31T16:00:00.000Z', heldUntil: '2027-01-30T16:00:00.000Z', ruleVersion: 2 },
+    });
   });
 
   it('shows IN_GRACE after the review, falls at the end of grace with a REVIEW row at that instant, and tierAt answers for before', async () => {

@@ -1,0 +1,137 @@
+import { Context } from '../context';
+import { DomainError } from '../shared/errors';
+import { isUuid } from '../shared/ids';
+import { Event, EventType, parseEventId } from './event.entity';
+
+/** An event to append: what happened, to whom, when. */
+export interface NewEvent {
+  type: EventType;
+  customerId: string | null;
+  programKey: string | null;
+  payload: Record<string, unknown>;
+  /** When it happened; the transaction's instant unless given (expiries and falls take effect at their own). */
+  occurredAt?: Date;
+}
+
+/** The columns a source of events gives appendEventsSql. */
+export const EVENT_SOURCE_COLUMNS = 'type, occurred_at, customer_id, program_key, payload, ord';
+
+/**
+ * CTEs that append the events of `source` (a CTE or subquery with EVENT_SOURCE_COLUMNS, `ord`
+ * ordering a customer's events within the statement) to the outbox, in the statement that
+ * makes the change, so both commit or neither does. Each customer's stream row is raised
+ * first: it numbers the customer's events and, locked until commit, orders them (a later
+ * writer of the same customer waits for it). An event's position is its transaction's id,
+ * or the position of the customer's previous event where that is higher (a transaction that
+ * took its id before waiting for another), so positions never go down within a customer,
+ * and no event can later appear below a position a reader has passed: a reader reads only
+ * positions below the oldest transaction still running, and every transaction still to write
+ * has an id at least that.
+ */
+export function appendEventsSql(source: string, recordedAt: string): string {
+  const xid = 'pg_current_xact_id()::text::bigint';
+  return `ev_source AS MATERIALIZED (SELECT ${EVENT_SOURCE_COLUMNS} FROM ${source}),
+       ev_streams AS (
+         INSERT INTO customer_event_stream AS s (customer_id, last_sequence, last_position)
+         SELECT customer_id, count(*), ${xid} FROM ev_source WHERE customer_id IS NOT NULL GROUP BY customer_id ORDER BY customer_id
+         ON CONFLICT (customer_id) DO UPDATE SET last_sequence = s.last_sequence + EXCLUDED.last_sequence, last_position = GREATEST(s.last_position, EXCLUDED.last_position)
+         RETURNING customer_id, last_sequence, last_position),
+       ev_appended AS (
+         INSERT INTO event (position, type, occurred_at, recorded_at, customer_id, sequence, program_key, payload)
+         SELECT COALESCE(st.last_position, ${xid}), e.type, e.occurred_at, ${recordedAt}, e.customer_id,
+                st.last_sequence - count(*) OVER w + row_number() OVER (w ORDER BY e.ord), e.program_key, e.payload
+           FROM ev_source e LEFT JOIN ev_streams st ON st.customer_id = e.customer_id
+         WINDOW w AS (PARTITION BY e.customer_id)
+          ORDER BY e.customer_id, e.ord
+         RETURNING 1)`;
+}
+
+/** Feed page size: larger than a connection's, since integrators read the feed in bulk. */
+export const FEED_PAGE = { default: 100, max: 1_000 } as const;
+
+export interface FeedArgs {
+  after?: string | null;
+  types?: EventType[] | null;
+  customerId?: string | null;
+  first?: number | null;
+}
+
+export interface FeedPage {
+  events: Event[];
+  /** Where to read on from: the last event's id, or `after` again when none was readable. */
+  endCursor: string | null;
+  hasMore: boolean;
+}
+
+/**
+ * The outbox: appended in the transactions of the changes (appendEventsSql), read as an
+ * ordered, gap-free feed, pruned after the retention period.
+ */
+export class EventLog {
+  /** Appends events in the caller's transaction, in the order given per customer. */
+  async append(tx: Context, events: readonly NewEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const now = tx.deps.clock.now();
+    const rows = events.map((e, ord) => ({ type: e.type, occurred_at: (e.occurredAt ?? now).toISOString(), customer_id: e.customerId, program_key: e.programKey, payload: e.payload, ord }));
+    await tx.db.query(
+      `WITH ${appendEventsSql(`jsonb_to_recordset($1::jsonb) AS s(type text, occurred_at timestamptz, customer_id uuid, program_key text, payload jsonb, ord int)`, '$2::timestamptz')}
+       SELECT count(*) FROM ev_appended`,
+      [JSON.stringify(rows), now],
+    );
+  }
+
+  /**
+   * The events after `after`, in feed order, that every transaction has finished writing:
+   * only positions below the oldest transaction still running are read, so an event that
+   * commits after a later one is never skipped; it waits until it can be read in its place.
+   */
+  async read(ctx: Context, args: FeedArgs): Promise<FeedPage> {
+    const size = args.first ?? FEED_PAGE.default;
+    if (!Number.isInteger(size) || size < 1 || size > FEED_PAGE.max) throw new DomainError('BAD_USER_INPUT', `first must be between 1 and ${FEED_PAGE.max}, got ${size}`);
+    const cursor = args.after ? parseEventId(args.after) : { position: '0', serial: '0' };
+    if (!cursor) throw new DomainError('BAD_USER_INPUT', 'after is not an event id from this feed (evt_…)');
+    if (args.customerId && !isUuid(args.customerId)) throw new DomainError('BAD_USER_INPUT', 'customerId is not a customer id');
+    const params: unknown[] = [cursor.position, cursor.serial, size + 1];
+    const filters: string[] = [];
+    if (args.types?.length) filters.push(`e.type = ANY($${params.push(args.types)}::text[])`);
+    if (args.customerId) filters.push(`e.customer_id = $${params.push(args.customerId)}::uuid`);
+    const rows: (Record<string, unknown> & { external_id: string | null })[] = await ctx.db.query(
+      `SELECT e.position, e.id AS serial, e.type, e.occurred_at, e.recorded_at, e.customer_id, e.sequence, e.program_key, e.payload, c.external_id
+         FROM event e LEFT JOIN customer c ON c.id = e.customer_id
+        WHERE (e.position, e.id) > ($1::bigint, $2::bigint) AND e.position < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+          ${filters.map((f) => `AND ${f}`).join(' ')}
+        ORDER BY e.position, e.id LIMIT $3`,
+      params,
+    );
+    const events = rows.slice(0, size).map(toEvent);
+    return { events, endCursor: events.at(-1)?.eventId ?? args.after ?? null, hasMore: rows.length > size };
+  }
+
+  /**
+   * Deletes events recorded before `before`, oldest first, a batch per call; returns how many.
+   * Only the head of the feed is deleted, so a reader's cursor stays valid past them.
+   */
+  async prune(tx: Context, before: Date, batch: number): Promise<number> {
+    const [, deleted]: [unknown, number] = await tx.db.query(
+      `DELETE FROM event e USING (SELECT position, id FROM event ORDER BY position, id LIMIT $2) head
+        WHERE e.position = head.position AND e.id = head.id AND e.recorded_at < $1`,
+      [before, batch],
+    );
+    return deleted;
+  }
+}
+
+function toEvent(row: Record<string, unknown>): Event {
+  return Object.assign(new Event(), {
+    position: String(row.position),
+    serial: String(row.serial),
+    type: row.type as EventType,
+    occurredAt: row.occurred_at as Date,
+    recordedAt: row.recorded_at as Date,
+    customerId: (row.customer_id as string | null) ?? null,
+    sequence: row.sequence === null ? null : Number(row.sequence),
+    programKey: (row.program_key as string | null) ?? null,
+    payload: row.payload as Record<string, unknown>,
+    externalId: (row.external_id as string | null) ?? null,
+  });
+}
