@@ -28,6 +28,10 @@ export interface Config {
   reviewBatchSize: number;
   /** How long the event feed keeps events (the scheduler prunes older ones). */
   eventRetentionDays: number;
+  /** Webhooks may call private and loopback addresses (off: only public ones, against SSRF). */
+  webhookAllowPrivate: boolean;
+  /** How long one webhook call may take. */
+  webhookTimeoutMs: number;
 }
 
 /** The only reader of process.env: validates once and fails with one message. */
@@ -61,6 +65,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     schedulerPollMs: int('STRATA_SCHEDULER_POLL_MS', 5_000, 50, 60_000),
     schedulerPeriodMs: int('STRATA_SCHEDULER_PERIOD_MS', 15_000, 0, 60_000),
     eventRetentionDays: int('STRATA_EVENT_RETENTION_DAYS', 30, 1, 3_650),
+    webhookAllowPrivate: ['1', 'true', 'yes'].includes((env.STRATA_WEBHOOK_ALLOW_PRIVATE ?? '').toLowerCase()),
+    webhookTimeoutMs: int('STRATA_WEBHOOK_TIMEOUT_MS', 15_000, 100, 120_000),
     reviewBatchSize: int('STRATA_REVIEW_BATCH_SIZE', 5_000, 10, 100_000),
     statementTimeoutMs: int('STRATA_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
     shutdown: {

@@ -10,6 +10,7 @@ import { CustomerEntitlementReferenceResolver, EntitlementGrantReferenceResolver
 import { OverrideResolver } from './evaluation/override.resolver';
 import { ProgramEvaluationResolver, TierAsOfResolver, TierAssignmentResolver } from './evaluation/tier-assignment.resolver';
 import { EventResolver } from './events/event.resolver';
+import { WebhookDeliveryResolver, WebhookResolver } from './webhooks/webhook.resolver';
 import { FactResolver } from './facts/fact.resolver';
 import { NodeResolver } from './nodes/node.resolver';
 import { ProgramResolver, TierRuleResolver, TierEntitlementResolver } from './programs/program.resolver';
@@ -43,6 +44,8 @@ export const resolvers = [
   RuleDraftResolver,
   TierAssignmentResolver,
   TierAsOfResolver,
+  WebhookDeliveryResolver,
+  WebhookResolver,
 ] as const;
 
 /** The schema; `container` hands type-graphql the resolver instances createServer wired. */

@@ -18,6 +18,9 @@ import { Context, ServerDeps, createContext, systemContext } from './context';
 import { CustomerEntitlementSetResolver, CustomerResolver, EntitlementGrantCustomerResolver, EventCustomerResolver, TierChangeCustomerResolver, TierOverrideCustomerResolver } from './customers/customer.resolver';
 import { EventLog } from './events/event-log';
 import { EventResolver } from './events/event.resolver';
+import { WebhookDispatcher, WebhookOptions } from './webhooks/webhook-dispatcher';
+import { WebhookDeliveryResolver, WebhookResolver } from './webhooks/webhook.resolver';
+import { WebhookService } from './webhooks/webhook.service';
 import { TierChangeReferenceResolver, TierOverrideReferenceResolver } from './evaluation/references.resolver';
 import { CustomerService } from './customers/customer.service';
 import { CustomerEntitlementReferenceResolver, EntitlementGrantReferenceResolver, EntitlementResolver } from './entitlements/entitlement.resolver';
@@ -68,6 +71,7 @@ export interface Services {
   nodes: NodeService;
   /** How re-tier jobs write a version's tiers (every RetierRunner uses it). */
   retierStage: RetierStage;
+  webhooks: WebhookService;
 }
 
 export interface Strata {
@@ -76,6 +80,8 @@ export interface Strata {
   runner: RetierRunner;
   /** Runs what time makes due (expiries) in this process; started by createServer unless told otherwise. */
   scheduler: Scheduler;
+  /** Sends events to webhook endpoints from this process; started by createServer unless told otherwise. */
+  webhooks: WebhookDispatcher;
   apollo: ApolloServer<Context>;
   schema: GraphQLSchema;
   deps: ServerDeps;
@@ -87,7 +93,7 @@ export interface Strata {
 }
 
 /** Every service, wired by hand: no DI container. */
-export function createServices(): Services {
+export function createServices(webhookOptions: WebhookOptions = {}): Services {
   const audit = new AuditService();
   const events = new EventLog();
   const facts = new FactService(audit);
@@ -110,6 +116,7 @@ export function createServices(): Services {
     idempotency: new IdempotencyService(),
     nodes: new NodeService(),
     retierStage: new RetierStage(evaluation, events),
+    webhooks: new WebhookService(audit, webhookOptions.allowPrivate ?? false),
   };
 }
 
@@ -133,6 +140,8 @@ export function resolverInstances(s: Services, runner: RetierRunner | null): Map
     [EntitlementGrantReferenceResolver, new EntitlementGrantReferenceResolver(s.entitlements)],
     [EventCustomerResolver, new EventCustomerResolver(s.customers)],
     [EventResolver, new EventResolver(s.events)],
+    [WebhookResolver, new WebhookResolver(s.webhooks)],
+    [WebhookDeliveryResolver, new WebhookDeliveryResolver(s.webhooks)],
     [EntitlementResolver, new EntitlementResolver(s.entitlements, s.idempotency)],
     [FactResolver, new FactResolver(s.facts)],
     [ProgramResolver, new ProgramResolver(s.programs)],
@@ -153,6 +162,7 @@ export interface ServerOptions {
   maxResponseBytes?: number;
   retier?: RetierRunnerOptions & { start?: boolean };
   scheduler?: SchedulerOptions;
+  webhooks?: WebhookOptions;
   /** The built console served at /admin (dist/admin unless given). */
   consoleDir?: string;
   /** What "now" is (tests move it); the system's clock unless given. */
@@ -161,7 +171,8 @@ export interface ServerOptions {
 
 export async function createServer(dataSource: DataSource, options: ServerOptions): Promise<Strata> {
   const deps: ServerDeps = { dataSource, registry: new ProgramRegistry(), clock: options.clock ?? systemClock };
-  const services = createServices();
+  const services = createServices(options.webhooks);
+  const webhooks = new WebhookDispatcher(deps, options.webhooks);
   const runner = new RetierRunner(deps, services.retierStage, options.retier);
   const scheduler = new Scheduler(
     deps,
@@ -232,6 +243,7 @@ export async function createServer(dataSource: DataSource, options: ServerOption
   app.use(jsonErrors);
   if (options.retier?.start !== false) runner.start();
   if (options.scheduler?.start !== false) scheduler.start();
+  if (options.webhooks?.start !== false) webhooks.start();
   const housekeeping = setInterval(() => {
     services.idempotency.purge(systemContext(deps, 'housekeeping')).catch((err) => logger.warn({ err }, 'purging expired idempotency keys failed'));
   }, HOUSEKEEPING_INTERVAL_MS).unref();
@@ -239,9 +251,10 @@ export async function createServer(dataSource: DataSource, options: ServerOption
     clearInterval(housekeeping);
     await runner.stop();
     await scheduler.stop();
+    await webhooks.stop();
     await apollo.stop();
   };
-  return { app, runner, scheduler, apollo, schema, deps, services, readiness, stop };
+  return { app, runner, scheduler, webhooks, apollo, schema, deps, services, readiness, stop };
 }
 
 const MAX_TOKENS = 2_000;

@@ -26,6 +26,11 @@ export const AUDIT_ACTIONS = {
   ruleDraftPublish: 'An approved draft was published as a new version.',
   ruleSetRollback: "An earlier version's rules were published again as a new version.",
   ruleFilePublish: 'A program file (start-up or rules:import) was published by the system.',
+  webhookEndpointCreate: 'A webhook endpoint was registered (its secret is never logged).',
+  webhookEndpointUpdate: "A webhook endpoint's URL, description, types or enabled state changed.",
+  webhookEndpointDelete: 'A webhook endpoint was deleted with its delivery log.',
+  webhookEndpointSecretRotate: "A webhook endpoint's signing secret was replaced (the old one signs beside it until the overlap ends).",
+  webhookEventReplay: 'An event was queued to a webhook endpoint again.',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

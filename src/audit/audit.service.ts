@@ -3,7 +3,7 @@ import { Connection, PageArgs, keyset, pageRequest, toConnection } from '../shar
 import { AuditAction } from './audit-actions';
 import { AuditEvent } from './audit-event.entity';
 
-export type AuditEntityType = 'PROGRAM' | 'RULE_DRAFT' | 'FACT' | 'ENTITLEMENT' | 'GRANT' | 'OVERRIDE' | 'API_KEY' | 'CUSTOMER';
+export type AuditEntityType = 'PROGRAM' | 'RULE_DRAFT' | 'FACT' | 'ENTITLEMENT' | 'GRANT' | 'OVERRIDE' | 'API_KEY' | 'CUSTOMER' | 'WEBHOOK_ENDPOINT';
 
 export interface AuditEntry {
   action: AuditAction;

@@ -13,6 +13,8 @@ import { TierOverride } from '../evaluation/tier-override.entity';
 import { FactDefinition } from '../facts/fact-definition.entity';
 import { FactsChange } from '../facts/facts-change.entity';
 import { CustomerEventStream, Event } from '../events/event.entity';
+import { WebhookAttempt, WebhookDelivery } from '../webhooks/webhook-delivery.entity';
+import { WebhookEndpoint } from '../webhooks/webhook-endpoint.entity';
 import { IdempotentRequest } from '../idempotency/idempotent-request.entity';
 import { migrations } from '../migrations';
 import { RuleSetVersion } from '../programs/rule-set-version.entity';
@@ -43,6 +45,9 @@ export const entities = [
   TierEntitlement,
   TierOverride,
   TierProgram,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookEndpoint,
 ];
 
 export interface DataSourceOptions {

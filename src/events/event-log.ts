@@ -46,6 +46,25 @@ export function appendEventsSql(source: string, recordedAt: string): string {
          RETURNING 1)`;
 }
 
+/**
+ * The feed's horizon: the oldest transaction still running in the statement's snapshot
+ * (pg_snapshot_xmin), leaving out transactions positively known to be of another database of
+ * the cluster (transaction ids are cluster-wide, and Strata's events are only written here):
+ * a long write elsewhere on a shared server does not hold the feed back. A transaction that
+ * cannot be placed (pg_stat_activity hides other users' sessions without pg_read_all_stats)
+ * counts, so the horizon is never later than it should be.
+ */
+const FEED_HORIZON_SQL = `(SELECT COALESCE(min(x::text::bigint), pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+     FROM pg_snapshot_xip(pg_current_snapshot()) x
+    WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a
+                       WHERE a.datname <> current_database() AND a.backend_xid::text = (x::text::bigint % 4294967296)::text))`;
+
+/**
+ * The events every transaction has finished writing (alias `e`): those below the horizon.
+ * Every reader of the feed reads through it.
+ */
+export const READABLE_EVENTS_SQL = `e.position < ${FEED_HORIZON_SQL}`;
+
 /** Feed page size: larger than a connection's, since integrators read the feed in bulk. */
 export const FEED_PAGE = { default: 100, max: 1_000 } as const;
 
@@ -98,7 +117,7 @@ export class EventLog {
     const rows: (Record<string, unknown> & { external_id: string | null })[] = await ctx.db.query(
       `SELECT e.position, e.id AS serial, e.type, e.occurred_at, e.recorded_at, e.customer_id, e.sequence, e.program_key, e.payload, c.external_id
          FROM event e LEFT JOIN customer c ON c.id = e.customer_id
-        WHERE (e.position, e.id) > ($1::bigint, $2::bigint) AND e.position < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+        WHERE (e.position, e.id) > ($1::bigint, $2::bigint) AND ${READABLE_EVENTS_SQL}
           ${filters.map((f) => `AND ${f}`).join(' ')}
         ORDER BY e.position, e.id LIMIT $3`,
       params,

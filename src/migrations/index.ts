@@ -14,6 +14,7 @@ import { HeldTiers1765180800000 } from './1765180800000-held-tiers';
 import { FactsHistory1765267200000 } from './1765267200000-facts-history';
 import { HistoryProgramIndex1765267300000 } from './1765267300000-history-program-index';
 import { EventOutbox1765353600000 } from './1765353600000-event-outbox';
+import { Webhooks1765353700000 } from './1765353700000-webhooks';
 
 /** Every migration, in order; run at start-up. */
-export const migrations = [Initial1763798400000, RuleAuthoring1763884800000, SetBasedRetier1764057600000, IdempotentRequests1764144000000, ShownTierHistory1764662400000, ApiKeyLifecycle1764748800000, CustomerSearch1764835200000, EntitlementUnit1764835300000, TierConditions1764921600000, VersionPublisher1764921700000, TierChangeFacts1765008000000, ScheduledExpiries1765094400000, HeldTiers1765180800000, FactsHistory1765267200000, HistoryProgramIndex1765267300000, EventOutbox1765353600000];
+export const migrations = [Initial1763798400000, RuleAuthoring1763884800000, SetBasedRetier1764057600000, IdempotentRequests1764144000000, ShownTierHistory1764662400000, ApiKeyLifecycle1764748800000, CustomerSearch1764835200000, EntitlementUnit1764835300000, TierConditions1764921600000, VersionPublisher1764921700000, TierChangeFacts1765008000000, ScheduledExpiries1765094400000, HeldTiers1765180800000, FactsHistory1765267200000, HistoryProgramIndex1765267300000, EventOutbox1765353600000, Webhooks1765353700000];

@@ -44,6 +44,8 @@ export async function startTestApp(
     clock?: ServerOptions['clock'];
     /** Not started unless asked: tests run what is due with strata.scheduler.tick(). */
     scheduler?: ServerOptions['scheduler'];
+    /** Not started unless asked (tests run strata.webhooks.drain()); private addresses allowed unless told otherwise. */
+    webhooks?: ServerOptions['webhooks'];
   } = {},
 ): Promise<TestApp> {
   const queries = new QueryCounter();
@@ -55,6 +57,7 @@ export async function startTestApp(
     retier: options.retier ?? { pollMs: 200 },
     clock: options.clock,
     scheduler: options.scheduler ?? { start: false },
+    webhooks: { start: false, allowPrivate: true, ...options.webhooks },
   });
   const adminKey = newSecret();
   await strata.services.auth.ensureAdminKey(systemContext(strata.deps, 'test'), adminKey);

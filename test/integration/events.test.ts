@@ -148,6 +148,21 @@ describe('the event feed: an outbox written with each change, read gap-free', ()
     }
   });
 
+  it('is not held back by a transaction writing in another database of the same server', async () => {
+    const start = await head();
+    const elsewhere = new Client({ connectionString: app.db.url.replace(/\/[^/?]+(\?|$)/, '/postgres$1') });
+    await elsewhere.connect();
+    try {
+      await elsewhere.query('BEGIN');
+      await elsewhere.query('SELECT pg_current_xact_id()');
+      const id = await upsertRetailCustomer(app, 'ev-elsewhere', 40_000, integrator);
+      expect((await readAll(start)).map((e) => e.customerId)).toEqual([id]);
+    } finally {
+      await elsewhere.query('ROLLBACK');
+      await elsewhere.end();
+    }
+  });
+
   it('reports overrides set, revoked and expired, grants expired, and a publish with its re-tier summary', async () => {
     const start = await head();
     const id = await upsertRetailCustomer(app, 'ev-override', 40_000, integrator);
