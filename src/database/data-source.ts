@@ -12,7 +12,7 @@ import { TierChange } from '../evaluation/tier-change.entity';
 import { TierOverride } from '../evaluation/tier-override.entity';
 import { FactDefinition } from '../facts/fact-definition.entity';
 import { FactsChange } from '../facts/facts-change.entity';
-import { CustomerEventStream, Event } from '../events/event.entity';
+import { CustomerEventPruned, Event } from '../events/event.entity';
 import { WebhookAttempt, WebhookDelivery } from '../webhooks/webhook-delivery.entity';
 import { WebhookEndpoint } from '../webhooks/webhook-endpoint.entity';
 import { IdempotentRequest } from '../idempotency/idempotent-request.entity';
@@ -28,7 +28,7 @@ export const entities = [
   ApiKey,
   AuditEvent,
   Customer,
-  CustomerEventStream,
+  CustomerEventPruned,
   EntitlementDefinition,
   EntitlementGrant,
   Event,

@@ -19,32 +19,37 @@ export const EVENT_SOURCE_COLUMNS = 'type, occurred_at, customer_id, program_key
 /**
  * CTEs that append the events of `source` (a CTE or subquery with EVENT_SOURCE_COLUMNS, `ord`
  * ordering a customer's events within the statement) to the outbox, in the statement that
- * makes the change, so both commit or neither does. Each customer's stream row is raised
- * first: it numbers the customer's events and, locked until commit, orders them (a later
- * writer of the same customer waits for it). An event's position is its transaction's id,
- * or the position of the customer's previous event where that is higher (a transaction that
- * took its id before waiting for another), so positions never go down within a customer,
- * and no event can later appear below a position a reader has passed: a reader reads only
- * positions below the oldest transaction still running, and every transaction still to write
- * has an id at least that.
+ * makes the change, so both commit or neither does. An event's position is its
+ * transaction's id, raised where needed to the customer's last position:
+ * - no event can appear below a position a reader has passed: a reader reads only below the
+ *   oldest transaction still running, and a transaction still to commit has an id at least
+ *   that, so its positions are too;
+ * - a customer's events never go down: whoever writes a customer's events holds its locks
+ *   (every writer locks the customer's assignments first), so an earlier writer of the
+ *   customer committed before this statement began and its last position is read here (the
+ *   probe lands on the index page the insert then writes). A transaction that took its id
+ *   before waiting for that writer sorts after it, not before. Ties are broken by the
+ *   serial id, drawn in the same order.
  */
 export function appendEventsSql(source: string, recordedAt: string): string {
-  const xid = 'pg_current_xact_id()::text::bigint';
   return `ev_source AS MATERIALIZED (SELECT ${EVENT_SOURCE_COLUMNS} FROM ${source}),
-       ev_streams AS (
-         INSERT INTO customer_event_stream AS s (customer_id, last_sequence, last_position)
-         SELECT customer_id, count(*), ${xid} FROM ev_source WHERE customer_id IS NOT NULL GROUP BY customer_id ORDER BY customer_id
-         ON CONFLICT (customer_id) DO UPDATE SET last_sequence = s.last_sequence + EXCLUDED.last_sequence, last_position = GREATEST(s.last_position, EXCLUDED.last_position)
-         RETURNING customer_id, last_sequence, last_position),
        ev_appended AS (
-         INSERT INTO event (position, type, occurred_at, recorded_at, customer_id, sequence, program_key, payload)
-         SELECT COALESCE(st.last_position, ${xid}), e.type, e.occurred_at, ${recordedAt}, e.customer_id,
-                st.last_sequence - count(*) OVER w + row_number() OVER (w ORDER BY e.ord), e.program_key, e.payload
-           FROM ev_source e LEFT JOIN ev_streams st ON st.customer_id = e.customer_id
-         WINDOW w AS (PARTITION BY e.customer_id)
-          ORDER BY e.customer_id, e.ord
+         INSERT INTO event (position, type, occurred_at, recorded_at, customer_id, program_key, payload)
+         SELECT GREATEST(pg_current_xact_id()::text::bigint,
+                         (SELECT max(x.position) FROM event x WHERE x.customer_id = e.customer_id)),
+                e.type, e.occurred_at, ${recordedAt}, e.customer_id, e.program_key, e.payload
+           FROM ev_source e ORDER BY e.customer_id, e.ord
          RETURNING 1)`;
 }
+
+/**
+ * A customer's event number (alias `e`): its events in feed order up to this one, with those
+ * pruned before them. Counted when read, through the customer index, so writing an event
+ * touches no per-customer row.
+ */
+export const EVENT_SEQUENCE_SQL = `CASE WHEN e.customer_id IS NOT NULL THEN
+       (SELECT count(*) FROM event x WHERE x.customer_id = e.customer_id AND (x.position, x.id) <= (e.position, e.id))
+       + COALESCE((SELECT p.pruned FROM customer_event_pruned p WHERE p.customer_id = e.customer_id), 0) END`;
 
 /**
  * The feed's horizon: the oldest transaction still running in the statement's snapshot
@@ -115,7 +120,7 @@ export class EventLog {
     if (args.types?.length) filters.push(`e.type = ANY($${params.push(args.types)}::text[])`);
     if (args.customerId) filters.push(`e.customer_id = $${params.push(args.customerId)}::uuid`);
     const rows: (Record<string, unknown> & { external_id: string | null })[] = await ctx.db.query(
-      `SELECT e.position, e.id AS serial, e.type, e.occurred_at, e.recorded_at, e.customer_id, e.sequence, e.program_key, e.payload, c.external_id
+      `SELECT e.position, e.id AS serial, e.type, e.occurred_at, e.recorded_at, e.customer_id, ${EVENT_SEQUENCE_SQL} AS sequence, e.program_key, e.payload, c.external_id
          FROM event e LEFT JOIN customer c ON c.id = e.customer_id
         WHERE (e.position, e.id) > ($1::bigint, $2::bigint) AND ${READABLE_EVENTS_SQL}
           ${filters.map((f) => `AND ${f}`).join(' ')}
@@ -128,12 +133,20 @@ export class EventLog {
 
   /**
    * Deletes events recorded before `before`, oldest first, a batch per call; returns how many.
-   * Only the head of the feed is deleted, so a reader's cursor stays valid past them.
+   * Only the head of the feed is deleted, so a reader's cursor stays valid past them; each
+   * customer's count of pruned events keeps its numbering going.
    */
   async prune(tx: Context, before: Date, batch: number): Promise<number> {
-    const [, deleted]: [unknown, number] = await tx.db.query(
-      `DELETE FROM event e USING (SELECT position, id FROM event ORDER BY position, id LIMIT $2) head
-        WHERE e.position = head.position AND e.id = head.id AND e.recorded_at < $1`,
+    const [{ deleted }]: { deleted: number }[] = await tx.db.query(
+      `WITH deleted AS (
+         DELETE FROM event e USING (SELECT position, id FROM event ORDER BY position, id LIMIT $2) head
+          WHERE e.position = head.position AND e.id = head.id AND e.recorded_at < $1
+         RETURNING e.customer_id),
+       counted AS (
+         INSERT INTO customer_event_pruned AS p (customer_id, pruned)
+         SELECT customer_id, count(*) FROM deleted WHERE customer_id IS NOT NULL GROUP BY customer_id
+         ON CONFLICT (customer_id) DO UPDATE SET pruned = p.pruned + EXCLUDED.pruned)
+       SELECT count(*)::int AS deleted FROM deleted`,
       [before, batch],
     );
     return deleted;

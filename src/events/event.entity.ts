@@ -30,14 +30,14 @@ registerEnumType(EventType, {
 
 /**
  * One entry of the outbox: written in the transaction of the change it reports, so a change
- * rolled back leaves no event. Read in the order (position, id): position is the writing
- * transaction's id, raised where needed to the position of the customer's previous event
- * (event-log.ts), so the feed can be read gap-free below the oldest running transaction
- * and every customer's events come in the order they happened.
+ * rolled back leaves no event. Read in the order (position, id): position is at least the
+ * writing transaction's id and at least any position a customer had before (event-log.ts),
+ * so the feed can be read gap-free below the oldest running transaction and every
+ * customer's events come in the order they happened.
  */
 @ObjectType({ description: 'Something that happened to a customer or a program, in the order the feed gives.' })
 @Entity('event')
-@Index('event_customer_idx', ['customerId', 'sequence'], { where: '"customer_id" IS NOT NULL' })
+@Index('event_customer_idx', ['customerId', 'position', 'serial'], { where: '"customer_id" IS NOT NULL' })
 export class Event {
   @PrimaryColumn({ type: 'bigint', primaryKeyConstraintName: 'PK_event' })
   position: string;
@@ -66,8 +66,8 @@ export class Event {
   @Column({ name: 'customer_id', type: 'uuid', nullable: true })
   customerId: string | null;
 
-  @Field(() => Int, { nullable: true, description: "The customer's own event count: 1 for its first event, then one more for each. Null for program events." })
-  @Column({ type: 'bigint', nullable: true, transformer: { to: (v: unknown) => v, from: (v: string | null) => (v === null ? null : Number(v)) } })
+  /** Counted when read (EVENT_SEQUENCE_SQL), not stored. */
+  @Field(() => Int, { nullable: true, description: "The customer's own event count: 1 for its first event, then one more for each, never reused. Null for program events." })
   sequence: number | null;
 
   @Field(() => String, { nullable: true, description: 'The program it is about, if any.' })
@@ -100,18 +100,12 @@ export function parseEventId(id: string): { position: string; serial: string } |
   return { position: position.toString(), serial: serial.toString() };
 }
 
-/**
- * Per customer: how many events it has had and the position of the last, so the next one
- * gets the next number and sorts after it. Kept when old events are pruned.
- */
-@Entity('customer_event_stream')
-export class CustomerEventStream {
-  @PrimaryColumn({ name: 'customer_id', type: 'uuid', primaryKeyConstraintName: 'PK_customer_event_stream' })
+/** Per customer: how many of its events were pruned, so its events keep their numbers. */
+@Entity('customer_event_pruned')
+export class CustomerEventPruned {
+  @PrimaryColumn({ name: 'customer_id', type: 'uuid', primaryKeyConstraintName: 'PK_customer_event_pruned' })
   customerId: string;
 
-  @Column({ name: 'last_sequence', type: 'bigint' })
-  lastSequence: string;
-
-  @Column({ name: 'last_position', type: 'bigint' })
-  lastPosition: string;
+  @Column({ type: 'bigint' })
+  pruned: string;
 }

@@ -2,8 +2,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The outbox (issue 16): `event`, appended in the transactions of the changes it reports and
- * read in (position, id) order, its primary key; `customer_event_stream`, each customer's
- * event count and last position (event-log.ts). Nothing is backfilled: the feed starts here.
+ * read in (position, id) order, its primary key, or by customer; `customer_event_pruned`,
+ * how many of each customer's events were pruned (event-log.ts). Nothing is backfilled: the
+ * feed starts here.
  */
 export class EventOutbox1765353600000 implements MigrationInterface {
   name = 'EventOutbox1765353600000';
@@ -16,20 +17,18 @@ export class EventOutbox1765353600000 implements MigrationInterface {
       "occurred_at" TIMESTAMP WITH TIME ZONE NOT NULL,
       "recorded_at" TIMESTAMP WITH TIME ZONE NOT NULL,
       "customer_id" uuid,
-      "sequence" bigint,
       "program_key" text,
       "payload" jsonb NOT NULL,
       CONSTRAINT "PK_event" PRIMARY KEY ("position", "id"))`);
-    await queryRunner.query(`CREATE INDEX "event_customer_idx" ON "event" ("customer_id", "sequence") WHERE "customer_id" IS NOT NULL`);
-    await queryRunner.query(`CREATE TABLE "customer_event_stream" (
+    await queryRunner.query(`CREATE INDEX "event_customer_idx" ON "event" ("customer_id", "position", "id") WHERE "customer_id" IS NOT NULL`);
+    await queryRunner.query(`CREATE TABLE "customer_event_pruned" (
       "customer_id" uuid NOT NULL,
-      "last_sequence" bigint NOT NULL,
-      "last_position" bigint NOT NULL,
-      CONSTRAINT "PK_customer_event_stream" PRIMARY KEY ("customer_id"))`);
+      "pruned" bigint NOT NULL,
+      CONSTRAINT "PK_customer_event_pruned" PRIMARY KEY ("customer_id"))`);
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP TABLE "customer_event_stream"`);
+    await queryRunner.query(`DROP TABLE "customer_event_pruned"`);
     await queryRunner.query(`DROP TABLE "event"`);
   }
 }

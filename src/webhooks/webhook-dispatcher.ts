@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Context, ServerDeps, systemContext } from '../context';
-import { READABLE_EVENTS_SQL } from '../events/event-log';
+import { EVENT_SEQUENCE_SQL, READABLE_EVENTS_SQL } from '../events/event-log';
 import { eventId } from '../events/event.entity';
 import { logger } from '../shared/logger';
 import { withTransaction } from '../shared/transaction';
@@ -208,7 +208,7 @@ export class WebhookDispatcher {
   private async attempt(ctx: Context, delivery: ClaimedDelivery): Promise<void> {
     const [event]: { type: string; occurred_at: Date; customer_id: string | null; sequence: string | null; program_key: string | null; payload: Record<string, unknown>; external_id: string | null }[] =
       await ctx.db.query(
-        `SELECT e.type, e.occurred_at, e.customer_id, e.sequence, e.program_key, e.payload, c.external_id
+        `SELECT e.type, e.occurred_at, e.customer_id, ${EVENT_SEQUENCE_SQL} AS sequence, e.program_key, e.payload, c.external_id
            FROM event e LEFT JOIN customer c ON c.id = e.customer_id WHERE e.position = $1 AND e.id = $2`,
         [delivery.event_position, delivery.event_serial],
       );

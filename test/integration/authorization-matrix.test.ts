@@ -5,6 +5,8 @@ import { RootKind, operation, rootFields, sample } from '../helpers/schema-opera
 
 const { VIEWER, INTEGRATOR, EDITOR, APPROVER, ADMIN } = Role;
 const EVERYONE = [VIEWER, INTEGRATOR, EDITOR, APPROVER, ADMIN];
+/** Webhook endpoints: integrators manage their own, ADMIN every one. */
+const INTEGRATORS = [INTEGRATOR, ADMIN];
 
 /**
  * Who may call what, as the contract and the README's "Access" section put it: everyone
@@ -18,6 +20,13 @@ const ALLOWED: Record<string, Role[]> = {
   customer: EVERYONE,
   customers: EVERYONE,
   events: EVERYONE,
+  webhookEndpoints: INTEGRATORS,
+  webhookEndpoint: INTEGRATORS,
+  webhookEndpointCreate: INTEGRATORS,
+  webhookEndpointUpdate: INTEGRATORS,
+  webhookEndpointDelete: INTEGRATORS,
+  webhookEndpointSecretRotate: INTEGRATORS,
+  webhookEventReplay: INTEGRATORS,
   customerEntitlements: EVERYONE,
   tierPrograms: EVERYONE,
   tierProgram: EVERYONE,
