@@ -93,9 +93,9 @@ export interface Strata {
 }
 
 /** Every service, wired by hand: no DI container. */
-export function createServices(webhookOptions: WebhookOptions = {}): Services {
+export function createServices(webhookOptions: WebhookOptions = {}, eventsEnabled = true): Services {
   const audit = new AuditService();
-  const events = new EventLog();
+  const events = new EventLog(eventsEnabled);
   const facts = new FactService(audit);
   const evaluation = new EvaluationService(facts, audit, events);
   const programs = new ProgramService(facts, audit);

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { benchAdmin } from './admin';
 import { benchApi } from './api';
 import { benchEvaluation } from './evaluation';
+import { benchEvents } from './events';
 import { benchExpiry } from './expiry';
 import { benchReview } from './review';
 import { benchFidelity } from './fidelity';
@@ -16,7 +17,7 @@ import { logger } from '../../src/shared/logger';
 import { benchRetier } from './retier';
 import { BenchDatabase, BenchOptions, Figure, benchDatabase, machine } from './support';
 
-const SUITES = ['evaluation', 'retier', 'preview', 'api', 'isolation', 'load', 'search', 'admin', 'expiry', 'review', 'fidelity'] as const;
+const SUITES = ['evaluation', 'retier', 'events', 'preview', 'api', 'isolation', 'load', 'search', 'admin', 'expiry', 'review', 'fidelity'] as const;
 type Suite = (typeof SUITES)[number];
 
 const USAGE = `usage: npm run bench -- [${SUITES.join('|')} …] [options]
@@ -96,12 +97,16 @@ async function main(): Promise<void> {
     await benchEvaluation(options, customers);
   }
   // Re-tier and preview share each size's database: seeding a million customers takes a while.
-  if (suites.includes('retier') || suites.includes('preview')) {
+  if (suites.includes('retier') || suites.includes('events') || suites.includes('preview')) {
     for (const n of large) {
       await withDatabase(n, async (db) => {
         if (suites.includes('retier')) {
           options.log(`— retier, ${n.toLocaleString('en')} customers`);
           await benchRetier(options, db);
+        }
+        if (suites.includes('events')) {
+          options.log(`— events, ${n.toLocaleString('en')} customers`);
+          await benchEvents(options, db);
         }
         if (suites.includes('preview')) {
           options.log(`— preview, ${n.toLocaleString('en')} customers`);

@@ -28,7 +28,7 @@ export async function benchRetier(options: BenchOptions, db: BenchDatabase): Pro
     const times = { strata: [] as number[], sql: [] as number[], naive: [] as number[] };
     const rss = { strata: [] as number[], naive: [] as number[] };
     let moving = 0;
-    const [{ seeded }] = await db.dataSource.query('SELECT COALESCE(max(id), 0)::text AS seeded FROM tier_change');
+    const seeded = await seededRows(db);
     for (let run = 0; run < options.runs; run += 1) {
       await settle(db);
       const strata = await peakRss(() => timed(() => strataRetier(db, next)));
@@ -74,10 +74,10 @@ export async function benchRetier(options: BenchOptions, db: BenchDatabase): Pro
   }
 }
 
-/** Publishes and runs the re-tier job to the end; answers how many customers changed tier. */
-async function strataRetier(db: BenchDatabase, document: ProgramDocument): Promise<number> {
+/** Publishes and runs the re-tier job to the end (by `stage`: Strata's own unless given); answers how many customers changed tier. */
+export async function strataRetier(db: BenchDatabase, document: ProgramDocument, stage = db.services.retierStage): Promise<number> {
   await publish(db, PROGRAM, document);
-  await new RetierRunner(db.deps, db.services.retierStage).drain();
+  await new RetierRunner(db.deps, stage).drain();
   const [job] = await db.dataSource.query(`SELECT status, changed FROM retier_job ORDER BY created_at DESC LIMIT 1`);
   if (job.status !== 'DONE') throw new Error(`re-tier job ended ${job.status}`);
   return job.changed;
@@ -88,10 +88,24 @@ async function strataRetier(db: BenchDatabase, document: ProgramDocument): Promi
  * every run writes into the same history (it would otherwise grow by a million rows a run,
  * and with it the cost of each row Strata writes, which the floor does not write).
  */
-async function restore(db: BenchDatabase, original: ProgramDocument, seeded: string): Promise<void> {
+export async function restore(db: BenchDatabase, original: ProgramDocument, seeded: SeededRows): Promise<void> {
   await strataRetier(db, original);
-  await db.dataSource.query('DELETE FROM tier_change WHERE id > $1', [seeded]);
+  await db.dataSource.query('DELETE FROM tier_change WHERE id > $1', [seeded.history]);
+  await db.dataSource.query('DELETE FROM event WHERE id > $1', [seeded.events]);
   await settle(db);
+}
+
+/** The last history row and event the seed wrote: restore deletes what a run wrote after them. */
+export interface SeededRows {
+  history: string;
+  events: string;
+}
+
+export async function seededRows(db: BenchDatabase): Promise<SeededRows> {
+  const [row] = await db.dataSource.query(
+    'SELECT (SELECT COALESCE(max(id), 0) FROM tier_change)::text AS history, (SELECT COALESCE(max(id), 0) FROM event)::text AS events',
+  );
+  return row;
 }
 
 /**
@@ -99,8 +113,8 @@ async function restore(db: BenchDatabase, original: ProgramDocument, seeded: str
  * this machine runs without) and a checkpoint just taken, so none inherits another's dirty
  * pages or starts half-way to a checkpoint that would make it log every page again.
  */
-async function settle(db: BenchDatabase): Promise<void> {
-  await db.dataSource.query('VACUUM ANALYZE customer, tier_assignment, tier_change');
+export async function settle(db: BenchDatabase): Promise<void> {
+  await db.dataSource.query('VACUUM ANALYZE customer, tier_assignment, tier_change, event');
   await db.dataSource.query('CHECKPOINT');
 }
 
@@ -186,7 +200,7 @@ function definition(document: ProgramDocument): ProgramDefinition {
 }
 
 /** Fails the bench unless every customer's stored retail tier is what `document` gives. */
-async function expectStoredTiers(db: BenchDatabase, document: ProgramDocument, method: string): Promise<void> {
+export async function expectStoredTiers(db: BenchDatabase, document: ProgramDocument, method: string): Promise<void> {
   const params = new SqlParams();
   const classified = sqlClassifications('SELECT c.id, c.facts FROM customer c', ['id'], [definition(document)], params);
   const [{ wrong }] = await db.dataSource.query(

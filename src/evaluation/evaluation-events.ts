@@ -1,4 +1,4 @@
-import { NewEvent, appendEventsSql } from '../events/event-log';
+import { EventLog, NewEvent } from '../events/event-log';
 import { EventType } from '../events/event.entity';
 import type { TierOverride } from './tier-override.entity';
 
@@ -10,8 +10,8 @@ export const HISTORY_RETURNING = 'RETURNING id, customer_id, program_key, from_t
  * into tier_change ends with HISTORY_RETURNING), in the same statement: every writer of
  * history, row by row or set-based, reports its changes in this one form.
  */
-export function tierChangedEventsSql(history: string, recordedAt: string): string {
-  return appendEventsSql(
+export function tierChangedEventsSql(events: EventLog, history: string, recordedAt: string): string {
+  return events.appendSql(
     `(SELECT '${EventType.TIER_CHANGED}'::text AS type, h.at AS occurred_at, h.customer_id, h.program_key,
              jsonb_build_object('program', h.program_key, 'from', h.from_tier_key, 'to', h.to_tier_key, 'rulesTier', h.rules_tier_key,
                                 'cause', h.cause, 'ruleVersion', h.rule_version, 'historyId', 'TierChange:' || h.id) AS payload,

@@ -232,7 +232,7 @@ export class EvaluationService {
                 '${TierChangeCause.REVIEW}', m.rule_version, m.drop_at
            FROM moves m WHERE m.from_code IS DISTINCT FROM m.to_code
          ${HISTORY_RETURNING}),
-       ${tierChangedEventsSql('history', nowParam)}
+       ${tierChangedEventsSql(this.events, 'history', nowParam)}
        SELECT count(*)::int AS fell FROM fallen`,
       params.values,
     );
@@ -510,7 +510,7 @@ export class EvaluationService {
                 AS u(customer_id, program_id, program_key, from_tier_key, to_tier_key, rules_tier_key, cause, rule_version, at, n)
           ORDER BY u.n
          ${HISTORY_RETURNING}),
-       ${tierChangedEventsSql('history', '$10::timestamptz')}
+       ${tierChangedEventsSql(this.events, 'history', '$10::timestamptz')}
        SELECT id, at FROM history ORDER BY id`,
       [
         changes.map((c) => c.customerId),

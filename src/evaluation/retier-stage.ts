@@ -139,7 +139,7 @@ export class RetierStage {
                 ${params.add(cause, 'text')}, ${version}, ${now}
            FROM moves m WHERE m.from_code IS DISTINCT FROM m.to_code ORDER BY m.id
          ${HISTORY_RETURNING}),
-       ${tierChangedEventsSql('history', now)}
+       ${tierChangedEventsSql(this.events, 'history', now)}
        SELECT (SELECT count(*)::int FROM batch) AS staged, (SELECT id FROM batch ORDER BY id DESC LIMIT 1) AS last_id,
               (SELECT count(*)::int FROM written) AS changes, (SELECT array_agg(id ORDER BY id) FROM batch WHERE k IS NULL) AS undecided`,
       params.values,

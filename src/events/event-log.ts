@@ -92,9 +92,17 @@ export interface FeedPage {
  * ordered, gap-free feed, pruned after the retention period.
  */
 export class EventLog {
+  /** Off only to measure what the outbox costs (the benchmarks' baseline): nothing is appended. */
+  constructor(private readonly enabled = true) {}
+
+  /** appendEventsSql, or CTEs that append nothing when the outbox is off. */
+  appendSql(source: string, recordedAt: string): string {
+    return this.enabled ? appendEventsSql(source, recordedAt) : 'ev_appended AS (SELECT 1 WHERE false)';
+  }
+
   /** Appends events in the caller's transaction, in the order given per customer. */
   async append(tx: Context, events: readonly NewEvent[]): Promise<void> {
-    if (events.length === 0) return;
+    if (events.length === 0 || !this.enabled) return;
     const now = tx.deps.clock.now();
     const rows = events.map((e, ord) => ({ type: e.type, occurred_at: (e.occurredAt ?? now).toISOString(), customer_id: e.customerId, program_key: e.programKey, payload: e.payload, ord }));
     await tx.db.query(
