@@ -1,5 +1,6 @@
 import { Context, ServerDeps, systemContext } from '../context';
 import { logger } from '../shared/logger';
+import { Poller } from '../shared/poller';
 
 /** What a run may do besides its work: keep its lease while a long run goes on. */
 export interface TaskRun {
@@ -42,47 +43,36 @@ export interface SchedulerOptions {
  * which an injected clock cannot move.
  */
 export class Scheduler {
-  private readonly pollMs: number;
   private readonly leaseMs: number;
-  private timer: NodeJS.Timeout | null = null;
-  private ticking: Promise<string[]> | null = null;
-  private stopped = false;
+  private readonly poller: Poller<string[]>;
 
   constructor(
     private readonly deps: ServerDeps,
     private readonly work: readonly ScheduledWork[],
     options: SchedulerOptions = {},
   ) {
-    this.pollMs = options.pollMs ?? 5_000;
     this.leaseMs = options.leaseMs ?? 60_000;
+    this.poller = new Poller(() => this.runDue(), options.pollMs ?? 5_000, 'scheduler tick failed');
   }
 
   start(): void {
-    this.stopped = false;
-    this.timer = setInterval(() => void this.tick().catch((err) => logger.error({ err }, 'scheduler tick failed')), this.pollMs);
-    this.timer.unref();
+    this.poller.start();
   }
 
   /** Stops polling and waits for the run in progress. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.ticking?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.poller.stop();
   }
 
   /** Runs every task that is due and not held by another process; resolves with the names it ran. */
   tick(): Promise<string[]> {
-    this.ticking ??= this.runDue().finally(() => {
-      this.ticking = null;
-    });
-    return this.ticking;
+    return this.poller.tick();
   }
 
   private async runDue(): Promise<string[]> {
     const ran: string[] = [];
     for (const work of this.work) {
-      if (this.stopped) break;
+      if (this.poller.stopped) break;
       if (await this.runIfDue(work)) ran.push(work.name);
     }
     return ran;

@@ -4,6 +4,7 @@ import { Context, ServerDeps, systemContext } from '../context';
 import { EVENT_SEQUENCE_SQL, READABLE_EVENTS_SQL } from '../events/event-log';
 import { eventId } from '../events/event.entity';
 import { logger } from '../shared/logger';
+import { Poller } from '../shared/poller';
 import { withTransaction } from '../shared/transaction';
 import { signatureHeader } from './signing';
 import { guardedLookup } from './target-address';
@@ -64,51 +65,40 @@ interface Outcome {
  */
 export class WebhookDispatcher {
   private readonly timeoutMs: number;
-  private readonly pollMs: number;
   private readonly concurrency: number;
   private readonly perEndpoint: number;
   private readonly fanOutBatch: number;
   private readonly allowPrivate: boolean;
   private readonly jitter: () => number;
   private readonly inFlight = new Set<Promise<void>>();
-  private timer: NodeJS.Timeout | null = null;
-  private ticking: Promise<number> | null = null;
-  private stopped = false;
+  private readonly poller: Poller<number>;
 
   constructor(
     private readonly deps: ServerDeps,
     options: WebhookOptions = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? 15_000;
-    this.pollMs = options.pollMs ?? 1_000;
     this.concurrency = options.concurrency ?? 32;
     this.perEndpoint = options.perEndpoint ?? 4;
     this.fanOutBatch = options.fanOutBatch ?? 5_000;
     this.allowPrivate = options.allowPrivate ?? false;
     this.jitter = options.jitter ?? (() => 0.8 + Math.random() * 0.4);
+    this.poller = new Poller(() => this.run(), options.pollMs ?? 1_000, 'webhook dispatch failed');
   }
 
   start(): void {
-    this.stopped = false;
-    this.timer = setInterval(() => void this.tick().catch((err) => logger.error({ err }, 'webhook dispatch failed')), this.pollMs);
-    this.timer.unref();
+    this.poller.start();
   }
 
   /** Stops taking work and waits for the calls in flight to be recorded. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.ticking?.catch(() => undefined);
+    await this.poller.stop();
     await Promise.allSettled([...this.inFlight]);
   }
 
   /** Queues new events and starts the tries that are due, up to the free slots; resolves with how many it started. */
   tick(): Promise<number> {
-    this.ticking ??= this.run().finally(() => {
-      this.ticking = null;
-    });
-    return this.ticking;
+    return this.poller.tick();
   }
 
   /** Ticks until nothing is due and nothing is in flight (tests, by Strata's clock as it stands). */
@@ -121,7 +111,7 @@ export class WebhookDispatcher {
   }
 
   private async run(): Promise<number> {
-    if (this.stopped) return 0;
+    if (this.poller.stopped) return 0;
     const ctx = systemContext(this.deps, 'webhooks');
     await this.queueEvents(ctx);
     const free = this.concurrency - this.inFlight.size;
@@ -140,7 +130,7 @@ export class WebhookDispatcher {
   private async queueEvents(ctx: Context): Promise<void> {
     const endpoints: { id: string }[] = await ctx.db.query('SELECT id FROM webhook_endpoint WHERE enabled ORDER BY id');
     for (const { id } of endpoints) {
-      while (!this.stopped && (await withTransaction(ctx, (tx) => this.queueBatch(tx, id))) === this.fanOutBatch) {
+      while (!this.poller.stopped && (await withTransaction(ctx, (tx) => this.queueBatch(tx, id))) === this.fanOutBatch) {
         // the next batch of the same endpoint
       }
     }
