@@ -9,6 +9,8 @@ export interface ServerDeps {
   dataSource: DataSource;
   registry: ProgramRegistry;
   clock: Clock;
+  /** Wakes this process's event subscriptions when events commit; they poll without it. */
+  wake?: { next(): Promise<void> };
 }
 
 /** The request context, first parameter of every service method. */

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
         (adminKey ? `  Admin key: ${adminKey}\n  Try: curl -s ${url} -H 'content-type: application/json' -H 'authorization: Bearer ${adminKey}' -d '{"query":"{ tierPrograms { key name distribution { tierKey count } } }"}'\n\n` : '\n'),
     );
   });
+  strata.attach(server);
 
   let stopping = false;
   const stop = async (signal: string) => {

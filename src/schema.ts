@@ -1,3 +1,4 @@
+import { createPubSub } from '@graphql-yoga/subscription';
 import { GraphQLSchema } from 'graphql';
 import { ContainerType, buildSchema } from 'type-graphql';
 import { AuditResolver } from './audit/audit.resolver';
@@ -57,5 +58,7 @@ export function buildStrataSchema(container: ContainerType): Promise<GraphQLSche
     // Inputs are checked in the mutation so failures come back as userErrors, not top-level errors.
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    // type-graphql wants one for any subscription; Strata's one (events) follows the feed itself, by its own subscribe.
+    pubSub: createPubSub(),
   });
 }

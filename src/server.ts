@@ -4,7 +4,11 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { ErrorRequestHandler } from 'express';
 import { GraphQLError, GraphQLSchema } from 'graphql';
+import { Server } from 'node:http';
 import { DataSource } from 'typeorm';
+import { EventWake } from './events/event-wake';
+import { attachSubscriptions } from './subscriptions';
+import { workSizes } from './limits/query-cost';
 import { AuditService } from './audit/audit.service';
 import { AuditResolver } from './audit/audit.resolver';
 import { ApiKeyResolver } from './auth/api-key.resolver';
@@ -88,6 +92,8 @@ export interface Strata {
   services: Services;
   /** /readyz answers 503 once draining is set (see drainAndStop). */
   readiness: Readiness;
+  /** Serves the live subscriptions (graphql-ws) on an HTTP server listening for this app; stop() closes them. */
+  attach(server: Server): void;
   /** Stops the background work (re-tier runner, housekeeping) and Apollo; the caller closes HTTP and the pool. */
   stop(): Promise<void>;
 }
@@ -170,7 +176,8 @@ export interface ServerOptions {
 }
 
 export async function createServer(dataSource: DataSource, options: ServerOptions): Promise<Strata> {
-  const deps: ServerDeps = { dataSource, registry: new ProgramRegistry(), clock: options.clock ?? systemClock };
+  const wake = new EventWake((dataSource.options as { url: string }).url);
+  const deps: ServerDeps = { dataSource, registry: new ProgramRegistry(), clock: options.clock ?? systemClock, wake };
   const services = createServices(options.webhooks);
   const webhooks = new WebhookDispatcher(deps, options.webhooks);
   const runner = new RetierRunner(deps, services.retierStage, options.retier);
@@ -182,6 +189,7 @@ export async function createServer(dataSource: DataSource, options: ServerOption
   const instances = resolverInstances(services, runner);
   const schema = await buildStrataSchema({ get: (cls) => instances.get(cls) });
   const armor = new ApolloArmor(documentLimits(options.production)).protect();
+  const budgets = new CostBudgets(options.costLimits ?? DEFAULT_COST_LIMITS);
   const responseSize = responseSizeLimit(options.maxResponseBytes);
   const apollo = new ApolloServer<Context>({
     schema,
@@ -200,7 +208,7 @@ export async function createServer(dataSource: DataSource, options: ServerOption
     plugins: [
       ...armor.plugins,
       untrustedInputPlugin(schema),
-      costLimitPlugin(schema, new CostBudgets(options.costLimits ?? DEFAULT_COST_LIMITS), () => services.programs.sizes(dataSource.manager)),
+      costLimitPlugin(schema, budgets, () => services.programs.sizes(dataSource.manager)),
       responseSize.plugin,
       clientErrorStatusPlugin,
       ApolloServerPluginLandingPageDisabled(),
@@ -247,14 +255,30 @@ export async function createServer(dataSource: DataSource, options: ServerOption
   const housekeeping = setInterval(() => {
     services.idempotency.purge(systemContext(deps, 'housekeeping')).catch((err) => logger.warn({ err }, 'purging expired idempotency keys failed'));
   }, HOUSEKEEPING_INTERVAL_MS).unref();
+  const subscriptionServers: { close(): Promise<void> }[] = [];
+  const attach = (server: Server) => {
+    subscriptionServers.push(
+      attachSubscriptions(server, {
+        schema,
+        deps,
+        validationRules: armor.validationRules ?? [],
+        maxTokens: MAX_TOKENS,
+        budgets,
+        sizes: async () => workSizes(await services.programs.sizes(dataSource.manager)),
+        authenticate: (authorization) => services.auth.authenticate(dataSource.manager, authorization),
+      }),
+    );
+  };
   const stop = async () => {
     clearInterval(housekeeping);
+    await Promise.all(subscriptionServers.map((s) => s.close()));
+    await wake.stop();
     await runner.stop();
     await scheduler.stop();
     await webhooks.stop();
     await apollo.stop();
   };
-  return { app, runner, scheduler, webhooks, apollo, schema, deps, services, readiness, stop };
+  return { app, runner, scheduler, webhooks, apollo, schema, deps, services, readiness, attach, stop };
 }
 
 const MAX_TOKENS = 2_000;

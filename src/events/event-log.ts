@@ -112,31 +112,9 @@ export class EventLog {
     );
   }
 
-  /**
-   * The events after `after`, in feed order, that every transaction has finished writing:
-   * only positions below the oldest transaction still running are read, so an event that
-   * commits after a later one is never skipped; it waits until it can be read in its place.
-   */
-  async read(ctx: Context, args: FeedArgs): Promise<FeedPage> {
-    const size = args.first ?? FEED_PAGE.default;
-    if (!Number.isInteger(size) || size < 1 || size > FEED_PAGE.max) throw new DomainError('BAD_USER_INPUT', `first must be between 1 and ${FEED_PAGE.max}, got ${size}`);
-    const cursor = args.after ? parseEventId(args.after) : { position: '0', serial: '0' };
-    if (!cursor) throw new DomainError('BAD_USER_INPUT', 'after is not an event id from this feed (evt_…)');
-    if (args.customerId && !isUuid(args.customerId)) throw new DomainError('BAD_USER_INPUT', 'customerId is not a customer id');
-    const params: unknown[] = [cursor.position, cursor.serial, size + 1];
-    const filters: string[] = [];
-    if (args.types?.length) filters.push(`e.type = ANY($${params.push(args.types)}::text[])`);
-    if (args.customerId) filters.push(`e.customer_id = $${params.push(args.customerId)}::uuid`);
-    const rows: (Record<string, unknown> & { external_id: string | null })[] = await ctx.db.query(
-      `SELECT e.position, e.id AS serial, e.type, e.occurred_at, e.recorded_at, e.customer_id, ${EVENT_SEQUENCE_SQL} AS sequence, e.program_key, e.payload, c.external_id
-         FROM event e LEFT JOIN customer c ON c.id = e.customer_id
-        WHERE (e.position, e.id) > ($1::bigint, $2::bigint) AND ${READABLE_EVENTS_SQL}
-          ${filters.map((f) => `AND ${f}`).join(' ')}
-        ORDER BY e.position, e.id LIMIT $3`,
-      params,
-    );
-    const events = rows.slice(0, size).map(toEvent);
-    return { events, endCursor: events.at(-1)?.eventId ?? args.after ?? null, hasMore: rows.length > size };
+  /** The feed from a cursor (readFeed). */
+  read(ctx: Context, args: FeedArgs): Promise<FeedPage> {
+    return readFeed(ctx, args);
   }
 
   /**
@@ -161,6 +139,34 @@ export class EventLog {
   }
 }
 
+/**
+ * The events after `after`, in feed order, that every transaction has finished writing:
+ * only positions below the oldest transaction still running are read, so an event that
+ * commits after a later one is never skipped; it waits until it can be read in its place.
+ */
+export async function readFeed(ctx: Context, args: FeedArgs): Promise<FeedPage> {
+  const size = args.first ?? FEED_PAGE.default;
+  if (!Number.isInteger(size) || size < 1 || size > FEED_PAGE.max) throw new DomainError('BAD_USER_INPUT', `first must be between 1 and ${FEED_PAGE.max}, got ${size}`);
+  const cursor = args.after ? parseEventId(args.after) : { position: '0', serial: '0' };
+  if (!cursor) throw new DomainError('BAD_USER_INPUT', 'after is not an event id from this feed (evt_…)');
+  if (args.customerId && !isUuid(args.customerId)) throw new DomainError('BAD_USER_INPUT', 'customerId is not a customer id');
+  const params: unknown[] = [cursor.position, cursor.serial, size + 1];
+  const filters: string[] = [];
+  if (args.types?.length) filters.push(`e.type = ANY($${params.push(args.types)}::text[])`);
+  if (args.customerId) filters.push(`e.customer_id = $${params.push(args.customerId)}::uuid`);
+  const rows: (Record<string, unknown> & { external_id: string | null })[] = await ctx.db.query(
+    `SELECT e.position, e.id AS serial, e.type, e.occurred_at, e.recorded_at, e.customer_id, ${EVENT_SEQUENCE_SQL} AS sequence, e.program_key, e.payload, c.external_id
+       FROM event e LEFT JOIN customer c ON c.id = e.customer_id
+      WHERE (e.position, e.id) > ($1::bigint, $2::bigint) AND ${READABLE_EVENTS_SQL}
+        ${filters.map((f) => `AND ${f}`).join(' ')}
+      ORDER BY e.position, e.id LIMIT $3`,
+    params,
+  );
+  const events = rows.slice(0, size).map(toEvent);
+  return { events, endCursor: events.at(-1)?.eventId ?? args.after ?? null, hasMore: rows.length > size };
+}
+
+
 function toEvent(row: Record<string, unknown>): Event {
   return Object.assign(new Event(), {
     position: String(row.position),
@@ -174,4 +180,24 @@ function toEvent(row: Record<string, unknown>): Event {
     payload: row.payload as Record<string, unknown>,
     externalId: (row.external_id as string | null) ?? null,
   });
+}
+
+/** Events read per query while a subscription catches up from its cursor. */
+const FOLLOW_PAGE = 500;
+
+/**
+ * The feed from a cursor, then live: every event after `after` in feed order, read page by
+ * page, then a wait for the next wake-up (a commit's notification, or the poll) and a read
+ * again. Ends when the subscriber leaves (the consumer returns) or `signal` aborts.
+ */
+export async function* followEvents(ctx: Context, args: Omit<FeedArgs, 'first'>, wake: { next(): Promise<void> }, signal?: AbortSignal): AsyncGenerator<Event> {
+  let after = args.after ?? null;
+  while (!signal?.aborted) {
+    const page = await readFeed(ctx, { ...args, after, first: FOLLOW_PAGE });
+    for (const event of page.events) {
+      after = event.eventId;
+      yield event;
+    }
+    if (!page.hasMore) await wake.next();
+  }
 }

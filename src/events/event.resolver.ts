@@ -1,9 +1,12 @@
-import { Arg, Authorized, Ctx, Field, ID, Int, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Field, ID, Int, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../context';
 import { pageCost } from '../limits/query-cost';
 import { Role } from '../shared/role';
 import { Event, EventType } from './event.entity';
-import { EventLog, FEED_PAGE } from './event-log';
+import { EventLog, FEED_PAGE, FeedArgs, followEvents } from './event-log';
+
+/** Without a wake-up (scripts, tests that build deps by hand) a subscription polls. */
+const POLL = { next: () => new Promise<void>((resolve) => setTimeout(resolve, 1_000)) };
 
 @ObjectType({ description: 'A page of the event feed.' })
 export class EventFeed {
@@ -35,5 +38,20 @@ export class EventResolver {
     @Arg('first', () => Int, { nullable: true, description: `How many, 1 to ${FEED_PAGE.max}; ${FEED_PAGE.default} when not given.` }) first: number | null,
   ): Promise<EventFeed> {
     return this.log.read(ctx, { after, types, customerId, first });
+  }
+
+  @Subscription(() => Event, {
+    subscribe: ({ args, context }) => followEvents(context as Context, args as FeedArgs, (context as Context).deps.wake ?? POLL),
+    name: 'events',
+    description:
+      'The feed, live (graphql-ws on /graphql; the API key in connection_init as { authorization: "Bearer …" }): every event after `after` in feed order, then each new one as it commits. Reconnect with the last id received as after and nothing is missed.',
+  })
+  eventsLive(
+    @Root() event: Event,
+    @Arg('after', () => String, { nullable: true, description: 'An event id (evt_…): start after it; from the oldest kept event when not given.' }) _after: string | null,
+    @Arg('types', () => [EventType], { nullable: true, description: 'Only these types.' }) _types: EventType[] | null,
+    @Arg('customerId', () => ID, { nullable: true, description: "Only this customer's events." }) _customerId: string | null,
+  ): Event {
+    return event;
   }
 }

@@ -68,6 +68,7 @@ export async function startTestApp(
   const server: Server = await new Promise((resolve) => {
     const s = strata.app.listen(0, '127.0.0.1', () => resolve(s));
   });
+  strata.attach(server);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
 
   const gql = async <T = any>(query: string, variables?: Record<string, unknown>, key: string | null = adminKey): Promise<GraphQLResponse<T>> => {

@@ -1,4 +1,6 @@
 import { Client } from 'pg';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { appendEventsSql } from '../../src/events/event-log';
 import { EventType } from '../../src/events/event.entity';
 import { ProgramDocument } from '../../src/programs/rule-set-version.entity';
@@ -224,6 +226,64 @@ describe('the event feed: an outbox written with each change, read gap-free', ()
     expect(rest.at(-1)!.type).toBe('RETIER_FINISHED');
     const [{ rows }] = await app.db.dataSource.query(`SELECT count(*)::int AS rows FROM tier_change WHERE cause = 'RULE_PUBLISH' AND rule_version = $1`, [published.version.version + 1]);
     expect(moved.length).toBe(rows);
+  });
+
+  it('goes live over graphql-ws from a cursor, and a subscriber that reconnects with its last id misses nothing', async () => {
+    const start = await head();
+    const url = app.url.replace('http://', 'ws://');
+    const subscribe = (after: string | null, until: (seen: FeedEvent[]) => boolean) => {
+      const client = createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${integrator}` }, retryAttempts: 0, lazy: false });
+      const seen: FeedEvent[] = [];
+      const done = (async () => {
+        const events = client.iterate<{ events: FeedEvent }>({
+          query: `subscription($after: String) { events(after: $after) { id type customerId customerExternalId sequence payload } }`,
+          variables: { after },
+        });
+        for await (const result of events) {
+          if (result.errors) throw new Error(JSON.stringify(result.errors));
+          seen.push(result.data!.events);
+          if (until(seen)) break;
+        }
+        await client.dispose();
+        return seen;
+      })();
+      return { seen, done, close: () => client.dispose() };
+    };
+    const ofLive = (events: FeedEvent[]) => events.filter((e) => e.customerExternalId?.startsWith('ev-live'));
+    // Live: changes made while subscribed arrive as they commit.
+    const first = subscribe(start, (seen) => ofLive(seen).length >= 2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await upsertRetailCustomer(app, 'ev-live-1', 500, integrator);
+    await upsertRetailCustomer(app, 'ev-live-1', 600_000, integrator);
+    const received = await first.done;
+    expect(ofLive(received).map((e) => [e.payload.from, e.payload.to])).toEqual([
+      [null, 'D'],
+      ['D', 'A'],
+    ]);
+    // Gone: changes made meanwhile are read from the cursor on reconnecting, in the feed's order, then live again.
+    const last = received.at(-1)!.id;
+    await upsertRetailCustomer(app, 'ev-live-2', 500, integrator);
+    await upsertRetailCustomer(app, 'ev-live-1', 60_000, integrator);
+    const resumed = subscribe(last, (seen) => ofLive(seen).length >= 3);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await upsertRetailCustomer(app, 'ev-live-2', 600_000, integrator);
+    const after = await resumed.done;
+    const feed = await readAll(last);
+    expect(after.map((e) => e.id)).toEqual(feed.slice(0, after.length).map((e) => e.id));
+    expect(ofLive(after).map((e) => [e.customerExternalId, e.payload.to])).toEqual([
+      ['ev-live-2', 'D'],
+      ['ev-live-1', 'B'],
+      ['ev-live-2', 'A'],
+    ]);
+  });
+
+  it('closes a subscription socket whose connection_init has no valid key', async () => {
+    const client = createClient({ url: app.url.replace('http://', 'ws://'), webSocketImpl: WebSocket, connectionParams: { authorization: 'Bearer nope' }, retryAttempts: 0 });
+    const outcome = await new Promise<unknown>((resolve) => {
+      client.subscribe({ query: 'subscription { events { id } }' }, { next: () => undefined, error: resolve, complete: () => resolve('completed') });
+    });
+    expect((outcome as { code?: number }).code).toBe(4403);
+    await client.dispose();
   });
 
   it('answers a cursor or page size it did not give with BAD_USER_INPUT at HTTP 400', async () => {

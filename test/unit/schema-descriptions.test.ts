@@ -8,7 +8,7 @@ function undescribed(sdl: string): string[] {
   const missing: string[] = [];
   for (const type of Object.values(schema.getTypeMap())) {
     if (type.name.startsWith('__') || (isScalarType(type) && isSpecifiedScalarType(type))) continue;
-    const root = type === schema.getQueryType() || type === schema.getMutationType();
+    const root = type === schema.getQueryType() || type === schema.getMutationType() || type === schema.getSubscriptionType();
     if (!type.description && !root) missing.push(type.name);
     if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type)) {
       for (const field of Object.values(type.getFields())) {
