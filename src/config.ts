@@ -32,6 +32,8 @@ export interface Config {
   webhookAllowPrivate: boolean;
   /** How long one webhook call may take. */
   webhookTimeoutMs: number;
+  /** How often each process looks for events to queue and tries that are due. */
+  webhookPollMs: number;
 }
 
 /** The only reader of process.env: validates once and fails with one message. */
@@ -67,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventRetentionDays: int('STRATA_EVENT_RETENTION_DAYS', 30, 1, 3_650),
     webhookAllowPrivate: ['1', 'true', 'yes'].includes((env.STRATA_WEBHOOK_ALLOW_PRIVATE ?? '').toLowerCase()),
     webhookTimeoutMs: int('STRATA_WEBHOOK_TIMEOUT_MS', 15_000, 100, 120_000),
+    webhookPollMs: int('STRATA_WEBHOOK_POLL_MS', 1_000, 10, 60_000),
     reviewBatchSize: int('STRATA_REVIEW_BATCH_SIZE', 5_000, 10, 100_000),
     statementTimeoutMs: int('STRATA_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
     shutdown: {

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
 
   const strata = await createServer(dataSource, { production: config.production, costLimits: config.costLimits, retier: { chunkSize: config.retierChunkSize },
     scheduler: { pollMs: config.schedulerPollMs, periodMs: config.schedulerPeriodMs, reviewBatchSize: config.reviewBatchSize, eventRetentionDays: config.eventRetentionDays },
-    webhooks: { allowPrivate: config.webhookAllowPrivate, timeoutMs: config.webhookTimeoutMs },
+    webhooks: { allowPrivate: config.webhookAllowPrivate, timeoutMs: config.webhookTimeoutMs, pollMs: config.webhookPollMs },
   });
   const { demoAdminKey: adminKey } = await bootstrap(systemContext(strata.deps, 'start-up'), strata.services, config, embedded !== null);
 
