@@ -5,6 +5,7 @@ import { useI18n, type Language } from './i18n';
 import { CustomerCard, CustomerSearch } from './pages/Customers';
 import { DraftPage } from './pages/Draft';
 import { ProgramPage } from './pages/Program';
+import { Webhooks } from './pages/Webhooks';
 import { AuditLog } from './pages/AuditLog';
 import { Catalogs } from './pages/Catalogs';
 import { Programs } from './pages/Programs';
@@ -67,6 +68,8 @@ export function App() {
         <Catalogs roles={viewer.effectiveRoles} onSignInNeeded={onSignInNeeded} />
       ) : route.page === 'audit' ? (
         <AuditLog roles={viewer.effectiveRoles} />
+      ) : route.page === 'webhooks' ? (
+        <Webhooks roles={viewer.effectiveRoles} />
       ) : route.page === 'customer' ? (
         <CustomerCard key={route.id} customerId={route.id} roles={viewer.effectiveRoles} onSignInNeeded={onSignInNeeded} />
       ) : route.page === 'customers' ? (
@@ -85,7 +88,7 @@ export function App() {
 function Shell({ viewer, onSignOut, children }: { viewer: Viewer | null; onSignOut: () => void; children: React.ReactNode }) {
   const { t, language, setLanguage } = useI18n();
   const route = useRoute();
-  const section = route.page === 'customers' || route.page === 'customer' ? 'customers' : route.page === 'catalogs' || route.page === 'audit' ? route.page : 'programs';
+  const section = route.page === 'customers' || route.page === 'customer' ? 'customers' : route.page === 'catalogs' || route.page === 'audit' || route.page === 'webhooks' ? route.page : 'programs';
   const current = (name: typeof section) => (section === name ? ('page' as const) : undefined);
   return (
     <div className="shell">
@@ -105,6 +108,11 @@ function Shell({ viewer, onSignOut, children }: { viewer: Viewer | null; onSignO
             {viewer.effectiveRoles.some((role) => role === 'EDITOR' || role === 'APPROVER') && (
               <Link to="/admin/audit" aria-current={current('audit')}>
                 {t.audit}
+              </Link>
+            )}
+            {viewer.effectiveRoles.includes('INTEGRATOR') && (
+              <Link to="/admin/webhooks" aria-current={current('webhooks')}>
+                {t.webhooks}
               </Link>
             )}
           </nav>

@@ -8,7 +8,8 @@ export type Route =
   | { page: 'customers' }
   | { page: 'customer'; id: string }
   | { page: 'catalogs' }
-  | { page: 'audit' };
+  | { page: 'audit' }
+  | { page: 'webhooks' };
 
 export function routeOf(pathname: string): Route {
   const customer = /^\/admin\/customers\/([^/]+)\/?$/.exec(pathname);
@@ -16,6 +17,7 @@ export function routeOf(pathname: string): Route {
   if (/^\/admin\/customers\/?$/.test(pathname)) return { page: 'customers' };
   if (/^\/admin\/catalogs\/?$/.test(pathname)) return { page: 'catalogs' };
   if (/^\/admin\/audit\/?$/.test(pathname)) return { page: 'audit' };
+  if (/^\/admin\/webhooks\/?$/.test(pathname)) return { page: 'webhooks' };
   const draft = /^\/admin\/drafts\/([^/]+)\/?$/.exec(pathname);
   if (draft) return { page: 'draft', id: decodeURIComponent(draft[1]) };
   const program = /^\/admin\/programs\/([^/]+)\/?$/.exec(pathname);

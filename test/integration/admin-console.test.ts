@@ -7,6 +7,7 @@ import { CONSOLE_CSP } from '../../src/console';
 import { Role } from '../../src/shared/role';
 import { TestApp, startTestApp } from '../helpers/app';
 import { submitApprovePublish } from '../helpers/programs';
+import { startReceiver } from '../helpers/receiver';
 
 const SCREENSHOTS = path.resolve('test-output/admin-console');
 
@@ -777,6 +778,52 @@ describe('the console at /admin, in a real browser', () => {
     await shot(page, '20-card-held');
     await page.close();
     expect(problems).toEqual([]);
+  });
+
+  it('registers a webhook endpoint, shows its secret once, its delivery log as the receiver answered, and sends an event again', async () => {
+    const receiver = await startReceiver();
+    try {
+      const integrator = await app.keyWithRoles(Role.INTEGRATOR);
+      const page = await openConsole();
+      await signIn(page, integrator);
+      await navLink(page, 'Webhooks').click();
+      await page.getByText('No endpoint yet.').waitFor();
+      // The API's refusal at the field: a URL that is not one.
+      await page.getByLabel('URL').fill('not a url');
+      await page.getByRole('button', { name: 'Register' }).click();
+      await page.locator('.field-problem', { hasText: 'url must be an absolute URL' }).waitFor();
+
+      await page.getByLabel('URL').fill(receiver.url);
+      await page.getByLabel('Description').fill('CRM sync');
+      await page.getByLabel('tier changed').check();
+      await page.getByRole('button', { name: 'Register' }).click();
+      const secret = (await page.getByRole('status').locator('code').textContent())!;
+      expect(secret).toMatch(/^whsec_/);
+      await app.gql(`mutation { customerFactsUpdate(externalId: "console-3", facts: { balance: 600000 }) { userErrors { message } } }`);
+      await app.strata.webhooks.drain();
+      expect(receiver.calls).toHaveLength(1);
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      const row = page.locator('tr[data-status="DELIVERED"]');
+      await row.waitFor();
+      expect(await row.locator('td').nth(1).textContent()).toBe('delivered');
+      await shot(page, '14-webhooks');
+      await row.getByRole('button', { name: 'Send again' }).click();
+      await page.locator('tr[data-status="PENDING"]').waitFor();
+      await app.strata.webhooks.drain();
+      expect(receiver.calls).toHaveLength(2);
+      expect(receiver.calls[1].headers['webhook-id']).toBe(receiver.calls[0].headers['webhook-id']);
+      await page.getByLabel('Language').selectOption('zh-CN');
+      await page.getByRole('heading', { name: 'Webhook', exact: true }).waitFor();
+      await page.locator('tr[data-status="DELIVERED"]').first().getByText('已送达').waitFor();
+      await shot(page, '14-webhooks-zh');
+      page.once('dialog', (dialog) => void dialog.accept());
+      await page.getByRole('button', { name: '删除' }).click();
+      await page.getByText('还没有接收地址。').waitFor();
+      expect(problems).toEqual([]);
+      await page.close();
+    } finally {
+      await receiver.close();
+    }
   });
 });
 
