@@ -40,7 +40,11 @@ describe('connections killed under load', () => {
     const log = await steadyWrites(app, { writers: 4, durationMs: 5_000, prefix: 'd5' });
     await killer;
     const recovery = recoveryTimes(log, kills);
-    const stored = new Set((await app.db.dataSource.query(`SELECT external_id FROM customer WHERE external_id LIKE 'd5-%'`)).map((r: { external_id: string }) => r.external_id));
+    // Read on a connection of its own: a pooled one idle since the last round may be one PostgreSQL just terminated.
+    const reader = new Client({ connectionString: app.db.url });
+    await reader.connect();
+    const stored = new Set((await reader.query(`SELECT external_id FROM customer WHERE external_id LIKE 'd5-%'`)).rows.map((r: { external_id: string }) => r.external_id));
+    await reader.end();
     expect({
       terminatedSome: terminated > 0,
       uncaught,
