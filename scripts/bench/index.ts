@@ -6,6 +6,7 @@ import { benchAdmin } from './admin';
 import { benchApi } from './api';
 import { benchEvaluation } from './evaluation';
 import { benchEvents } from './events';
+import { benchWebhooks } from './webhooks';
 import { benchExpiry } from './expiry';
 import { benchReview } from './review';
 import { benchFidelity } from './fidelity';
@@ -17,7 +18,7 @@ import { logger } from '../../src/shared/logger';
 import { benchRetier } from './retier';
 import { BenchDatabase, BenchOptions, Figure, benchDatabase, machine } from './support';
 
-const SUITES = ['evaluation', 'retier', 'events', 'preview', 'api', 'isolation', 'load', 'search', 'admin', 'expiry', 'review', 'fidelity'] as const;
+const SUITES = ['evaluation', 'retier', 'events', 'preview', 'api', 'webhooks', 'isolation', 'load', 'search', 'admin', 'expiry', 'review', 'fidelity'] as const;
 type Suite = (typeof SUITES)[number];
 
 const USAGE = `usage: npm run bench -- [${SUITES.join('|')} …] [options]
@@ -118,6 +119,10 @@ async function main(): Promise<void> {
   if (suites.includes('api')) {
     options.log('— api');
     await withDatabase(customers, (db) => benchApi(options, db));
+  }
+  if (suites.includes('webhooks')) {
+    options.log('— webhooks');
+    await withDatabase(customers, (db) => benchWebhooks(options, db));
   }
   if (suites.includes('isolation')) {
     options.log('— isolation');

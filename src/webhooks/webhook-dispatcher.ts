@@ -1,5 +1,5 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Context, ServerDeps, systemContext } from '../context';
 import { EVENT_SEQUENCE_SQL, READABLE_EVENTS_SQL } from '../events/event-log';
 import { eventId } from '../events/event.entity';
@@ -72,6 +72,11 @@ export class WebhookDispatcher {
   private readonly jitter: () => number;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly poller: Poller<number>;
+  private started = false;
+  private refilling: Promise<unknown> | null = null;
+  private refillAgain = false;
+  /** Connections kept open between calls to the same receiver (each checked by the lookup hook when opened). */
+  private readonly agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
   constructor(
     private readonly deps: ServerDeps,
@@ -87,13 +92,18 @@ export class WebhookDispatcher {
   }
 
   start(): void {
+    this.started = true;
     this.poller.start();
   }
 
   /** Stops taking work and waits for the calls in flight to be recorded. */
   async stop(): Promise<void> {
+    this.started = false;
     await this.poller.stop();
+    await this.refilling;
     await Promise.allSettled([...this.inFlight]);
+    this.agents.http.destroy();
+    this.agents.https.destroy();
   }
 
   /** Queues new events and starts the tries that are due, up to the free slots; resolves with how many it started. */
@@ -120,10 +130,34 @@ export class WebhookDispatcher {
     for (const delivery of claimed) {
       const call: Promise<void> = this.attempt(ctx, delivery)
         .catch((err) => logger.error({ err, delivery: delivery.id }, 'webhook delivery could not be recorded; it is tried again when its lease lapses'))
-        .finally(() => this.inFlight.delete(call));
+        .finally(() => {
+          this.inFlight.delete(call);
+          this.refill();
+        });
       this.inFlight.add(call);
     }
     return claimed.length;
+  }
+
+  /**
+   * A call ended: its slot is free, and the customer's next delivery may be due now, so look
+   * again at once rather than at the next poll (while started; tests drive ticks themselves).
+   */
+  private refill(): void {
+    if (!this.started || this.poller.stopped) return;
+    if (this.refilling) {
+      this.refillAgain = true;
+      return;
+    }
+    this.refilling = this.tick()
+      .catch((err) => logger.error({ err }, 'webhook dispatch failed'))
+      .finally(() => {
+        this.refilling = null;
+        if (this.refillAgain) {
+          this.refillAgain = false;
+          this.refill();
+        }
+      });
   }
 
   /** Queues, for every enabled endpoint, the events after its feed position, a batch per transaction. */
@@ -244,6 +278,7 @@ export class WebhookDispatcher {
             'webhook-signature': signatureHeader(secrets, id, timestamp, text),
           },
           lookup: guardedLookup(this.allowPrivate),
+          agent: url.protocol === 'https:' ? this.agents.https : this.agents.http,
           signal: AbortSignal.timeout(this.timeoutMs),
         },
         (response) => {
