@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws';
 import { Actor } from './auth/actor';
 import { Context, ServerDeps, createContext } from './context';
 import { CostBudgets } from './limits/cost-budgets';
+import { charge } from './limits/cost-limit.plugin';
 import { WorkSizes, queryCost } from './limits/query-cost';
 import { logger } from './shared/logger';
 
@@ -39,7 +40,6 @@ type ConnectionExtra = {
 export function attachSubscriptions(server: Server, options: SubscriptionServerOptions): { close(): Promise<void> } {
   const wss = new WebSocketServer({ server, path: '/graphql' });
   const open = new Map<string, number>();
-  const { maxCost } = options.budgets.limits;
   const disposable = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       schema: options.schema,
@@ -62,9 +62,8 @@ export function attachSubscriptions(server: Server, options: SubscriptionServerO
         if (errors.length) return errors;
         const variables = payload.variables ?? {};
         const cost = queryCost(options.schema, document, variables, await options.sizes(), payload.operationName ?? undefined);
-        if (cost > maxCost) return [new GraphQLError(`this subscription costs ${cost} points; one request may cost at most ${maxCost}`, { extensions: { code: 'QUERY_TOO_COSTLY' } })];
-        const spend = options.budgets.spend(actor.keyId, cost);
-        if (!spend.allowed) return [new GraphQLError(`this key has ${spend.available} of the ${cost} points; retry after ${spend.retryAfterSeconds} s`, { extensions: { code: 'RATE_LIMITED' } })];
+        const { refusal } = charge(options.budgets, actor.keyId, cost);
+        if (refusal) return [refusal];
         const held = open.get(actor.keyId) ?? 0;
         if (held >= MAX_SUBSCRIPTIONS_PER_KEY) return [new GraphQLError(`this key holds ${held} subscriptions, the most one key may`, { extensions: { code: 'RATE_LIMITED' } })];
         open.set(actor.keyId, held + 1);

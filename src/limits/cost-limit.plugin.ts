@@ -42,8 +42,35 @@ export interface CostReport {
  * the stored programs (explanations, lists of programs and versions) are priced from
  * `programSizes`.
  */
-export function costLimitPlugin(schema: GraphQLSchema, budgets: CostBudgets, programSizes: () => Promise<ProgramSizes>): ApolloServerPlugin<Context> {
+/**
+ * Charges `requested` points to the key: the report of its budget, and the error refusing the
+ * operation when it costs more than one request may or more than the key has left. Queries
+ * (costLimitPlugin) and subscriptions (subscriptions.ts) are priced by it alike.
+ */
+export function charge(budgets: CostBudgets, keyId: string, requested: number): { report: CostReport; refusal: GraphQLError | null } {
   const { maxCost, bucketSize, restorePerSecond } = budgets.limits;
+  const status = (available: number) => ({ maximumAvailable: bucketSize, currentlyAvailable: available, restoreRate: restorePerSecond });
+  if (requested > maxCost) {
+    return {
+      report: { requestedQueryCost: requested, maximumQueryCost: maxCost, throttleStatus: status(bucketSize) },
+      refusal: new GraphQLError(`this query costs ${requested} points; one request may cost at most ${maxCost} (ask for fewer items per page or fewer customers)`, {
+        extensions: { code: 'QUERY_TOO_COSTLY', http: { status: 400 } },
+      }),
+    };
+  }
+  const spend = budgets.spend(keyId, requested);
+  const report: CostReport = { requestedQueryCost: requested, maximumQueryCost: maxCost, throttleStatus: status(spend.available) };
+  if (spend.allowed) return { report, refusal: null };
+  report.retryAfter = spend.retryAfterSeconds;
+  return {
+    report,
+    refusal: new GraphQLError(`this key has ${spend.available} of the ${requested} points this query costs; retry after ${spend.retryAfterSeconds} s`, {
+      extensions: { code: 'RATE_LIMITED', http: { status: 429, headers: new Map([['retry-after', String(spend.retryAfterSeconds)]]) } },
+    }),
+  };
+}
+
+export function costLimitPlugin(schema: GraphQLSchema, budgets: CostBudgets, programSizes: () => Promise<ProgramSizes>): ApolloServerPlugin<Context> {
   const sizes = new SizesCache(programSizes);
   return {
     async requestDidStart() {
@@ -51,21 +78,9 @@ export function costLimitPlugin(schema: GraphQLSchema, budgets: CostBudgets, pro
       return {
         async didResolveOperation({ document, request, operationName, contextValue }) {
           const requested = queryCost(schema, document, request.variables ?? {}, await sizes.current(), operationName ?? undefined);
-          const status = (available: number) => ({ maximumAvailable: bucketSize, currentlyAvailable: available, restoreRate: restorePerSecond });
-          if (requested > maxCost) {
-            report = { requestedQueryCost: requested, maximumQueryCost: maxCost, throttleStatus: status(bucketSize) };
-            throw new GraphQLError(`this query costs ${requested} points; one request may cost at most ${maxCost} (ask for fewer items per page or fewer customers)`, {
-              extensions: { code: 'QUERY_TOO_COSTLY', http: { status: 400 } },
-            });
-          }
-          const spend = budgets.spend(contextValue.actor.keyId, requested);
-          report = { requestedQueryCost: requested, maximumQueryCost: maxCost, throttleStatus: status(spend.available) };
-          if (!spend.allowed) {
-            report.retryAfter = spend.retryAfterSeconds;
-            throw new GraphQLError(`this key has ${spend.available} of the ${requested} points this query costs; retry after ${spend.retryAfterSeconds} s`, {
-              extensions: { code: 'RATE_LIMITED', http: { status: 429, headers: new Map([['retry-after', String(spend.retryAfterSeconds)]]) } },
-            });
-          }
+          const charged = charge(budgets, contextValue.actor.keyId, requested);
+          report = charged.report;
+          if (charged.refusal) throw charged.refusal;
         },
         async willSendResponse({ response }) {
           if (report && response.body.kind === 'single') {

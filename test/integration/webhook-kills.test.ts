@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { eventId } from '../../src/events/event.entity';
 import { Role } from '../../src/shared/role';
 import { TestApp, startTestApp, upsertRetailCustomer } from '../helpers/app';
 import { Receiver, startReceiver } from '../helpers/receiver';
@@ -63,9 +64,9 @@ describe('webhook deliveries under SIGKILL', () => {
     last.child.kill('SIGTERM');
     expect(await last.exited).toMatchObject({ code: 0 });
 
-    const feed: { id: string; customer_id: string }[] = await app.db.dataSource.query(
-      `SELECT 'evt_' || lpad(to_hex(position), 16, '0') || lpad(to_hex(id), 16, '0') AS id, customer_id FROM event WHERE type = 'tier.changed' ORDER BY position, id`,
-    );
+    const feed: { id: string; customer_id: string }[] = (
+      await app.db.dataSource.query(`SELECT position, id, customer_id FROM event WHERE type = 'tier.changed' ORDER BY position, id`)
+    ).map((e: { position: string; id: string; customer_id: string }) => ({ id: eventId(e.position, e.id), customer_id: e.customer_id }));
     const bodies = new Map<string, Set<string>>();
     const firstSeen: string[] = [];
     for (const call of receiver.calls) {
