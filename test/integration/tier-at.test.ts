@@ -45,8 +45,15 @@ describe('a tier dispute: the tier a customer showed at a past instant, and why,
     expect(first).toMatchObject({ tierKey: 'A', rulesTierKey: 'A', cause: 'CREATED', tier: { key: 'A', name: 'High-end' }, version: { version: 1 }, facts: { balance: 600_000 } });
     expect(first.explanation.matchedTierKey).toBe('A');
 
-    // Between the fall and the new rules: B, by version 1's rules, on the facts of then.
-    const between = new Date((Date.parse(fell.at) + Date.parse(republished.at)) / 2).toISOString();
+    // Between the fall and the new rules: B, by version 1's rules, on the facts of then. (The new
+    // rules are in force from their publish, before the re-tier writes its row: halfway to the
+    // publish, not to that row, whatever the re-tier's delay on a loaded machine.)
+    const [{ published }] = await app.db.dataSource.query(
+      `SELECT v.published_at AS published FROM rule_set_version v JOIN tier_program p ON p.id = v.program_id WHERE p.key = 'retail-bank' AND v.version = 2`,
+    );
+    expect(Date.parse(fell.at)).toBeLessThan(published.getTime());
+    expect(published.getTime()).toBeLessThanOrEqual(Date.parse(republished.at));
+    const between = new Date((Date.parse(fell.at) + published.getTime()) / 2).toISOString();
     const dispute = (await tierAt(between)).data.customer.tierAt;
     expect(dispute).toMatchObject({ tierKey: 'B', cause: 'CUSTOMER_UPDATE', version: { version: 1 }, facts: { balance: 60_000 }, change: { cause: 'CUSTOMER_UPDATE', at: fell.at } });
     expect(dispute.explanation.matchedTierKey).toBe('B');
